@@ -1,0 +1,234 @@
+package session
+
+import (
+	"time"
+)
+
+// The types in this file are the JSON contract of ../shared/CONTRACT.md:
+// field names, nullability and enum values change only on purpose.
+
+// Mode says who opens a data connection.
+type Mode string
+
+// Mode values. ModeMixed and ModeNone describe a session only.
+const (
+	ModeActive  Mode = "active"  // the server connects to the client (PORT, EPRT, LPRT)
+	ModePassive Mode = "passive" // the client connects to the server (PASV, EPSV, LPSV)
+	ModeMixed   Mode = "mixed"   // a session that used both
+	ModeNone    Mode = "none"    // a session that set up no data channel
+)
+
+// Role names a side of an FTP session.
+type Role string
+
+// Role values.
+const (
+	RoleClient Role = "client"
+	RoleServer Role = "server"
+)
+
+// ConnState is what became of a data connection's TCP handshake.
+type ConnState string
+
+// ConnState values.
+const (
+	StateEstablished ConnState = "established" // the responder's SYN-ACK was seen (or payload both ways)
+	StateUnanswered  ConnState = "unanswered"  // only SYNs were seen
+	StateRefused     ConnState = "refused"     // the responder answered the SYN with RST
+	StateUnreachable ConnState = "unreachable" // an ICMP error answered the SYN
+	StateReset       ConnState = "reset"       // established, then reset
+)
+
+// Severity ranks findings.
+type Severity string
+
+// Severity values, from least to most severe.
+const (
+	SeverityInfo    Severity = "info"
+	SeverityWarning Severity = "warning"
+	SeverityError   Severity = "error"
+)
+
+// Rank orders severities: info 1, warning 2, error 3, anything else 0.
+func (s Severity) Rank() int {
+	switch s {
+	case SeverityInfo:
+		return 1
+	case SeverityWarning:
+		return 2
+	case SeverityError:
+		return 3
+	}
+	return 0
+}
+
+// Finding codes of CONTRACT.md.
+const (
+	CodeActiveBlocked    = "active-blocked"
+	CodePassiveBlocked   = "passive-blocked"
+	CodeDataMissing      = "data-connection-missing"
+	CodePassivePrivate   = "passive-private-address"
+	CodeActivePrivate    = "active-private-address"
+	CodeAddressRewritten = "address-rewritten"
+	CodeBounce           = "ftp-bounce"
+	CodeControlEncrypted = "control-encrypted"
+	CodeDataUnannounced  = "data-connection-unannounced"
+	CodeTransferFailed   = "transfer-failed"
+	CodeControlGap       = "control-gap"
+)
+
+// Time is a timestamp that marshals as RFC 3339 with nanoseconds in UTC,
+// and as null when zero.
+type Time struct{ time.Time }
+
+// MarshalJSON implements json.Marshaler.
+func (t Time) MarshalJSON() ([]byte, error) {
+	if t.IsZero() {
+		return []byte("null"), nil
+	}
+	b := make([]byte, 0, 32)
+	b = append(b, '"')
+	b = t.UTC().AppendFormat(b, "2006-01-02T15:04:05.000000000Z07:00")
+	return append(b, '"'), nil
+}
+
+// Report is the whole analysis: the document -o json prints.
+type Report struct {
+	Version  int        `json:"version"`  // always 1
+	Sources  []Source   `json:"sources"`  // one per input, in the order given
+	Sessions []*Session `json:"sessions"` // in order of first packet
+	Findings []Finding  `json:"findings"` // findings that belong to no single session
+	Stats    Stats      `json:"stats"`
+}
+
+// Source describes one input.
+type Source struct {
+	Name      string   `json:"name"`              // file name as given, "-" for stdin, or interface
+	LinkTypes []string `json:"link_types"`        // link types seen, in order of first appearance
+	Packets   int      `json:"packets"`           // frames read
+	Bytes     int64    `json:"bytes"`             // captured bytes read
+	FirstSeen Time     `json:"first_seen"`        // null when no frame was read
+	LastSeen  Time     `json:"last_seen"`         // null when no frame was read
+	Errors    []string `json:"errors"`            // damage and decode problems, never null
+	Dropped   *int64   `json:"dropped,omitempty"` // kernel drops, live capture only
+}
+
+// Session is one FTP control connection and what it set up.
+type Session struct {
+	ID           int            `json:"id"`           // 1-based, in order of first packet
+	Source       string         `json:"source"`       // name of the input its first packet came from
+	Client       string         `json:"client"`       // host:port of the FTP client
+	Server       string         `json:"server"`       // host:port of the FTP server (the control port)
+	Start        Time           `json:"start"`        // first packet of the control connection
+	End          Time           `json:"end"`          // last packet of the control connection or its data connections
+	User         *string        `json:"user"`         // argument of the last USER command; null when none was seen
+	TLS          bool           `json:"tls"`          // AUTH TLS/SSL was accepted
+	Mode         Mode           `json:"mode"`         // active, passive, mixed or none
+	Commands     int            `json:"commands"`     // command lines seen from the client
+	ControlGaps  int64          `json:"control_gaps"` // bytes missing from the control stream
+	DataChannels []*DataChannel `json:"data_channels"`
+	Findings     []Finding      `json:"findings"` // findings about the session as a whole
+
+	// Ladder holds the control-channel events the ladder diagram draws.
+	// It is not part of the JSON contract.
+	Ladder []LadderEvent `json:"-"`
+}
+
+// DataChannel is one announced data connection: the setup command, the
+// endpoint it announced, the connection seen and the transfer it served.
+type DataChannel struct {
+	ID                int       `json:"id"`            // 1-based within the session
+	SetupCommand      string    `json:"setup_command"` // PORT, EPRT, LPRT, PASV, EPSV or LPSV
+	SetupPacket       int       `json:"setup_packet"`  // frame number of the setup command (active) or of the reply announcing the endpoint (passive)
+	SetupTime         Time      `json:"setup_time"`
+	SetupReply        *int      `json:"setup_reply"` // reply code that answered the setup command; null when none was seen
+	Mode              Mode      `json:"mode"`        // active or passive
+	Announced         *string   `json:"announced"`   // host:port the data connection should reach; null when no usable announcement
+	ExpectedInitiator Role      `json:"expected_initiator"`
+	Observed          *Observed `json:"observed"`         // null when no matching data connection was seen
+	TransferCommand   *string   `json:"transfer_command"` // RETR, STOR, STOU, APPE, LIST, NLST, MLSD; null when none
+	Argument          *string   `json:"argument"`         // the transfer command's argument; null when none
+	TransferReply     *int      `json:"transfer_reply"`   // final reply code of the transfer; null when none was seen
+	Findings          []Finding `json:"findings"`
+
+	// Match says how Observed was matched: "announced" (the announced
+	// endpoint itself) or "control-peer-port" (the announced port at the
+	// control peer's address, as behind NAT). Not part of the contract.
+	Match string `json:"match,omitempty"`
+	// TransferPacket is the frame of the transfer command; ReplyPacket that
+	// of its final reply. Zero when unseen. Not part of the contract.
+	TransferPacket int    `json:"-"`
+	TransferTime   Time   `json:"-"`
+	ReplyPacket    int    `json:"-"`
+	ReplyTime      Time   `json:"-"`
+	ReplyText      string `json:"-"`
+}
+
+// Observed is the data connection that matched an announcement.
+type Observed struct {
+	Initiator      string    `json:"initiator"`  // host:port that sent the first SYN
+	Responder      string    `json:"responder"`  // host:port the SYN went to
+	SYNPacket      int       `json:"syn_packet"` // frame of the first SYN
+	SYNTime        Time      `json:"syn_time"`
+	SYNAttempts    int       `json:"syn_attempts"` // SYNs sent, retransmissions included
+	State          ConnState `json:"state"`
+	Established    bool      `json:"established"`
+	HandshakeRTTms *float64  `json:"handshake_rtt_ms"` // SYN to SYN-ACK; null when no SYN-ACK was seen
+	BytesToClient  int64     `json:"bytes_to_client"`  // TCP payload towards the FTP client
+	BytesToServer  int64     `json:"bytes_to_server"`  // TCP payload towards the FTP server
+	Closed         bool      `json:"closed"`           // FIN or RST seen
+
+	// Frame numbers of notable packets, for evidence; zero when unseen.
+	// Not part of the contract.
+	SYNACKPacket int    `json:"-"`
+	SYNACKTime   Time   `json:"-"`
+	RSTPacket    int    `json:"-"`
+	RSTTime      Time   `json:"-"`
+	ICMPPacket   int    `json:"-"`
+	ICMPTime     Time   `json:"-"`
+	ICMPFrom     string `json:"-"` // address that sent the ICMP error
+	ICMPWhat     string `json:"-"` // e.g. "port unreachable", "administratively prohibited"
+	SYNPackets   []int  `json:"-"` // every SYN's frame number
+	SYNTimes     []Time `json:"-"`
+}
+
+// Finding is one conclusion drawn from the capture.
+type Finding struct {
+	Code     string     `json:"code"`
+	Severity Severity   `json:"severity"`
+	Summary  string     `json:"summary"` // one sentence naming hosts and ports
+	Detail   string     `json:"detail"`  // what it means and what to check
+	Evidence []Evidence `json:"evidence"`
+}
+
+// Evidence points at a packet that supports a finding.
+type Evidence struct {
+	Packet int    `json:"packet"` // 1-based frame number in the session's source
+	Time   Time   `json:"time"`
+	What   string `json:"what"`
+}
+
+// Stats summarises the whole run.
+type Stats struct {
+	Packets      int     `json:"packets"`
+	Bytes        int64   `json:"bytes"`
+	FTPSessions  int     `json:"ftp_sessions"`
+	DataChannels int     `json:"data_channels"`
+	ElapsedMS    float64 `json:"elapsed_ms"` // wall-clock time of the analysis
+}
+
+// LadderEvent is one arrow of the ladder diagram.
+type LadderEvent struct {
+	Packet int
+	Time   Time
+	// From is RoleClient or RoleServer: who sent it.
+	From Role
+	// Kind is "control" for a command or reply line, "data" for a data
+	// connection's handshake, "gap" for missing control bytes.
+	Kind string
+	// Text is the line (passwords already redacted) or a label.
+	Text string
+	// DataChannel is the 1-based data channel id for Kind "data"; the
+	// arrow's ports and outcome are in that channel's Observed.
+	DataChannel int
+}
