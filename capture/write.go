@@ -1,0 +1,151 @@
+package capture
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
+)
+
+// ErrWriterClosed is returned by a Writer used after Close.
+var ErrWriterClosed = errors.New("capture: writer closed")
+
+// Writer writes packets to a pcapng file, the format for `ftpscope -w`.
+//
+// pcapng gives every packet an interface, and every interface one link
+// type. The Writer adds one Interface Description Block for each distinct
+// (Packet.Source, Packet.LinkType) pair the first time it meets it, so that
+// packets merged from several files of different link types keep both
+// their bytes and how to decode them. Timestamps keep nanoseconds.
+//
+// A Writer is not safe for concurrent use.
+type Writer struct {
+	dst    io.Writer
+	ng     *pcapgo.NgWriter // created with the first interface
+	ifaces map[ifaceKey]int
+	names  []string // interface names by source, from SetSources
+	closed bool
+}
+
+// ifaceKey identifies a pcapng interface of the output.
+type ifaceKey struct {
+	source   int
+	linkType layers.LinkType
+}
+
+// NewWriter returns a Writer writing pcapng to w. Nothing is written before
+// the first packet or Close, and Close does not close w.
+func NewWriter(w io.Writer) (*Writer, error) {
+	if w == nil {
+		return nil, errors.New("capture: NewWriter: nil io.Writer")
+	}
+	return &Writer{dst: w, ifaces: make(map[ifaceKey]int)}, nil
+}
+
+// SetSources names the output's interfaces after the inputs packets were
+// read from (Info.Name, indexed by Packet.Source). Without it they are
+// named "source N". It affects interfaces added afterwards.
+func (w *Writer) SetSources(infos []Info) {
+	w.names = make([]string, len(infos))
+	for i, info := range infos {
+		w.names[i] = info.Name
+	}
+}
+
+// WritePacket appends p to the file, adding an interface for its source and
+// link type first if it is the first packet of that pair. Packet data is
+// written as it is; a Length shorter than the data is raised to it.
+func (w *Writer) WritePacket(p Packet) error {
+	if w.closed {
+		return ErrWriterClosed
+	}
+	key := ifaceKey{source: p.Source, linkType: p.LinkType}
+	id, ok := w.ifaces[key]
+	if !ok {
+		var err error
+		if id, err = w.addInterface(key); err != nil {
+			return err
+		}
+	}
+	ci := p.Info
+	ci.InterfaceIndex = id
+	ci.AncillaryData = nil
+	ci.CaptureLength = len(p.Data)
+	ci.Length = max(ci.Length, ci.CaptureLength)
+	if err := w.ng.WritePacket(ci, p.Data); err != nil {
+		return fmt.Errorf("capture: write packet %d of source %d: %w", p.Number, p.Source, err)
+	}
+	return nil
+}
+
+// addInterface writes an interface description for key and returns its id.
+func (w *Writer) addInterface(key ifaceKey) (int, error) {
+	intf := pcapgo.NgInterface{
+		Name:                w.interfaceName(key.source),
+		Description:         linkTypeName(key.linkType),
+		OS:                  runtime.GOOS,
+		LinkType:            key.linkType,
+		TimestampResolution: 9,
+	}
+	var (
+		id  int
+		err error
+	)
+	if w.ng == nil {
+		// NewNgWriterInterface writes the section header and the first
+		// interface, which gets id 0.
+		w.ng, err = pcapgo.NewNgWriterInterface(w.dst, intf, pcapgo.NgWriterOptions{
+			SectionInfo: pcapgo.NgSectionInfo{Application: "ftpscope"},
+		})
+	} else {
+		id, err = w.ng.AddInterface(intf)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("capture: write pcapng interface %q (%s): %w",
+			intf.Name, intf.Description, err)
+	}
+	w.ifaces[key] = id
+	return id, nil
+}
+
+func (w *Writer) interfaceName(source int) string {
+	if source >= 0 && source < len(w.names) {
+		return w.names[source]
+	}
+	return fmt.Sprintf("source %d", source)
+}
+
+// Flush writes buffered packets to the underlying writer.
+func (w *Writer) Flush() error {
+	if w.closed {
+		return ErrWriterClosed
+	}
+	if w.ng == nil {
+		return nil
+	}
+	if err := w.ng.Flush(); err != nil {
+		return fmt.Errorf("capture: flush pcapng: %w", err)
+	}
+	return nil
+}
+
+// Close flushes the file. A file that got no packet still gets a section
+// header and one (Ethernet) interface, so that it is a valid pcapng file.
+// Close does not close the underlying writer.
+func (w *Writer) Close() error {
+	if w.closed {
+		return nil
+	}
+	if w.ng == nil {
+		if _, err := w.addInterface(ifaceKey{linkType: layers.LinkTypeEthernet}); err != nil {
+			w.closed = true
+			return err
+		}
+	}
+	err := w.Flush()
+	w.closed = true
+	return err
+}
