@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
@@ -799,4 +800,104 @@ func checkSource(t *testing.T, src Source, n int) {
 			t.Fatalf("Info %d has packets but no link type", i)
 		}
 	}
+}
+
+// benchFile writes a pcap (or pcapng) file of about 50 MB of Ethernet-sized
+// packets of varied lengths into dir and returns its name.
+func benchFile(b *testing.B, ng bool) string {
+	b.Helper()
+	const size = 50 << 20
+	name := b.TempDir() + "/bench.pcap"
+	f, err := os.Create(name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	bw := bufio.NewWriterSize(f, 1<<20)
+	data := make([]byte, 1514)
+	for i := range data {
+		data[i] = byte(i)
+	}
+	var write func(ci gopacket.CaptureInfo, data []byte) error
+	var flush func() error
+	if ng {
+		w, err := pcapgo.NewNgWriter(bw, layers.LinkTypeEthernet)
+		if err != nil {
+			b.Fatal(err)
+		}
+		write, flush = w.WritePacket, w.Flush
+	} else {
+		w := pcapgo.NewWriterNanos(bw)
+		if err := w.WriteFileHeader(262144, layers.LinkTypeEthernet); err != nil {
+			b.Fatal(err)
+		}
+		write, flush = w.WritePacket, func() error { return nil }
+	}
+	written := 0
+	for i := 0; written < size; i++ {
+		// A mix like FTP's: full-sized data segments, ACKs, commands.
+		n := [...]int{1514, 66, 66, 120, 1514, 1514, 60, 800}[i%8]
+		ci := gopacket.CaptureInfo{Timestamp: t0.Add(time.Duration(i) * time.Microsecond), CaptureLength: n, Length: n}
+		if err := write(ci, data[:n]); err != nil {
+			b.Fatal(err)
+		}
+		written += n + 16
+	}
+	if err := flush(); err != nil {
+		b.Fatal(err)
+	}
+	if err := bw.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return name
+}
+
+func benchRead(b *testing.B, names ...string) {
+	var size int64
+	for _, name := range names {
+		st, err := os.Stat(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size += st.Size()
+	}
+	b.SetBytes(size)
+	b.ReportAllocs()
+	packets := 0
+	for b.Loop() {
+		src, err := OpenFiles(names)
+		if err != nil {
+			b.Fatal(err)
+		}
+		packets = 0
+		for {
+			_, err := src.Next()
+			if err == io.EOF {
+				break
+			}
+			packets++
+		}
+		if err := src.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(packets)*float64(b.N)/b.Elapsed().Seconds(), "packets/s")
+}
+
+// BenchmarkReadPcap reads a 50 MB pcap file, the common case.
+func BenchmarkReadPcap(b *testing.B) {
+	benchRead(b, benchFile(b, false))
+}
+
+// BenchmarkReadPcapng reads a 50 MB pcapng file.
+func BenchmarkReadPcapng(b *testing.B) {
+	benchRead(b, benchFile(b, true))
+}
+
+// BenchmarkReadMerged reads two 50 MB pcap files as one timeline.
+func BenchmarkReadMerged(b *testing.B) {
+	name := benchFile(b, false)
+	benchRead(b, name, name)
 }
