@@ -129,6 +129,12 @@ type Session struct {
 	DataChannels []*DataChannel `json:"data_channels"`
 	Findings     []Finding      `json:"findings"` // findings about the session as a whole
 
+	// LongLines counts control lines cut at the line limit; Unparsed
+	// counts lines that were neither a command nor a reply. Not part of
+	// the contract.
+	LongLines int `json:"-"`
+	Unparsed  int `json:"-"`
+
 	// Ladder holds the control-channel events the ladder diagram draws.
 	// It is not part of the JSON contract.
 	Ladder []LadderEvent `json:"-"`
@@ -139,7 +145,7 @@ type Session struct {
 type DataChannel struct {
 	ID                int       `json:"id"`            // 1-based within the session
 	SetupCommand      string    `json:"setup_command"` // PORT, EPRT, LPRT, PASV, EPSV or LPSV
-	SetupPacket       int       `json:"setup_packet"`  // frame number of the setup command (active) or of the reply announcing the endpoint (passive)
+	SetupPacket       int       `json:"setup_packet"`  // frame number of the setup command
 	SetupTime         Time      `json:"setup_time"`
 	SetupReply        *int      `json:"setup_reply"` // reply code that answered the setup command; null when none was seen
 	Mode              Mode      `json:"mode"`        // active or passive
@@ -155,6 +161,13 @@ type DataChannel struct {
 	// endpoint itself) or "control-peer-port" (the announced port at the
 	// control peer's address, as behind NAT). Not part of the contract.
 	Match string `json:"match,omitempty"`
+	// AnnouncePacket is the frame that announced the endpoint: the setup
+	// command for active mode, its reply for passive mode. Zero when none.
+	// SetupReplyPacket is the frame of the setup command's reply.
+	// Not part of the contract.
+	AnnouncePacket   int  `json:"-"`
+	AnnounceTime     Time `json:"-"`
+	SetupReplyPacket int  `json:"-"`
 	// TransferPacket is the frame of the transfer command; ReplyPacket that
 	// of its final reply. Zero when unseen. Not part of the contract.
 	TransferPacket int    `json:"-"`

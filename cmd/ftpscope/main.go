@@ -1,0 +1,76 @@
+// Command ftpscope explains FTP traffic in a capture file or on a live
+// interface: every control session, the data connections it announced,
+// the ones actually seen, and why a transfer broke at a firewall or NAT.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr})
+	stop()
+	os.Exit(code)
+}
+
+// env is what run talks to: the process's streams, or a test's buffers.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	// stdoutTTY and stderrTTY say whether the streams are terminals
+	// (colour, progress bar). Tests leave them false.
+	stdoutTTY, stderrTTY bool
+	width                int
+}
+
+// Exit codes of CONTRACT.md.
+const (
+	exitOK     = 0
+	exitFailOn = 1
+	exitUsage  = 2
+)
+
+// usageError is a mistake on the command line: exit 2 with the message.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// run is the whole program; it returns the exit status.
+func run(ctx context.Context, args []string, e env) int {
+	e = e.detectTTY()
+	opts, err := parseFlags(args, e.stdout)
+	if errors.Is(err, errHelpShown) {
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "ftpscope: %v\nRun 'ftpscope --help' for usage.\n", err)
+		return exitUsage
+	}
+	if opts.version {
+		fmt.Fprintf(e.stdout, "ftpscope %s (%s capture)\n", version, liveBackend())
+		return exitOK
+	}
+	worst, err := analyse(ctx, opts, e)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "ftpscope: %v\n", err)
+		return exitUsage
+	}
+	if opts.failOn != "" && worst >= severityRank(opts.failOn) {
+		return exitFailOn
+	}
+	return exitOK
+}

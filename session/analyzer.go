@@ -1,0 +1,376 @@
+package session
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"sort"
+	"time"
+
+	"github.com/ftpscope/ftpscope/capture"
+	"github.com/ftpscope/ftpscope/decode"
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/reassembly"
+)
+
+// Config sets what the Analyzer treats as FTP and the limits it keeps to.
+// The zero value of every field means its default.
+type Config struct {
+	// ControlPorts are the TCP ports of FTP control connections; default 21.
+	ControlPorts []uint16
+	// ShowPasswords keeps PASS arguments; by default they read "***".
+	ShowPasswords bool
+	// SourceNames names the inputs, indexed by capture.Packet.Source.
+	SourceNames []string
+
+	// MaxLineLen cuts control lines longer than this; default 8192.
+	MaxLineLen int
+	// ExpectLifetime is how long (capture time) an announcement waits
+	// for its data connection; default 2 minutes.
+	ExpectLifetime time.Duration
+	// IdleTimeout ends a session with no packet on its control or data
+	// connections for this long (capture time); default 15 minutes.
+	IdleTimeout time.Duration
+	// CloseGrace is how long a session is kept after its control
+	// connection closed, for late data packets; default 5 seconds.
+	CloseGrace time.Duration
+	// MaxSessions bounds the sessions tracked at once; default 100000.
+	MaxSessions int
+	// MaxChannels bounds the data channels kept per session; default 1024.
+	MaxChannels int
+	// MaxLadder bounds the ladder events kept per session; default 2000.
+	MaxLadder int
+
+	// OnSession, when set, receives each session as it ends, and the
+	// Analyzer then forgets it: Report.Sessions stays empty. Use it to
+	// stream sessions with flat memory.
+	OnSession func(*Session)
+}
+
+func (c *Config) defaults() {
+	if len(c.ControlPorts) == 0 {
+		c.ControlPorts = []uint16{21}
+	}
+	if c.MaxLineLen <= 0 {
+		c.MaxLineLen = 8192
+	}
+	if c.ExpectLifetime <= 0 {
+		c.ExpectLifetime = 2 * time.Minute
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = 15 * time.Minute
+	}
+	if c.CloseGrace <= 0 {
+		c.CloseGrace = 5 * time.Second
+	}
+	if c.MaxSessions <= 0 {
+		c.MaxSessions = 100000
+	}
+	if c.MaxChannels <= 0 {
+		c.MaxChannels = 1024
+	}
+	if c.MaxLadder <= 0 {
+		c.MaxLadder = 2000
+	}
+}
+
+// maxSourceErrors bounds the decode errors kept per source.
+const maxSourceErrors = 20
+
+// Analyzer follows FTP sessions through a stream of packets. Feed it with
+// Packet in timestamp order and call Finish once. It is not safe for
+// concurrent use.
+type Analyzer struct {
+	cfg     Config
+	ctlPort [65536 / 64]uint64
+
+	dec *decode.Decoder
+	hdr decode.Headers
+
+	asm *reassembly.Assembler
+
+	now       time.Time // capture time of the newest packet
+	nextTick  time.Time
+	seq       int
+	nextID    int
+	live      map[*sess]struct{}
+	done      []*Session
+	conns     map[connKey]*dataConn
+	expect    map[netip.AddrPort][]*expectation
+	expectNAT map[netip.AddrPort][]*expectation
+	hosts     map[hostPair][]*sess
+
+	srcErrors     map[int][]string
+	srcErrorCount map[int]int
+	dropped       int // sessions not tracked because of MaxSessions
+	findings      []Finding
+
+	packets int
+	bytes   int64
+}
+
+// NewAnalyzer returns an Analyzer for cfg.
+func NewAnalyzer(cfg Config) *Analyzer {
+	cfg.defaults()
+	a := &Analyzer{
+		cfg:           cfg,
+		dec:           decode.NewDecoder(),
+		live:          make(map[*sess]struct{}),
+		conns:         make(map[connKey]*dataConn),
+		expect:        make(map[netip.AddrPort][]*expectation),
+		expectNAT:     make(map[netip.AddrPort][]*expectation),
+		hosts:         make(map[hostPair][]*sess),
+		srcErrors:     make(map[int][]string),
+		srcErrorCount: make(map[int]int),
+	}
+	for _, p := range cfg.ControlPorts {
+		a.ctlPort[p/64] |= 1 << (p % 64)
+	}
+	pool := reassembly.NewStreamPool(&streamFactory{a: a})
+	a.asm = reassembly.NewAssembler(pool)
+	// gopacket's defaults are unlimited: bound what out-of-order control
+	// data may hold (pages of 1900 bytes).
+	a.asm.MaxBufferedPagesPerConnection = 64
+	a.asm.MaxBufferedPagesTotal = 64 * 1024
+	return a
+}
+
+func (a *Analyzer) isControlPort(p uint16) bool {
+	return a.ctlPort[p/64]&(1<<(p%64)) != 0
+}
+
+// pktRef identifies a packet for evidence. It rides in the capture info
+// the reassembler keeps with each control segment.
+type pktRef struct {
+	source, number int
+	ts             time.Time
+}
+
+// asmContext carries a control packet's capture info into the
+// reassembler.
+type asmContext struct{ ci gopacket.CaptureInfo }
+
+func (c *asmContext) GetCaptureInfo() gopacket.CaptureInfo { return c.ci }
+
+// Packet analyses one packet. Its data is not kept. It reports whether the
+// packet belongs to an FTP control connection or a data connection it
+// correlated (what -w saves).
+func (a *Analyzer) Packet(p capture.Packet) bool {
+	a.packets++
+	a.bytes += int64(len(p.Data))
+	ts := p.Info.Timestamp
+	if ts.After(a.now) {
+		a.now = ts
+	}
+	if a.nextTick.IsZero() {
+		a.nextTick = a.now.Add(time.Second)
+	} else if !a.now.Before(a.nextTick) {
+		a.tick()
+		a.nextTick = a.now.Add(time.Second)
+	}
+	h := &a.hdr
+	if err := a.dec.Decode(p.Data, p.LinkType, h); err != nil {
+		if !errors.Is(err, decode.ErrNoIP) {
+			a.sourceError(p.Source, fmt.Sprintf("packet %d: %v", p.Number, err))
+		}
+		return false
+	}
+	switch {
+	case h.HasTCP:
+		if a.isControlPort(uint16(h.TCP.SrcPort)) || a.isControlPort(uint16(h.TCP.DstPort)) {
+			a.control(p, h)
+			return true
+		}
+		return a.data(p, h)
+	case h.HasICMPError:
+		return a.icmp(p, h)
+	}
+	return false
+}
+
+func (a *Analyzer) sourceError(src int, msg string) {
+	a.srcErrorCount[src]++
+	if len(a.srcErrors[src]) < maxSourceErrors {
+		a.srcErrors[src] = append(a.srcErrors[src], msg)
+	}
+}
+
+// control hands a control-connection segment to the reassembler.
+func (a *Analyzer) control(p capture.Packet, h *decode.Headers) {
+	ci := p.Info
+	ci.AncillaryData = []interface{}{&pktRef{source: p.Source, number: p.Number, ts: p.Info.Timestamp}}
+	a.asm.AssembleWithContext(h.NetFlow, &h.TCP, &asmContext{ci: ci})
+}
+
+// tick runs once a second of capture time: it expires announcements,
+// flushes control data stuck behind a gap and ends idle sessions.
+func (a *Analyzer) tick() {
+	now := a.now
+	for ep, list := range a.expect {
+		keep := list[:0]
+		for _, e := range list {
+			if e.live && now.After(e.deadline) {
+				e.live = false
+			}
+			if e.live {
+				keep = append(keep, e)
+			}
+		}
+		a.setExpect(a.expect, ep, keep)
+	}
+	for ep, list := range a.expectNAT {
+		keep := list[:0]
+		for _, e := range list {
+			if e.live {
+				keep = append(keep, e)
+			}
+		}
+		a.setExpect(a.expectNAT, ep, keep)
+	}
+	// Deliver control bytes that waited more than 10 s for a missing
+	// segment: the segment was lost before the capture point.
+	a.asm.FlushWithOptions(reassembly.FlushOptions{T: now.Add(-10 * time.Second), TC: now.Add(-a.cfg.IdleTimeout)})
+	var ended []*sess
+	for s := range a.live {
+		if s.closed && now.Sub(s.closedAt) > a.cfg.CloseGrace && !s.dataActive() {
+			ended = append(ended, s)
+		} else if now.Sub(s.lastSeen) > a.cfg.IdleTimeout {
+			ended = append(ended, s)
+		}
+	}
+	sort.Slice(ended, func(i, j int) bool { return ended[i].seq < ended[j].seq })
+	for _, s := range ended {
+		a.end(s)
+	}
+}
+
+func (a *Analyzer) setExpect(m map[netip.AddrPort][]*expectation, ep netip.AddrPort, list []*expectation) {
+	if len(list) == 0 {
+		delete(m, ep)
+		return
+	}
+	m[ep] = list
+}
+
+// Finish ends every session still open and returns the report. sources
+// describes the inputs as the capture package saw them.
+func (a *Analyzer) Finish(sources []capture.Info) *Report {
+	a.asm.FlushAll()
+	var rest []*sess
+	for s := range a.live {
+		rest = append(rest, s)
+	}
+	sort.Slice(rest, func(i, j int) bool { return rest[i].seq < rest[j].seq })
+	for _, s := range rest {
+		a.end(s)
+	}
+	r := &Report{Version: 1, Sessions: a.done, Findings: a.findings}
+	if r.Sessions == nil {
+		r.Sessions = []*Session{}
+	}
+	sort.Slice(r.Sessions, func(i, j int) bool { return r.Sessions[i].ID < r.Sessions[j].ID })
+	r.Sources = a.Sources(sources)
+	r.Stats = Stats{Packets: a.packets, Bytes: a.bytes}
+	for _, s := range r.Sessions {
+		r.Stats.FTPSessions++
+		r.Stats.DataChannels += len(s.DataChannels)
+	}
+	if r.Findings == nil {
+		r.Findings = []Finding{}
+	}
+	return r
+}
+
+// Sources turns capture infos into the report's sources, adding the
+// decode errors met in each.
+func (a *Analyzer) Sources(infos []capture.Info) []Source {
+	out := make([]Source, 0, len(infos))
+	for i, in := range infos {
+		s := Source{
+			Name:      in.Name,
+			LinkTypes: append([]string{}, in.LinkTypes...),
+			Packets:   in.Packets,
+			Bytes:     in.Bytes,
+			FirstSeen: Time{in.FirstSeen},
+			LastSeen:  Time{in.LastSeen},
+			Errors:    append([]string{}, in.Errors...),
+		}
+		for _, e := range a.srcErrors[i] {
+			s.Errors = append(s.Errors, in.Name+": "+e)
+		}
+		if n := a.srcErrorCount[i] - len(a.srcErrors[i]); n > 0 {
+			s.Errors = append(s.Errors, fmt.Sprintf("%s: %d more packets could not be decoded", in.Name, n))
+		}
+		if in.Dropped >= 0 { // live capture: the kernel counted drops
+			d := in.Dropped
+			s.Dropped = &d
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// SessionStats reports the sessions ended so far and those still open.
+func (a *Analyzer) SessionStats() (ended, open int) {
+	return a.nextID - len(a.live), len(a.live)
+}
+
+// end finishes a session: it settles its data channels, draws its
+// findings and hands it on.
+func (a *Analyzer) end(s *sess) {
+	if s.ended {
+		return
+	}
+	s.ended = true
+	delete(a.live, s)
+	a.forget(s)
+	if !s.materialized {
+		return
+	}
+	s.finalize(a)
+	if a.cfg.OnSession != nil {
+		a.cfg.OnSession(s.out)
+		return
+	}
+	a.done = append(a.done, s.out)
+}
+
+// forget drops every index entry that points at s.
+func (a *Analyzer) forget(s *sess) {
+	for _, dc := range s.dcs {
+		if e := dc.exp; e != nil {
+			e.live = false
+			a.dropExpect(a.expect, e.ep, e)
+			if e.nat.IsValid() {
+				a.dropExpect(a.expectNAT, e.nat, e)
+			}
+		}
+	}
+	for _, c := range s.conns {
+		delete(a.conns, c.key)
+	}
+	hp := mkHostPair(s.client.Addr(), s.server.Addr())
+	list := a.hosts[hp]
+	keep := list[:0]
+	for _, o := range list {
+		if o != s {
+			keep = append(keep, o)
+		}
+	}
+	if len(keep) == 0 {
+		delete(a.hosts, hp)
+	} else {
+		a.hosts[hp] = keep
+	}
+}
+
+func (a *Analyzer) dropExpect(m map[netip.AddrPort][]*expectation, ep netip.AddrPort, e *expectation) {
+	list := m[ep]
+	keep := list[:0]
+	for _, o := range list {
+		if o != e {
+			keep = append(keep, o)
+		}
+	}
+	a.setExpect(m, ep, keep)
+}

@@ -1,0 +1,420 @@
+package session
+
+import (
+	"bytes"
+	"net/netip"
+	"time"
+
+	"github.com/ftpscope/ftpscope/decode"
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/reassembly"
+)
+
+// Directions of a control connection, from the FTP point of view.
+const (
+	toServer = 0 // client → server: commands
+	toClient = 1 // server → client: replies
+)
+
+// sess is the state of one FTP session while it is followed.
+type sess struct {
+	out          *Session
+	seq          int // creation order
+	client       netip.AddrPort
+	server       netip.AddrPort
+	materialized bool // a SYN or payload was seen: worth reporting
+	ended        bool
+	closed       bool // the control connection closed (FIN both ways, or RST)
+	closedAt     time.Time
+	finSeen      [2]bool
+	lastSeen     time.Time
+
+	lines   [2]lineBuf
+	tls     [2]tlsSkipper
+	replies decode.ReplyAssembler
+	pending []*pendingCmd // commands awaiting their final reply
+	dcs     []*dcState
+	lastDC  *dcState // the newest data channel without a transfer command
+	conns   []*dataConn
+	authCmd *pendingCmd // AUTH TLS/SSL awaiting 234
+	authEvidence Evidence // the 234 that turned TLS on
+
+	gaps       []Evidence // where control bytes went missing
+	unannounce []*dataConn
+	dropped    int // data channels not kept because of MaxChannels
+	ladderCut  int
+}
+
+// pendingCmd is a command waiting for its final reply.
+type pendingCmd struct {
+	verb, arg string
+	packet    int
+	time      time.Time
+	dc        *dcState // the data channel it set up or transfers over
+}
+
+// maxPending bounds the commands awaiting replies per session; a client
+// that pipelines more is hostile or the replies were lost.
+const maxPending = 64
+
+func (s *sess) ref(r *pktRef) (int, Time) {
+	if r == nil {
+		return 0, Time{}
+	}
+	return r.number, Time{r.ts}
+}
+
+func (s *sess) ladder(a *Analyzer, ev LadderEvent) {
+	if len(s.out.Ladder) >= a.cfg.MaxLadder {
+		s.ladderCut++
+		return
+	}
+	if len(ev.Text) > 200 {
+		ev.Text = ev.Text[:200] + "…"
+	}
+	s.out.Ladder = append(s.out.Ladder, ev)
+}
+
+// streamFactory makes a controlStream for each TCP connection on a
+// control port.
+type streamFactory struct{ a *Analyzer }
+
+func (f *streamFactory) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac reassembly.AssemblerContext) reassembly.Stream {
+	a := f.a
+	src, dst := netFlow.Endpoints()
+	sa, _ := netip.AddrFromSlice(src.Raw())
+	da, _ := netip.AddrFromSlice(dst.Raw())
+	sp, dp := uint16(tcp.SrcPort), uint16(tcp.DstPort)
+	from := netip.AddrPortFrom(sa, sp)
+	to := netip.AddrPortFrom(da, dp)
+	// The server is the side on a control port; when both are, the side
+	// the first SYN went to, or else the lower port.
+	firstIsClient := true
+	switch {
+	case a.isControlPort(dp) && !a.isControlPort(sp):
+	case a.isControlPort(sp) && !a.isControlPort(dp):
+		firstIsClient = false
+	case tcp.SYN && !tcp.ACK:
+	case tcp.SYN && tcp.ACK:
+		firstIsClient = false
+	case sp < dp:
+		firstIsClient = false
+	}
+	s := &sess{seq: a.seq}
+	a.seq++
+	if firstIsClient {
+		s.client, s.server = from, to
+	} else {
+		s.client, s.server = to, from
+	}
+	ci := ac.GetCaptureInfo()
+	r := refOf(ci)
+	src0 := 0
+	if r != nil {
+		src0 = r.source
+	}
+	name := ""
+	if src0 < len(a.cfg.SourceNames) {
+		name = a.cfg.SourceNames[src0]
+	}
+	s.out = &Session{
+		Source:       name,
+		Client:       s.client.String(),
+		Server:       s.server.String(),
+		Start:        Time{ci.Timestamp},
+		End:          Time{ci.Timestamp},
+		Mode:         ModeNone,
+		DataChannels: []*DataChannel{},
+		Findings:     []Finding{},
+	}
+	s.lastSeen = ci.Timestamp
+	if len(a.live) >= a.cfg.MaxSessions {
+		a.dropped++
+		s.ended = true // followed by nobody: its stream is ignored
+	} else {
+		a.live[s] = struct{}{}
+		hp := mkHostPair(s.client.Addr(), s.server.Addr())
+		a.hosts[hp] = append(a.hosts[hp], s)
+	}
+	return &controlStream{a: a, s: s, firstIsClient: firstIsClient}
+}
+
+func refOf(ci gopacket.CaptureInfo) *pktRef {
+	if len(ci.AncillaryData) > 0 {
+		if r, ok := ci.AncillaryData[0].(*pktRef); ok {
+			return r
+		}
+	}
+	return nil
+}
+
+// controlStream receives one control connection from the reassembler.
+type controlStream struct {
+	a             *Analyzer
+	s             *sess
+	firstIsClient bool
+	started       [2]bool
+}
+
+var _ reassembly.Stream = (*controlStream)(nil)
+
+func (c *controlStream) ftpDir(dir reassembly.TCPFlowDirection) int {
+	if (dir == reassembly.TCPDirClientToServer) == c.firstIsClient {
+		return toServer
+	}
+	return toClient
+}
+
+// Accept sees every segment of the connection before reassembly.
+func (c *controlStream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassembly.TCPFlowDirection, nextSeq reassembly.Sequence, start *bool, ac reassembly.AssemblerContext) bool {
+	s := c.s
+	if s.ended {
+		return false
+	}
+	d := c.ftpDir(dir)
+	ts := ci.Timestamp
+	if ts.After(s.lastSeen) {
+		s.lastSeen = ts
+	}
+	if ts.After(s.out.End.Time) {
+		s.out.End = Time{ts}
+	}
+	if tcp.SYN || len(tcp.Payload) > 0 {
+		c.materialize()
+	}
+	// A capture that starts mid-connection has no SYN: start the stream
+	// at the first segment seen in each direction.
+	if !c.started[d] {
+		c.started[d] = true
+		if !tcp.SYN && nextSeq == -1 {
+			*start = true
+		}
+	}
+	if tcp.FIN {
+		s.finSeen[d] = true
+	}
+	if (tcp.RST || (s.finSeen[0] && s.finSeen[1])) && !s.closed {
+		s.closed = true
+		s.closedAt = ts
+	}
+	return true
+}
+
+func (c *controlStream) materialize() {
+	s := c.s
+	if s.materialized {
+		return
+	}
+	s.materialized = true
+	c.a.nextID++
+	s.out.ID = c.a.nextID
+}
+
+// ReassembledSG receives control bytes in order.
+func (c *controlStream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.AssemblerContext) {
+	s := c.s
+	if s.ended {
+		return
+	}
+	dir, _, _, skip := sg.Info()
+	d := c.ftpDir(dir)
+	n, _ := sg.Lengths()
+	if skip > 0 {
+		r := refOf(sg.CaptureInfo(0))
+		pkt, t := s.ref(r)
+		s.out.ControlGaps += int64(skip)
+		s.gaps = append(s.gaps, Evidence{Packet: pkt, Time: t, What: gapWhat(d, skip)})
+		if len(s.gaps) > 16 {
+			s.gaps = s.gaps[:16]
+		}
+		s.ladder(c.a, LadderEvent{Packet: pkt, Time: t, From: roleOf(d), Kind: "gap", Text: gapWhat(d, skip)})
+		s.lines[d].reset()
+		s.tls[d].lost()
+		if d == toClient {
+			s.replies = decode.ReplyAssembler{}
+		}
+	}
+	if n == 0 {
+		return
+	}
+	data := sg.Fetch(n)
+	c.consume(sg, d, data)
+}
+
+func gapWhat(d, n int) string {
+	if d == toServer {
+		return itoa(n) + " bytes from the client missing from the capture"
+	}
+	return itoa(n) + " bytes from the server missing from the capture"
+}
+
+// consume frames the bytes of one direction into lines, skipping TLS
+// records after AUTH TLS.
+func (c *controlStream) consume(sg reassembly.ScatterGather, d int, data []byte) {
+	s := c.s
+	off := 0
+	for off < len(data) {
+		if s.tls[d].on {
+			k := s.tls[d].skip(data[off:])
+			off += k
+			if s.tls[d].on {
+				return // all of it was TLS
+			}
+			continue
+		}
+		lb := &s.lines[d]
+		i := bytes.IndexByte(data[off:], '\n')
+		if i < 0 {
+			lb.add(data[off:], c.a.cfg.MaxLineLen, s)
+			return
+		}
+		lb.add(data[off:off+i], c.a.cfg.MaxLineLen, s)
+		end := off + i
+		off = end + 1
+		line := lb.take()
+		r := refOf(sg.CaptureInfo(end))
+		c.line(d, line, r)
+	}
+}
+
+// line handles one complete control line.
+func (c *controlStream) line(d int, line []byte, r *pktRef) {
+	line = bytes.TrimRight(line, "\r")
+	if d == toServer {
+		c.command(line, r)
+		return
+	}
+	c.replyLine(line, r)
+}
+
+func roleOf(d int) Role {
+	if d == toServer {
+		return RoleClient
+	}
+	return RoleServer
+}
+
+// ReassemblyComplete is called when both directions ended. Returning
+// false keeps the connection in the pool, so that a late ACK does not
+// start a new session; the pool drops it when it is flushed.
+func (c *controlStream) ReassemblyComplete(ac reassembly.AssemblerContext) bool {
+	s := c.s
+	if !s.closed {
+		s.closed = true
+		s.closedAt = c.a.now
+	}
+	// Bytes left without a line end are the last line.
+	for d := range s.lines {
+		if lb := &s.lines[d]; len(lb.buf) > 0 && !s.tls[d].on {
+			c.line(d, lb.take(), nil)
+		}
+	}
+	return false
+}
+
+// lineBuf collects one control line, cutting it at the line limit.
+type lineBuf struct {
+	buf      []byte
+	overflow bool // the line passed the limit: bytes are dropped until LF
+}
+
+func (l *lineBuf) add(b []byte, max int, s *sess) {
+	if l.overflow {
+		return
+	}
+	room := max - len(l.buf)
+	if len(b) > room {
+		b = b[:room]
+		l.overflow = true
+		s.out.LongLines++
+	}
+	l.buf = append(l.buf, b...)
+}
+
+// take returns the line and empties the buffer. The returned slice is
+// valid until the next add.
+func (l *lineBuf) take() []byte {
+	b := l.buf
+	l.buf = l.buf[:0]
+	l.overflow = false
+	return b
+}
+
+func (l *lineBuf) reset() {
+	l.buf = l.buf[:0]
+	l.overflow = false
+}
+
+// tlsSkipper steps over TLS records (RFC 8446 §5.1) on a control
+// connection after AUTH TLS, and notices when cleartext resumes (after
+// CCC, or after the TLS session closed).
+type tlsSkipper struct {
+	on   bool
+	hdr  [5]byte
+	nhdr int // header bytes collected
+	left int // record body bytes still to skip
+}
+
+// skip consumes TLS records from b and returns how many bytes it used.
+// It turns itself off at a record boundary that does not start a record.
+func (t *tlsSkipper) skip(b []byte) int {
+	used := 0
+	for used < len(b) {
+		if t.left > 0 {
+			k := min(t.left, len(b)-used)
+			t.left -= k
+			used += k
+			continue
+		}
+		if t.nhdr == 0 {
+			ct := b[used]
+			if ct < 20 || ct > 24 {
+				t.on = false // cleartext again
+				return used
+			}
+		}
+		t.hdr[t.nhdr] = b[used]
+		t.nhdr++
+		used++
+		if t.nhdr == 5 {
+			if t.hdr[1] != 3 { // not a TLS/SSL3 version: not TLS after all
+				t.on = false
+				t.nhdr = 0
+				return used
+			}
+			t.left = int(t.hdr[3])<<8 | int(t.hdr[4])
+			t.nhdr = 0
+		}
+	}
+	return used
+}
+
+// lost is called after a gap: record boundaries are unknown, so stay in
+// TLS mode but resynchronise on the next chunk.
+func (t *tlsSkipper) lost() {
+	t.left = 0
+	t.nhdr = 0
+}
+
+func itoa(n int) string {
+	var b [20]byte
+	i := len(b)
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	for {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			break
+		}
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}

@@ -1,0 +1,296 @@
+package session
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/ftpscope/ftpscope/capture"
+	"github.com/ftpscope/ftpscope/decode"
+)
+
+// expectation is an announced endpoint waiting for its data connection.
+type expectation struct {
+	dc       *dcState
+	ep       netip.AddrPort // the announced endpoint
+	nat      netip.AddrPort // the announced port at the control peer's address, when that differs
+	deadline time.Time
+	live     bool
+}
+
+// connKey identifies a TCP connection whichever way a packet goes: the
+// lower endpoint first.
+type connKey struct{ lo, hi netip.AddrPort }
+
+func mkConnKey(a, b netip.AddrPort) connKey {
+	if a.Compare(b) > 0 {
+		a, b = b, a
+	}
+	return connKey{a, b}
+}
+
+// hostPair identifies two hosts whichever way a packet goes.
+type hostPair struct{ lo, hi netip.Addr }
+
+func mkHostPair(a, b netip.Addr) hostPair {
+	if a.Compare(b) > 0 {
+		a, b = b, a
+	}
+	return hostPair{a, b}
+}
+
+// Limits on evidence kept per data connection.
+const (
+	maxSYNEvidence   = 8
+	maxUnannounced   = 32
+	maxConnsPerChan  = 8
+	maxPacketsToKeep = 8
+)
+
+// dataConn is a TCP connection that matched an announcement, or that
+// looks like an unannounced data connection of a session.
+type dataConn struct {
+	key       connKey
+	dc        *dcState // nil for an unannounced connection
+	s         *sess
+	initiator netip.AddrPort
+	responder netip.AddrPort
+	match     string
+	// initIsClient says whether the initiator is the FTP client's side.
+	initIsClient bool
+
+	obs        Observed
+	sawSYN     bool
+	synFirst   time.Time
+	fromInit   bool // payload or packets seen from each side (no-SYN start)
+	fromResp   bool
+	payInit    bool
+	payResp    bool
+	fin        [2]bool
+	lastSeen   time.Time
+	rstSeen    bool
+	icmpSeen   bool
+	retryAfter bool
+}
+
+// data handles a TCP packet that is not on a control port.
+func (a *Analyzer) data(p capture.Packet, h *decode.Headers) bool {
+	src := netip.AddrPortFrom(h.Src, uint16(h.TCP.SrcPort))
+	dst := netip.AddrPortFrom(h.Dst, uint16(h.TCP.DstPort))
+	if len(a.conns) != 0 {
+		if c := a.conns[mkConnKey(src, dst)]; c != nil {
+			c.update(a, p, h, src)
+			return c.dc != nil
+		}
+	}
+	if len(a.expect) == 0 && len(a.hosts) == 0 {
+		return false
+	}
+	syn := h.TCP.SYN && !h.TCP.ACK
+	if e, how := a.lookup(dst); e != nil && (syn || !h.TCP.SYN) {
+		c := a.track(e.dc.s, e.dc, src, dst, how)
+		c.update(a, p, h, src)
+		return true
+	}
+	if !syn {
+		// A connection whose handshake predates the capture, seen from
+		// the responder's side.
+		if e, how := a.lookup(src); e != nil && !h.TCP.SYN {
+			c := a.track(e.dc.s, e.dc, dst, src, how)
+			c.update(a, p, h, src)
+			return true
+		}
+		return false
+	}
+	// A SYN between the hosts of a session that no announcement explains.
+	for _, s := range a.hosts[mkHostPair(h.Src, h.Dst)] {
+		if s.ended || !s.materialized || len(s.unannounce) >= maxUnannounced {
+			continue
+		}
+		c := a.track(s, nil, src, dst, "")
+		s.unannounce = append(s.unannounce, c)
+		c.update(a, p, h, src)
+		return false
+	}
+	return false
+}
+
+// lookup finds the newest live expectation for a connection towards ep:
+// the announced endpoint first, then the announced port at the control
+// peer's address.
+func (a *Analyzer) lookup(ep netip.AddrPort) (*expectation, string) {
+	if len(a.expect) != 0 {
+		list := a.expect[ep]
+		for i := len(list) - 1; i >= 0; i-- {
+			if list[i].live {
+				return list[i], "announced"
+			}
+		}
+	}
+	if len(a.expectNAT) != 0 {
+		list := a.expectNAT[ep]
+		for i := len(list) - 1; i >= 0; i-- {
+			if list[i].live {
+				return list[i], "control-peer-port"
+			}
+		}
+	}
+	return nil, ""
+}
+
+// track starts following a connection from initiator to responder.
+func (a *Analyzer) track(s *sess, dc *dcState, initiator, responder netip.AddrPort, how string) *dataConn {
+	c := &dataConn{
+		key:       mkConnKey(initiator, responder),
+		dc:        dc,
+		s:         s,
+		initiator: initiator,
+		responder: responder,
+		match:     how,
+	}
+	c.obs.Initiator = initiator.String()
+	c.obs.Responder = responder.String()
+	c.obs.State = StateUnanswered
+	if dc != nil {
+		c.initIsClient = dc.out.Mode == ModePassive
+		if len(dc.conns) < maxConnsPerChan {
+			dc.conns = append(dc.conns, c)
+		}
+	} else {
+		c.initIsClient = initiator.Addr() == s.client.Addr()
+	}
+	a.conns[c.key] = c
+	s.conns = append(s.conns, c)
+	return c
+}
+
+// update follows one packet of a tracked connection.
+func (c *dataConn) update(a *Analyzer, p capture.Packet, h *decode.Headers, src netip.AddrPort) {
+	t := &h.TCP
+	ts := p.Info.Timestamp
+	ev := Time{ts}
+	fromInit := src == c.initiator
+	c.lastSeen = ts
+	if ts.After(c.s.lastSeen) {
+		c.s.lastSeen = ts
+	}
+	if ts.After(c.s.out.End.Time) {
+		c.s.out.End = ev
+	}
+	o := &c.obs
+	switch {
+	case t.SYN && !t.ACK && fromInit:
+		if !c.sawSYN {
+			c.sawSYN = true
+			c.synFirst = ts
+			o.SYNPacket, o.SYNTime = p.Number, ev
+		}
+		o.SYNAttempts++
+		if len(o.SYNPackets) < maxSYNEvidence {
+			o.SYNPackets = append(o.SYNPackets, p.Number)
+			o.SYNTimes = append(o.SYNTimes, ev)
+		}
+	case t.SYN && t.ACK && !fromInit:
+		if o.SYNACKPacket == 0 {
+			o.SYNACKPacket, o.SYNACKTime = p.Number, ev
+			if c.sawSYN {
+				ms := float64(ts.Sub(c.synFirst).Microseconds()) / 1000
+				o.HandshakeRTTms = &ms
+			}
+		}
+		o.Established = true
+		o.State = StateEstablished
+		if c.dc != nil && c.dc.exp != nil {
+			a.settle(c.dc)
+		}
+	}
+	if fromInit {
+		c.fromInit = true
+	} else {
+		c.fromResp = true
+	}
+	if n := h.PayloadLen; n > 0 {
+		if fromInit {
+			c.payInit = true
+		} else {
+			c.payResp = true
+		}
+		if fromInit == c.initIsClient {
+			o.BytesToServer += int64(n)
+		} else {
+			o.BytesToClient += int64(n)
+		}
+		// A connection whose handshake predates the capture counts as
+		// established once both sides spoke (payload one way, and
+		// packets the other way acknowledging it).
+		if !o.Established && !c.sawSYN && ((c.payInit && c.fromResp) || (c.payResp && c.fromInit)) {
+			o.Established = true
+			o.State = StateEstablished
+		}
+	}
+	if t.FIN {
+		if fromInit {
+			c.fin[0] = true
+		} else {
+			c.fin[1] = true
+		}
+		o.Closed = true
+	}
+	if t.RST {
+		o.Closed = true
+		if o.RSTPacket == 0 {
+			o.RSTPacket, o.RSTTime = p.Number, ev
+		}
+		switch {
+		case !o.Established && !fromInit:
+			o.State = StateRefused
+		case o.Established && !(c.fin[0] && c.fin[1]):
+			o.State = StateReset
+		}
+	}
+}
+
+// icmp handles an ICMP error: it may say why a data connection's SYN
+// went unanswered.
+func (a *Analyzer) icmp(p capture.Packet, h *decode.Headers) bool {
+	e := h.ICMPError
+	c := a.conns[mkConnKey(e.InnerSrc, e.InnerDst)]
+	if c == nil || c.obs.Established || e.InnerSrc != c.initiator {
+		return false
+	}
+	o := &c.obs
+	o.State = StateUnreachable
+	if o.ICMPPacket == 0 {
+		o.ICMPPacket, o.ICMPTime = p.Number, Time{p.Info.Timestamp}
+		o.ICMPFrom = e.From.String()
+		o.ICMPWhat = e.What()
+	}
+	return c.dc != nil
+}
+
+// settle stops expecting a data channel once its connection is
+// established.
+func (a *Analyzer) settle(dc *dcState) { a.withdraw(dc) }
+
+// withdraw stops expecting a data channel's connection.
+func (a *Analyzer) withdraw(dc *dcState) {
+	e := dc.exp
+	if e == nil {
+		return
+	}
+	dc.exp = nil
+	e.live = false
+	a.dropExpect(a.expect, e.ep, e)
+	if e.nat.IsValid() {
+		a.dropExpect(a.expectNAT, e.nat, e)
+	}
+}
+
+// dataActive says whether a data connection of s is still open.
+func (s *sess) dataActive() bool {
+	for _, c := range s.conns {
+		if c.dc != nil && !c.obs.Closed && c.obs.State != StateUnanswered {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,318 @@
+package session
+
+import (
+	"fmt"
+	"sort"
+	"net/netip"
+	"strings"
+)
+
+// finalize settles a session's data channels and draws its findings.
+func (s *sess) finalize(a *Analyzer) {
+	out := s.out
+	var active, passive bool
+	for _, dc := range s.dcs {
+		if dc.out.Mode == ModeActive {
+			active = true
+		} else {
+			passive = true
+		}
+		if best := dc.best(); best != nil {
+			o := best.obs
+			dc.out.Observed = &o
+			dc.out.Match = best.match
+		}
+		dc.findings(s)
+		out.DataChannels = append(out.DataChannels, dc.out)
+		// Draw each data connection in the ladder where its first SYN was.
+		if o := dc.out.Observed; o != nil {
+			s.ladder(a, LadderEvent{Packet: o.SYNPacket, Time: o.SYNTime, From: dc.initiatorRole(), Kind: "data", DataChannel: dc.out.ID,
+				Text: dc.out.SetupCommand})
+		}
+	}
+	switch {
+	case active && passive:
+		out.Mode = ModeMixed
+	case active:
+		out.Mode = ModeActive
+	case passive:
+		out.Mode = ModePassive
+	}
+	sortLadder(out.Ladder)
+	s.sessionFindings()
+}
+
+// initiatorRole says which FTP side opened the observed connection.
+func (dc *dcState) initiatorRole() Role {
+	if c := dc.best(); c != nil && !c.initIsClient {
+		return RoleServer
+	}
+	return RoleClient
+}
+
+// best picks the connection that represents the channel: the first
+// established one, else the first one seen.
+func (dc *dcState) best() *dataConn {
+	for _, c := range dc.conns {
+		if c.obs.Established {
+			return c
+		}
+	}
+	if len(dc.conns) > 0 {
+		return dc.conns[0]
+	}
+	return nil
+}
+
+func sortLadder(ev []LadderEvent) {
+	sort.SliceStable(ev, func(i, j int) bool { return ev[i].Time.Before(ev[j].Time.Time) })
+}
+
+// isPrivate reports addresses that are not reachable across the
+// Internet: RFC 1918, RFC 4193, loopback, link-local and shared
+// address space (RFC 6598).
+func isPrivate(a netip.Addr) bool {
+	a = a.Unmap()
+	if a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() || a.IsUnspecified() {
+		return true
+	}
+	return a.Is4() && a.As4()[0] == 100 && a.As4()[1]&0xc0 == 64
+}
+
+func ev(pkt int, t Time, what string) Evidence {
+	return Evidence{Packet: pkt, Time: t, What: what}
+}
+
+// findings draws the findings of one data channel.
+func (dc *dcState) findings(s *sess) {
+	d := dc.out
+	if d.Announced == nil {
+		return
+	}
+	ann, _ := netip.ParseAddrPort(*d.Announced)
+	client, server := s.client, s.server
+	var annEv Evidence
+	if d.Mode == ModePassive {
+		annEv = ev(d.AnnouncePacket, d.AnnounceTime, fmt.Sprintf("%d reply announces %s", deref(d.SetupReply), ann))
+	} else {
+		annEv = ev(d.SetupPacket, d.SetupTime, fmt.Sprintf("%s announces %s", d.SetupCommand, ann))
+	}
+	o := d.Observed
+	worked := o != nil && o.Established
+
+	// Announced addresses that differ from the control connection's.
+	switch d.Mode {
+	case ModePassive:
+		if ann.Addr() != server.Addr() && isPrivate(ann.Addr()) {
+			f := Finding{Code: CodePassivePrivate, Severity: SeverityWarning,
+				Summary: fmt.Sprintf("Server %s announced the private address %s in its %d reply instead of its own address %s.",
+					server, ann, deref(d.SetupReply), server.Addr()),
+				Detail: "The server sits behind NAT and tells clients its internal address for passive data connections. " +
+					"Clients outside cannot reach it, so transfers hang or fail unless the client ignores the announced address (curl does, many clients do not). " +
+					"Set the server's public address for passive mode (vsftpd pasv_address, ProFTPD MasqueradeAddress, Pure-FTPd -P, FileZilla Server's external IP) " +
+					"or let the NAT device rewrite the reply.",
+				Evidence: []Evidence{annEv}}
+			if worked && o.Responder != ann.String() {
+				f.Detail += fmt.Sprintf(" Here the client connected to %s instead, and that worked.", o.Responder)
+			}
+			d.Findings = append(d.Findings, f)
+		}
+	case ModeActive:
+		switch {
+		case ann.Addr() != client.Addr() && isPrivate(ann.Addr()):
+			d.Findings = append(d.Findings, Finding{Code: CodeActivePrivate, Severity: SeverityWarning,
+				Summary: fmt.Sprintf("Client %s announced the private address %s in %s, not the address %s the server sees.",
+					client, ann, d.SetupCommand, client.Addr()),
+				Detail: "The client sits behind NAT and no FTP helper (ALG) rewrote its " + d.SetupCommand + " command, so the server is told to connect to an address it cannot reach. " +
+					"Use passive mode (PASV/EPSV), or enable the FTP helper on the NAT device (Linux: nf_conntrack_ftp with a CT helper rule); " +
+					"a helper cannot help once the control connection is encrypted.",
+				Evidence: []Evidence{annEv}})
+		case ann.Addr() != client.Addr():
+			d.Findings = append(d.Findings, Finding{Code: CodeBounce, Severity: SeverityError,
+				Summary: fmt.Sprintf("Client %s told server %s to connect to a third host, %s.", client, server, ann),
+				Detail: "An FTP bounce (RFC 2577): PORT/EPRT names a host other than the client, which makes the server open connections on the client's behalf. " +
+					"Servers should refuse it (vsftpd port_promiscuous=NO, the default); firewalls should not let the server reach arbitrary hosts.",
+				Evidence: []Evidence{annEv}})
+		}
+		if ann.Port() < 1024 {
+			d.Findings = append(d.Findings, Finding{Code: CodeBounce, Severity: SeverityError,
+				Summary: fmt.Sprintf("Client %s announced the privileged port %d in %s.", client, ann.Port(), d.SetupCommand),
+				Detail: "Ports below 1024 belong to services (25 is mail, 80 is web): a PORT naming one is an FTP bounce attempt (RFC 2577) or a broken client. " +
+					"Servers should refuse PORT to privileged ports.",
+				Evidence: []Evidence{annEv}})
+		}
+	}
+
+	positive := d.SetupReply != nil && *d.SetupReply >= 200 && *d.SetupReply < 300
+	switch {
+	case o == nil:
+		if positive && d.TransferCommand != nil {
+			who, whom := "client", "server"
+			if d.Mode == ModeActive {
+				who, whom = "server", "client"
+			}
+			evs := []Evidence{annEv, ev(d.TransferPacket, d.TransferTime, *d.TransferCommand+" sent")}
+			if d.ReplyPacket != 0 {
+				evs = append(evs, ev(d.ReplyPacket, d.ReplyTime, fmt.Sprintf("%d reply", deref(d.TransferReply))))
+			}
+			d.Findings = append(d.Findings, Finding{Code: CodeDataMissing, Severity: SeverityWarning,
+				Summary: fmt.Sprintf("No connection towards %s was seen for %s, though the %s should have opened one.", ann, *d.TransferCommand, who),
+				Detail: fmt.Sprintf("The %s announced %s and %s was sent, but no SYN towards that endpoint (or its port at the %s's address) is in the capture. "+
+					"Either the %s never tried (it gave up, or a local firewall dropped the SYN before the capture point), or the capture does not see that path.",
+					whom, ann, *d.TransferCommand, whom, who),
+				Evidence: evs})
+		}
+	case !o.Established:
+		d.Findings = append(d.Findings, dc.blocked(s, ann, annEv))
+	case o.Established && (d.Match == "control-peer-port" || o.Responder != ann.String()):
+		d.Findings = append(d.Findings, Finding{Code: CodeAddressRewritten, Severity: SeverityInfo,
+			Summary: fmt.Sprintf("The data connection reached %s although %s was announced.", o.Responder, ann),
+			Detail: "The announced address differs from the one the connection used, and the connection worked: a NAT device or FTP helper rewrote the address, " +
+				"the capture point is behind NAT, or the client ignored the announced address and used the control connection's.",
+			Evidence: []Evidence{annEv, ev(o.SYNPacket, o.SYNTime, "SYN "+o.Initiator+" → "+o.Responder)}})
+	}
+
+	// The transfer's outcome.
+	if r := d.TransferReply; r != nil && (*r == 425 || *r == 426 || *r == 451) {
+		d.Findings = append(d.Findings, Finding{Code: CodeTransferFailed, Severity: SeverityError,
+			Summary: fmt.Sprintf("%s failed with %d: %s", deref2(d.TransferCommand), *r, firstLine(d.ReplyText)),
+			Detail:  transferFailDetail(*r),
+			Evidence: []Evidence{ev(d.TransferPacket, d.TransferTime, deref2(d.TransferCommand)+" sent"),
+				ev(d.ReplyPacket, d.ReplyTime, fmt.Sprintf("%d reply", *r))}})
+	} else if o != nil && o.State == StateReset {
+		d.Findings = append(d.Findings, Finding{Code: CodeTransferFailed, Severity: SeverityError,
+			Summary: fmt.Sprintf("The data connection %s → %s was reset before it finished.", o.Initiator, o.Responder),
+			Detail:  "A RST ended the data connection before both sides closed it: the transfer was aborted by one side or by a firewall in between, and the file is incomplete.",
+			Evidence: []Evidence{ev(o.RSTPacket, o.RSTTime, "RST")}})
+	}
+}
+
+func transferFailDetail(code int) string {
+	switch code {
+	case 425:
+		return "425 means the server could not open or accept the data connection: in passive mode the client's connection did not arrive, in active mode the server could not reach the client. Look at the data-connection finding for where it was blocked."
+	case 426:
+		return "426 means the data connection was closed and the transfer aborted: a client abort (ABOR), a timeout or a firewall that dropped the connection mid-transfer."
+	}
+	return "451 means the server aborted the transfer because of a local error (disk full, file locked, permission)."
+}
+
+// blocked explains a data connection that was never established.
+func (dc *dcState) blocked(s *sess, ann netip.AddrPort, annEv Evidence) Finding {
+	d := dc.out
+	o := d.Observed
+	code, who, whom := CodePassiveBlocked, "client", "server"
+	if d.Mode == ModeActive {
+		code, who, whom = CodeActiveBlocked, "server", "client"
+	}
+	evs := []Evidence{annEv}
+	for i, p := range o.SYNPackets {
+		what := "SYN " + o.Initiator + " → " + o.Responder
+		if i > 0 {
+			what += fmt.Sprintf(" (retry %d)", i)
+		}
+		evs = append(evs, ev(p, o.SYNTimes[i], what))
+	}
+	var summary, detail string
+	switch o.State {
+	case StateRefused:
+		evs = append(evs, ev(o.RSTPacket, o.RSTTime, "RST from "+o.Responder))
+		summary = fmt.Sprintf("%s %s's %s data connection to %s was refused with RST.", titleRole(who), hostOf(o.Initiator), d.Mode, o.Responder)
+		detail = fmt.Sprintf("The %s answered the SYN with a reset: nothing listens on port %d there any more, or a firewall rejects the connection with RST. ", whom, ann.Port())
+	case StateUnreachable:
+		evs = append(evs, ev(o.ICMPPacket, o.ICMPTime, "ICMP "+o.ICMPWhat+" from "+o.ICMPFrom))
+		summary = fmt.Sprintf("%s %s's %s data connection to %s was rejected: ICMP %s from %s.", titleRole(who), hostOf(o.Initiator), d.Mode, o.Responder, o.ICMPWhat, o.ICMPFrom)
+		detail = fmt.Sprintf("%s answered the SYN with an ICMP error (%s): a firewall or router on the path rejects the connection. ", o.ICMPFrom, o.ICMPWhat)
+	default:
+		summary = fmt.Sprintf("%s data connection blocked: %s %s never answered the %s's SYN to port %d (%d attempts).",
+			titleRole(string(d.Mode)), whom, hostOf(o.Responder), who, ann.Port(), o.SYNAttempts)
+		detail = "The SYN got no answer at all: a firewall drops it silently. "
+	}
+	if d.Mode == ModePassive {
+		detail += "In passive mode the client connects to the port the server announced; the server's firewall must allow the server's passive port range " +
+			"(vsftpd pasv_min_port/pasv_max_port, ProFTPD PassivePorts, Pure-FTPd -p) or run an FTP helper that opens it."
+		if isPrivate(ann.Addr()) && ann.Addr() != s.server.Addr() {
+			detail += fmt.Sprintf(" The announced address %s is private: the server is behind NAT and should announce its public address.", ann.Addr())
+		}
+	} else {
+		detail += "In active mode the server connects back to the client; a client-side firewall or NAT usually blocks that. " +
+			"Switch the client to passive mode, or allow inbound connections from the server (an FTP helper such as nf_conntrack_ftp does this while the control connection is cleartext)."
+	}
+	if d.ReplyPacket != 0 {
+		evs = append(evs, ev(d.ReplyPacket, d.ReplyTime, fmt.Sprintf("%d reply", deref(d.TransferReply))))
+	}
+	return Finding{Code: code, Severity: SeverityError, Summary: summary, Detail: detail, Evidence: evs}
+}
+
+// sessionFindings draws the findings about the session as a whole.
+func (s *sess) sessionFindings() {
+	out := s.out
+	if out.TLS {
+		out.Findings = append(out.Findings, Finding{Code: CodeControlEncrypted, Severity: SeverityWarning,
+			Summary: fmt.Sprintf("The control connection %s → %s switched to TLS: later commands and data-channel announcements are unreadable.", s.client, s.server),
+			Detail: "After AUTH TLS/SSL the PORT/PASV exchanges are encrypted, so neither this analysis nor a firewall's FTP helper (conntrack, ALG) can see which data ports to open. " +
+				"Passive transfers then need the server's passive port range open in every firewall on the path; active transfers need the client side open.",
+			Evidence: []Evidence{s.authEvidence}})
+	}
+	if out.ControlGaps > 0 {
+		out.Findings = append(out.Findings, Finding{Code: CodeControlGap, Severity: SeverityWarning,
+			Summary: fmt.Sprintf("%d bytes of the control connection %s → %s are missing from the capture.", out.ControlGaps, s.client, s.server),
+			Detail:  "Segments were lost before the capture point (a busy capture host, a SPAN port dropping packets, or a snap length cut): announcements in the missing bytes are unseen, so data connections may show as unannounced.",
+			Evidence: s.gaps})
+	}
+	if len(s.unannounce) > 0 {
+		var evs []Evidence
+		var names []string
+		for _, c := range s.unannounce {
+			evs = append(evs, ev(c.obs.SYNPacket, c.obs.SYNTime, "SYN "+c.obs.Initiator+" → "+c.obs.Responder))
+			if len(names) < 3 {
+				names = append(names, c.obs.Initiator+" → "+c.obs.Responder)
+			}
+		}
+		detail := "These connections run between the session's hosts while it is open but match no PORT/EPRT/LPRT or PASV/EPSV/LPSV announcement seen in the capture."
+		if out.TLS {
+			detail += " The control connection is encrypted, so the announcements could not be read."
+		} else if out.ControlGaps > 0 {
+			detail += " Part of the control connection is missing from the capture, which may have held the announcements."
+		}
+		out.Findings = append(out.Findings, Finding{Code: CodeDataUnannounced, Severity: SeverityInfo,
+			Summary:  fmt.Sprintf("%d connection(s) between %s and %s match no announcement: %s.", len(s.unannounce), s.client.Addr(), s.server.Addr(), strings.Join(names, ", ")),
+			Detail:   detail,
+			Evidence: evs})
+	}
+}
+
+func deref(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+func deref2(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func titleRole(r string) string {
+	if r == "" {
+		return r
+	}
+	return strings.ToUpper(r[:1]) + r[1:]
+}
+
+func hostOf(ep string) string {
+	if ap, err := netip.ParseAddrPort(ep); err == nil {
+		return ap.Addr().String()
+	}
+	return ep
+}

@@ -1,0 +1,267 @@
+package session
+
+import (
+	"net/netip"
+	"strings"
+
+	"github.com/ftpscope/ftpscope/decode"
+)
+
+// dcState is a data channel while its session is followed.
+type dcState struct {
+	out   *DataChannel
+	s     *sess
+	exp   *expectation // nil once matched for good, expired or withdrawn
+	conns []*dataConn  // connections that matched, in order
+}
+
+// command handles one client line (RFC 959 §4.1).
+func (c *controlStream) command(line []byte, r *pktRef) {
+	a, s := c.a, c.s
+	pkt, t := s.ref(r)
+	cmd, err := decode.ParseCommand(line)
+	if err != nil {
+		if len(line) > 0 {
+			s.out.Unparsed++
+			s.ladder(a, LadderEvent{Packet: pkt, Time: t, From: RoleClient, Kind: "control", Text: printable(line)})
+		}
+		return
+	}
+	s.out.Commands++
+	text := cmd.Verb
+	if cmd.Arg != "" {
+		text += " " + cmd.Arg
+	}
+	if cmd.Verb == "PASS" && !a.cfg.ShowPasswords {
+		cmd.Arg = "***"
+		text = "PASS ***"
+	}
+	s.ladder(a, LadderEvent{Packet: pkt, Time: t, From: RoleClient, Kind: "control", Text: printable([]byte(text))})
+	p := &pendingCmd{verb: cmd.Verb, arg: cmd.Arg, packet: pkt, time: t.Time}
+	switch cmd.Verb {
+	case "USER":
+		u := cmd.Arg
+		s.out.User = &u
+	case "AUTH":
+		if v := strings.ToUpper(strings.TrimSpace(cmd.Arg)); strings.HasPrefix(v, "TLS") || strings.HasPrefix(v, "SSL") {
+			s.authCmd = p
+		}
+	case "PORT", "EPRT", "LPRT":
+		p.dc = c.newChannel(cmd.Verb, ModeActive, pkt, t)
+		var ep netip.AddrPort
+		switch cmd.Verb {
+		case "PORT":
+			ep, err = decode.ParsePORT(cmd.Arg)
+		case "EPRT":
+			ep, err = decode.ParseEPRT(cmd.Arg)
+		default:
+			ep, err = decode.ParseLPRT(cmd.Arg)
+		}
+		if p.dc != nil && err == nil {
+			c.announce(p.dc, ep, pkt, t)
+		}
+	case "PASV", "LPSV":
+		p.dc = c.newChannel(cmd.Verb, ModePassive, pkt, t)
+	case "EPSV":
+		// "EPSV ALL" only tells the server that every later setup is
+		// EPSV (RFC 2428 §4); it sets up no channel itself.
+		if !strings.EqualFold(strings.TrimSpace(cmd.Arg), "ALL") {
+			p.dc = c.newChannel(cmd.Verb, ModePassive, pkt, t)
+		}
+	default:
+		if decode.IsTransferVerb(cmd.Verb) && s.lastDC != nil {
+			dc := s.lastDC
+			s.lastDC = nil
+			v, arg := cmd.Verb, cmd.Arg
+			dc.out.TransferCommand = &v
+			if arg != "" {
+				dc.out.Argument = &arg
+			}
+			dc.out.TransferPacket, dc.out.TransferTime = pkt, t
+			p.dc = dc
+		}
+	}
+	if len(s.pending) >= maxPending {
+		s.pending = s.pending[1:]
+	}
+	s.pending = append(s.pending, p)
+}
+
+// newChannel records a data-channel setup command.
+func (c *controlStream) newChannel(verb string, mode Mode, pkt int, t Time) *dcState {
+	s := c.s
+	if len(s.dcs) >= c.a.cfg.MaxChannels {
+		s.dropped++
+		return nil
+	}
+	init := RoleClient
+	if mode == ModeActive {
+		init = RoleServer
+	}
+	dc := &dcState{s: s, out: &DataChannel{
+		ID:                len(s.dcs) + 1,
+		SetupCommand:      verb,
+		SetupPacket:       pkt,
+		SetupTime:         t,
+		Mode:              mode,
+		ExpectedInitiator: init,
+		Findings:          []Finding{},
+	}}
+	s.dcs = append(s.dcs, dc)
+	s.lastDC = dc
+	return dc
+}
+
+// announce records the endpoint a setup announced and starts expecting
+// the data connection there.
+func (c *controlStream) announce(dc *dcState, ep netip.AddrPort, pkt int, t Time) {
+	a, s := c.a, c.s
+	ep = netip.AddrPortFrom(ep.Addr().Unmap(), ep.Port())
+	str := ep.String()
+	dc.out.Announced = &str
+	dc.out.AnnouncePacket, dc.out.AnnounceTime = pkt, t
+	// The peer that should accept the connection: the server in passive
+	// mode, the client in active mode. Behind NAT the connection goes to
+	// the announced port at that peer's control address instead.
+	peer := s.server.Addr()
+	if dc.out.Mode == ModeActive {
+		peer = s.client.Addr()
+	}
+	e := &expectation{dc: dc, ep: ep, deadline: t.Add(a.cfg.ExpectLifetime), live: true}
+	if peer != ep.Addr() {
+		e.nat = netip.AddrPortFrom(peer, ep.Port())
+		a.expectNAT[e.nat] = append(a.expectNAT[e.nat], e)
+	}
+	a.expect[ep] = append(a.expect[ep], e)
+	dc.exp = e
+}
+
+// replyLine handles one server line (RFC 959 §4.2).
+func (c *controlStream) replyLine(line []byte, r *pktRef) {
+	a, s := c.a, c.s
+	pkt, t := s.ref(r)
+	s.ladder(a, LadderEvent{Packet: pkt, Time: t, From: RoleServer, Kind: "control", Text: printable(line)})
+	rep, done, err := s.replies.Feed(line)
+	if err != nil {
+		s.out.Unparsed++
+		return
+	}
+	if !done {
+		return
+	}
+	c.reply(rep, pkt, t)
+}
+
+// reply pairs a complete reply with the command it answers.
+func (c *controlStream) reply(rep decode.Reply, pkt int, t Time) {
+	s := c.s
+	if rep.Code >= 100 && rep.Code < 200 {
+		return // preliminary: the final reply follows
+	}
+	if s.authCmd != nil && rep.Code == 234 {
+		s.out.TLS = true
+		s.authEvidence = Evidence{Packet: pkt, Time: t, What: "234 reply: the server accepted " + s.authCmd.verb + " " + s.authCmd.arg}
+		s.tls[toServer] = tlsSkipper{on: true}
+		s.tls[toClient] = tlsSkipper{on: true}
+		s.lines[toServer].reset()
+	}
+	// A reply that only a data-channel setup produces answers the oldest
+	// pending setup of that kind: the replies in between were lost.
+	want := ""
+	switch rep.Code {
+	case 227:
+		want = "PASV"
+	case 228:
+		want = "LPSV"
+	case 229:
+		want = "EPSV"
+	}
+	idx := 0
+	if want != "" {
+		for i, p := range s.pending {
+			if p.verb == want {
+				idx = i
+				break
+			}
+		}
+	}
+	if idx >= len(s.pending) {
+		return // unsolicited: banner, 421, or replies to unseen commands
+	}
+	p := s.pending[idx]
+	s.pending = s.pending[idx+1:]
+	if p == s.authCmd {
+		s.authCmd = nil
+	}
+	if p.dc == nil {
+		return
+	}
+	dc := p.dc
+	code := rep.Code
+	switch p.verb {
+	case "PASV", "LPSV", "EPSV":
+		dc.out.SetupReply = &code
+		dc.out.SetupReplyPacket = pkt
+		if ep, ok := passiveEndpoint(p.verb, rep, s.server.Addr()); ok {
+			c.announce(dc, ep, pkt, t)
+		}
+	case "PORT", "EPRT", "LPRT":
+		dc.out.SetupReply = &code
+		dc.out.SetupReplyPacket = pkt
+		if code >= 300 && dc.exp != nil {
+			// Refused: the server will not connect.
+			c.a.withdraw(dc)
+		}
+	default:
+		dc.out.TransferReply = &code
+		dc.out.ReplyPacket, dc.out.ReplyTime = pkt, t
+		dc.out.ReplyText = rep.Text()
+		if dc.exp != nil && len(dc.conns) == 0 {
+			c.a.withdraw(dc) // the transfer is over and nothing connected
+		}
+	}
+}
+
+// passiveEndpoint reads the endpoint a 227, 228 or 229 reply announces;
+// ok is false when the reply does not announce one.
+func passiveEndpoint(verb string, rep decode.Reply, server netip.Addr) (netip.AddrPort, bool) {
+	want := map[string]int{"PASV": 227, "LPSV": 228, "EPSV": 229}[verb]
+	if rep.Code != want {
+		return netip.AddrPort{}, false
+	}
+	// The numbers usually stand on the last line; look at every line,
+	// last first.
+	for i := len(rep.Lines) - 1; i >= 0; i-- {
+		text := rep.Lines[i]
+		switch verb {
+		case "PASV":
+			if ep, err := decode.Parse227(text); err == nil {
+				return ep, true
+			}
+		case "LPSV":
+			if ep, err := decode.Parse228(text); err == nil {
+				return ep, true
+			}
+		case "EPSV":
+			// RFC 2428 §3: the data connection goes to the address of
+			// the control connection.
+			if port, err := decode.Parse229(text); err == nil {
+				return netip.AddrPortFrom(server, port), true
+			}
+		}
+	}
+	return netip.AddrPort{}, false
+}
+
+// printable makes a control line safe to show: control characters become
+// '.', and the result is valid UTF-8.
+func printable(b []byte) string {
+	out := make([]byte, 0, len(b))
+	for _, c := range b {
+		if c < 0x20 || c == 0x7f || c >= 0x80 {
+			c = '.'
+		}
+		out = append(out, c)
+	}
+	return string(out)
+}
