@@ -262,9 +262,9 @@ func TestNextAllocs(t *testing.T) {
 
 func TestProgress(t *testing.T) {
 	const n = 20000 // 5 MB: several times the read-ahead buffer
-	rs := recs(n, 250, t0)
+	rs := make([]rec, n)
 	for i := range rs {
-		rs[i].data = rs[i].data[:250]
+		rs[i] = rec{ts: t0.Add(time.Duration(i) * time.Millisecond), data: make([]byte, 250)}
 	}
 	big := pcapFile(t, false, layers.LinkTypeEthernet, rs).b
 	small := pcapFile(t, false, layers.LinkTypeEthernet, recs(3, 60, t0)).b

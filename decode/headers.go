@@ -22,6 +22,8 @@ var ErrNoIP = errors.New("decode: no IP packet")
 type Headers struct {
 	// Src and Dst are the IP addresses (IPv4 addresses unmapped).
 	Src, Dst netip.Addr
+	// NetFlow is the IP layer's flow, as gopacket's reassembly wants it.
+	NetFlow gopacket.Flow
 	// Proto is the transport protocol after IPv6 extension headers.
 	Proto layers.IPProtocol
 	// Fragment is set for an IP fragment; its transport header, if any,
@@ -200,6 +202,7 @@ func (d *Decoder) Decode(data []byte, lt layers.LinkType, h *Headers) error {
 			h.Src, _ = netip.AddrFromSlice(d.ip4.SrcIP.To4())
 			h.Dst, _ = netip.AddrFromSlice(d.ip4.DstIP.To4())
 			h.Proto = d.ip4.Protocol
+			h.NetFlow = d.ip4.NetworkFlow()
 			h.Fragment = d.ip4.FragOffset != 0 || d.ip4.Flags&layers.IPv4MoreFragments != 0
 			if h.Proto == layers.IPProtocolTCP && !h.Fragment {
 				tcpData = d.ip4.Payload
@@ -210,6 +213,7 @@ func (d *Decoder) Decode(data []byte, lt layers.LinkType, h *Headers) error {
 			h.Src, _ = netip.AddrFromSlice(d.ip6.SrcIP)
 			h.Dst, _ = netip.AddrFromSlice(d.ip6.DstIP)
 			h.Proto = d.ip6.NextHeader
+			h.NetFlow = d.ip6.NetworkFlow()
 			if h.Proto == layers.IPProtocolTCP {
 				tcpData = d.ip6.Payload
 				h.PayloadLen = int(d.ip6.Length)

@@ -30,15 +30,15 @@ type sess struct {
 	finSeen      [2]bool
 	lastSeen     time.Time
 
-	lines   [2]lineBuf
-	tls     [2]tlsSkipper
-	replies decode.ReplyAssembler
-	pending []*pendingCmd // commands awaiting their final reply
-	dcs     []*dcState
-	lastDC  *dcState // the newest data channel without a transfer command
-	conns   []*dataConn
-	authCmd *pendingCmd // AUTH TLS/SSL awaiting 234
-	authEvidence Evidence // the 234 that turned TLS on
+	lines        [2]lineBuf
+	tls          [2]tlsSkipper
+	replies      decode.ReplyAssembler
+	pending      []*pendingCmd // commands awaiting their final reply
+	dcs          []*dcState
+	lastDC       *dcState // the newest data channel without a transfer command
+	conns        []*dataConn
+	authCmd      *pendingCmd // AUTH TLS/SSL awaiting 234
+	authEvidence Evidence    // the 234 that turned TLS on
 
 	gaps       []Evidence // where control bytes went missing
 	unannounce []*dataConn

@@ -2,8 +2,8 @@ package session
 
 import (
 	"fmt"
-	"sort"
 	"net/netip"
+	"sort"
 	"strings"
 )
 
@@ -181,8 +181,8 @@ func (dc *dcState) findings(s *sess) {
 				ev(d.ReplyPacket, d.ReplyTime, fmt.Sprintf("%d reply", *r))}})
 	} else if o != nil && o.State == StateReset {
 		d.Findings = append(d.Findings, Finding{Code: CodeTransferFailed, Severity: SeverityError,
-			Summary: fmt.Sprintf("The data connection %s → %s was reset before it finished.", o.Initiator, o.Responder),
-			Detail:  "A RST ended the data connection before both sides closed it: the transfer was aborted by one side or by a firewall in between, and the file is incomplete.",
+			Summary:  fmt.Sprintf("The data connection %s → %s was reset before it finished.", o.Initiator, o.Responder),
+			Detail:   "A RST ended the data connection before both sides closed it: the transfer was aborted by one side or by a firewall in between, and the file is incomplete.",
 			Evidence: []Evidence{ev(o.RSTPacket, o.RSTTime, "RST")}})
 	}
 }
@@ -256,8 +256,8 @@ func (s *sess) sessionFindings() {
 	}
 	if out.ControlGaps > 0 {
 		out.Findings = append(out.Findings, Finding{Code: CodeControlGap, Severity: SeverityWarning,
-			Summary: fmt.Sprintf("%d bytes of the control connection %s → %s are missing from the capture.", out.ControlGaps, s.client, s.server),
-			Detail:  "Segments were lost before the capture point (a busy capture host, a SPAN port dropping packets, or a snap length cut): announcements in the missing bytes are unseen, so data connections may show as unannounced.",
+			Summary:  fmt.Sprintf("%d bytes of the control connection %s → %s are missing from the capture.", out.ControlGaps, s.client, s.server),
+			Detail:   "Segments were lost before the capture point (a busy capture host, a SPAN port dropping packets, or a snap length cut): announcements in the missing bytes are unseen, so data connections may show as unannounced.",
 			Evidence: s.gaps})
 	}
 	if len(s.unannounce) > 0 {
