@@ -33,6 +33,7 @@ const (
 const (
 	maxBufferSize   = 1 << 20
 	minBufferSize   = 64 << 10
+	smallestBuffer  = 4096 // below it, pcapgo would add a bufio.Reader of its own
 	bufferBudget    = 64 << 20
 	pcapRecordBytes = 16 // pcap per-record header
 )
@@ -197,7 +198,11 @@ func openStream(name string, r io.Reader, closer io.Closer, size int64, bufSize 
 		raw:    &countReader{r: r},
 	}
 	f.dec = f.raw
-	f.br = bufio.NewReaderSize(f.raw, bufSize)
+	rawSize := bufSize
+	if size >= 0 && size < int64(rawSize) {
+		rawSize = max(int(size), smallestBuffer) // a small file needs no big buffer
+	}
+	f.br = bufio.NewReaderSize(f.raw, rawSize)
 
 	head, err := peekHead(f.br, f.raw)
 	if err != nil {

@@ -69,7 +69,7 @@ func (s *fileSource) less(a, b int) bool {
 	if c := fa.pending.Info.Timestamp.Compare(fb.pending.Info.Timestamp); c != 0 {
 		return c < 0
 	}
-	return s.heap[a] > s.heap[b]
+	return s.heap[a] < s.heap[b]
 }
 
 func (s *fileSource) up(i int) {

@@ -44,6 +44,9 @@ type sess struct {
 	unannounce []*dataConn
 	dropped    int // data channels not kept because of MaxChannels
 	ladderCut  int
+	// hiddenLines counts the middle lines of the multi-line reply being
+	// read, which the ladder leaves out.
+	hiddenLines int
 }
 
 // pendingCmd is a command waiting for its final reply.

@@ -140,16 +140,28 @@ func (c *controlStream) announce(dc *dcState, ep netip.AddrPort, pkt int, t Time
 func (c *controlStream) replyLine(line []byte, r *pktRef) {
 	a, s := c.a, c.s
 	pkt, t := s.ref(r)
-	s.ladder(a, LadderEvent{Packet: pkt, Time: t, From: RoleServer, Kind: "control", Text: printable(line)})
+	inside := s.replies.Pending()
 	rep, done, err := s.replies.Feed(line)
-	if err != nil {
+	switch {
+	case err != nil:
 		s.out.Unparsed++
+		s.ladder(a, LadderEvent{Packet: pkt, Time: t, From: RoleServer, Kind: "control", Text: printable(line)})
+		return
+	case !done && inside:
+		// The middle of a multi-line reply: the ladder shows its first
+		// and last lines only.
+		s.hiddenLines++
 		return
 	}
-	if !done {
-		return
+	text := printable(line)
+	if done && s.hiddenLines > 0 {
+		text += " (+" + itoa(s.hiddenLines) + " lines)"
+		s.hiddenLines = 0
 	}
-	c.reply(rep, pkt, t)
+	s.ladder(a, LadderEvent{Packet: pkt, Time: t, From: RoleServer, Kind: "control", Text: text})
+	if done {
+		c.reply(rep, pkt, t)
+	}
 }
 
 // reply pairs a complete reply with the command it answers.
