@@ -1,0 +1,434 @@
+package filter
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/gopacket/gopacket/layers"
+	"golang.org/x/net/bpf"
+)
+
+// DefaultSnaplen is the snapshot length Compile uses when given none, and
+// what an accepting program returns then: tcpdump's default.
+const DefaultSnaplen = 262144
+
+// ErrLinkType is wrapped by the error Compile returns for a link type it
+// has no offsets for.
+var ErrLinkType = errors.New("filter: link type not supported")
+
+// Ethernet types and IP protocol numbers used by the primitives.
+const (
+	etherIPv4   = 0x0800
+	etherARP    = 0x0806
+	etherRARP   = 0x8035
+	etherIPv6   = 0x86dd
+	ether8021Q  = 0x8100
+	ether8021AD = 0x88a8
+	etherQinQ   = 0x9100
+
+	protoICMP     = 1
+	protoTCP      = 6
+	protoUDP      = 17
+	protoFragment = 44
+	protoICMPv6   = 58
+	protoSCTP     = 132
+
+	afInet  = 2  // AF_INET, as libpcap on Linux compiles it for DLT_NULL/DLT_LOOP
+	afInet6 = 10 // AF_INET6 on Linux, likewise
+)
+
+// linkKind says how a link type tells the network protocol.
+type linkKind uint8
+
+const (
+	lkEther linkKind = iota // 16-bit EtherType at offType
+	lkSLL                   // Linux cooked v1: likewise
+	lkSLL2                  // Linux cooked v2: likewise
+	lkRaw                   // no link header; IP version nibble
+	lkIPv4                  // no link header; always IPv4
+	lkIPv6                  // no link header; always IPv6
+	lkNull                  // 4-byte address family, host byte order
+	lkLoop                  // 4-byte address family, network byte order
+)
+
+// linkState is libpcap's off_linktype and off_linkpl for one link type,
+// as they stand at a point of the expression: vlan moves both on by 4.
+type linkState struct {
+	lt      layers.LinkType
+	kind    linkKind
+	offType uint32
+	offNet  uint32
+}
+
+func linkFor(lt layers.LinkType) (linkState, error) {
+	s := linkState{lt: lt}
+	switch lt {
+	case layers.LinkTypeEthernet:
+		s.kind, s.offType, s.offNet = lkEther, 12, 14
+	case layers.LinkTypeLinuxSLL:
+		s.kind, s.offType, s.offNet = lkSLL, 14, 16
+	case layers.LinkTypeLinuxSLL2:
+		s.kind, s.offType, s.offNet = lkSLL2, 0, 20
+	case layers.LinkTypeRaw, 12: // LINKTYPE_RAW, and DLT_RAW as Linux numbers it
+		s.kind = lkRaw
+	case layers.LinkTypeIPv4:
+		s.kind = lkIPv4
+	case layers.LinkTypeIPv6:
+		s.kind = lkIPv6
+	case layers.LinkTypeNull:
+		s.kind, s.offNet = lkNull, 4
+	case layers.LinkTypeLoop:
+		s.kind, s.offNet = lkLoop, 4
+	default:
+		return s, fmt.Errorf("filter: compiling for link type %s (%d): %w", lt, int(lt), ErrLinkType)
+	}
+	return s, nil
+}
+
+// Compile returns a classic BPF program that accepts the packets the
+// filter matches, for packets of link type lt as the kernel or a capture
+// file presents them: Ethernet (where vlan shifts the offsets of what
+// follows it, as in tcpdump), Linux cooked v1 and v2, raw IP (LinkTypeRaw,
+// LinkTypeIPv4, LinkTypeIPv6) and BSD loopback (LinkTypeNull in this
+// host's byte order, LinkTypeLoop). An accepting program returns snaplen,
+// or DefaultSnaplen when snaplen is not positive; a rejecting one returns
+// 0.
+//
+// The program behaves as tcpdump's for the same expression and link type,
+// down to packets too short for a header it reads (the program rejects
+// those as the kernel does). It is not optimised as tcpdump's is, but
+// loads nothing twice in a row. A filter that can match nothing (ip6 on
+// LinkTypeIPv4) compiles to a program that rejects everything, where
+// tcpdump reports an error. A nil Filter compiles to a program that
+// accepts everything.
+//
+// On a live Linux socket the kernel hands the filter VLAN-tagged frames
+// with their tag removed; this program, like tcpdump -d's, does not use the
+// kernel's VLAN extensions.
+func (f *Filter) Compile(lt layers.LinkType, snaplen int) ([]bpf.RawInstruction, error) {
+	ls, err := linkFor(lt)
+	if err != nil {
+		return nil, err
+	}
+	if snaplen <= 0 {
+		snaplen = DefaultSnaplen
+	}
+	if f == nil {
+		return []bpf.RawInstruction{{Op: opRetK, K: uint32(snaplen)}}, nil
+	}
+	c, err := f.expand(f.root, &ls)
+	if err != nil {
+		return nil, err
+	}
+	return assemble(c, uint32(snaplen)), nil
+}
+
+// load says what a test loads into A.
+type load struct {
+	size uint8  // 1, 2 or 4 bytes
+	ind  bool   // at X + off, X being 4*(pkt[xoff]&0xf): the IPv4 header length
+	off  uint32 // offset from the start of the packet (or from X)
+	xoff uint32
+	mask uint32 // ANDed into A after the load; 0xffffffff for none
+}
+
+// test is one conditional jump on a load.
+type test struct {
+	ld  load
+	jmp uint16 // bpf.JumpEqual and so on, as raw BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET
+	k   uint32
+}
+
+type condOp uint8
+
+const (
+	cTest condOp = iota
+	cAnd
+	cOr
+	cNot
+	cTrue
+	cFalse
+)
+
+// cond is a predicate over the packet: a tree of tests, evaluated left to
+// right with short circuits, which is also the order in which the compiled
+// program loads.
+type cond struct {
+	op   condOp
+	a, b *cond
+	t    test
+}
+
+var (
+	condTrue  = &cond{op: cTrue}
+	condFalse = &cond{op: cFalse}
+)
+
+func and(a, b *cond) *cond {
+	switch {
+	case a.op == cFalse || b.op == cFalse:
+		return condFalse
+	case a.op == cTrue:
+		return b
+	case b.op == cTrue:
+		return a
+	}
+	return &cond{op: cAnd, a: a, b: b}
+}
+
+func or(a, b *cond) *cond {
+	switch {
+	case a.op == cTrue || b.op == cTrue:
+		return condTrue
+	case a.op == cFalse:
+		return b
+	case b.op == cFalse:
+		return a
+	}
+	return &cond{op: cOr, a: a, b: b}
+}
+
+func not(a *cond) *cond {
+	switch a.op {
+	case cTrue:
+		return condFalse
+	case cFalse:
+		return condTrue
+	}
+	return &cond{op: cNot, a: a}
+}
+
+// cmp is a test of the size bytes at off (masked) against k.
+func cmp(size uint8, off, mask uint32, jmp uint16, k uint32) *cond {
+	return &cond{op: cTest, t: test{ld: load{size: size, off: off, mask: mask}, jmp: jmp, k: k}}
+}
+
+func eq(size uint8, off, k uint32) *cond { return cmp(size, off, 0xffffffff, opJEQ, k) }
+
+// expand turns the expression tree into a predicate for ls, walking it in
+// the order it was written so that vlan moves the offsets of what follows.
+func (f *Filter) expand(n *node, ls *linkState) (*cond, error) {
+	switch n.op {
+	case opNot:
+		c, err := f.expand(n.l, ls)
+		if err != nil {
+			return nil, err
+		}
+		return not(c), nil
+	case opAnd, opOr:
+		l, err := f.expand(n.l, ls)
+		if err != nil {
+			return nil, err
+		}
+		r, err := f.expand(n.r, ls)
+		if err != nil {
+			return nil, err
+		}
+		if n.op == opAnd {
+			return and(l, r), nil
+		}
+		return or(l, r), nil
+	}
+	p := &n.p
+	switch p.kind {
+	case primProto:
+		return ls.proto(p.proto), nil
+	case primHost4:
+		return ls.host4(p), nil
+	case primHost6:
+		return ls.host6(p), nil
+	case primPort:
+		return or(ls.port6(p), ls.port4(p)), nil
+	case primVLAN:
+		if ls.kind != lkEther {
+			return nil, &Error{Expr: f.expr, Offset: p.pos, Near: "vlan",
+				Msg: fmt.Sprintf("no VLAN support for link type %s", ls.lt)}
+		}
+		c := or(or(ls.linktype(ether8021Q), ls.linktype(ether8021AD)), ls.linktype(etherQinQ))
+		if p.vlan >= 0 {
+			c = and(c, cmp(2, ls.offNet, 0x0fff, opJEQ, uint32(p.vlan)))
+		}
+		ls.offType += 4
+		ls.offNet += 4
+		return c, nil
+	}
+	return nil, fmt.Errorf("filter: internal error: primitive kind %d", p.kind)
+}
+
+// linktype is libpcap's gen_linktype: the packet's network protocol is et.
+func (ls *linkState) linktype(et uint16) *cond {
+	switch ls.kind {
+	case lkEther, lkSLL, lkSLL2:
+		return eq(2, ls.offType, uint32(et))
+	case lkRaw:
+		switch et {
+		case etherIPv4:
+			return cmp(1, 0, 0xf0, opJEQ, 0x40)
+		case etherIPv6:
+			return cmp(1, 0, 0xf0, opJEQ, 0x60)
+		}
+	case lkIPv4:
+		if et == etherIPv4 {
+			return condTrue
+		}
+	case lkIPv6:
+		if et == etherIPv6 {
+			return condTrue
+		}
+	case lkNull, lkLoop:
+		af := uint32(0)
+		switch et {
+		case etherIPv4:
+			af = afInet
+		case etherIPv6:
+			af = afInet6
+		default:
+			return condFalse
+		}
+		if ls.kind == lkNull {
+			af = binary.BigEndian.Uint32(binary.NativeEndian.AppendUint32(nil, af))
+		}
+		return eq(4, 0, af)
+	}
+	return condFalse
+}
+
+// proto is libpcap's gen_proto_abbrev for a protocol name alone.
+func (ls *linkState) proto(p qualProto) *cond {
+	switch p {
+	case pIP:
+		return ls.linktype(etherIPv4)
+	case pIP6:
+		return ls.linktype(etherIPv6)
+	case pARP:
+		return ls.linktype(etherARP)
+	case pRARP:
+		return ls.linktype(etherRARP)
+	case pTCP:
+		return or(ls.proto4(protoTCP), ls.proto6(protoTCP))
+	case pUDP:
+		return or(ls.proto4(protoUDP), ls.proto6(protoUDP))
+	case pSCTP:
+		return or(ls.proto4(protoSCTP), ls.proto6(protoSCTP))
+	case pICMP:
+		return ls.proto4(protoICMP)
+	case pICMP6:
+		return ls.proto6(protoICMPv6)
+	}
+	return condFalse
+}
+
+// proto4 is IPv4 carrying protocol v.
+func (ls *linkState) proto4(v uint32) *cond {
+	return and(ls.linktype(etherIPv4), eq(1, ls.offNet+9, v))
+}
+
+// proto6 is IPv6 whose next header is v, directly or after one fragment
+// header, as libpcap checks it.
+func (ls *linkState) proto6(v uint32) *cond {
+	nh := ls.offNet + 6
+	return and(ls.linktype(etherIPv6),
+		or(eq(1, nh, v), and(eq(1, nh, protoFragment), eq(1, ls.offNet+40, v))))
+}
+
+// byDir combines the test of a source (src) and of a destination (dst)
+// field as the direction qualifier asks.
+func byDir(d qualDir, src, dst func() *cond) *cond {
+	switch d {
+	case dSrc:
+		return src()
+	case dDst:
+		return dst()
+	case dAnd:
+		return and(src(), dst())
+	}
+	return or(src(), dst())
+}
+
+// host4 is libpcap's gen_host for an IPv4 address and mask: IPv4, and with
+// no protocol qualifier ARP and RARP too.
+func (ls *linkState) host4(p *prim) *cond {
+	op := func(et uint16, srcOff, dstOff uint32) *cond {
+		one := func(off uint32) func() *cond {
+			return func() *cond {
+				return and(ls.linktype(et), cmp(4, ls.offNet+off, p.m4, opJEQ, p.a4&p.m4))
+			}
+		}
+		return byDir(p.dir, one(srcOff), one(dstOff))
+	}
+	switch p.proto {
+	case pIP:
+		return op(etherIPv4, 12, 16)
+	case pARP:
+		return op(etherARP, 14, 24)
+	case pRARP:
+		return op(etherRARP, 14, 24)
+	}
+	return or(or(op(etherIPv4, 12, 16), op(etherARP, 14, 24)), op(etherRARP, 14, 24))
+}
+
+// host6 is libpcap's gen_host6: the four words of the address, in order.
+func (ls *linkState) host6(p *prim) *cond {
+	one := func(off uint32) func() *cond {
+		return func() *cond {
+			c := condTrue
+			for w := 0; w < 4; w++ {
+				m := binary.BigEndian.Uint32(p.m6[4*w:])
+				if m == 0 {
+					continue // libpcap's optimiser drops an AND with 0
+				}
+				a := binary.BigEndian.Uint32(p.a6[4*w:])
+				c = and(c, cmp(4, ls.offNet+off+uint32(4*w), m, opJEQ, a&m))
+			}
+			return and(ls.linktype(etherIPv6), c)
+		}
+	}
+	return byDir(p.dir, one(8), one(24))
+}
+
+// portTest is a port (or port range) test of the 16 bits at ld.
+func portTest(p *prim, ld load) *cond {
+	ld.size, ld.mask = 2, 0xffffffff
+	if !p.rng {
+		return &cond{op: cTest, t: test{ld: ld, jmp: opJEQ, k: uint32(p.lo)}}
+	}
+	return and(&cond{op: cTest, t: test{ld: ld, jmp: opJGE, k: uint32(p.lo)}},
+		not(&cond{op: cTest, t: test{ld: ld, jmp: opJGT, k: uint32(p.hi)}}))
+}
+
+// ipProtos is the test of the protocol byte at off for a port primitive:
+// the one its qualifier names, or SCTP, TCP or UDP.
+func ipProtos(p qualProto, off uint32) *cond {
+	switch p {
+	case pTCP:
+		return eq(1, off, protoTCP)
+	case pUDP:
+		return eq(1, off, protoUDP)
+	case pSCTP:
+		return eq(1, off, protoSCTP)
+	}
+	return or(eq(1, off, protoSCTP), or(eq(1, off, protoTCP), eq(1, off, protoUDP)))
+}
+
+// port4 is libpcap's gen_port/gen_portrange for IPv4: the protocol, not a
+// fragment other than the first, and the port after the IPv4 header.
+func (ls *linkState) port4(p *prim) *cond {
+	notFrag := not(cmp(2, ls.offNet+6, 0xffffffff, opJSET, 0x1fff))
+	at := func(off uint32) func() *cond {
+		return func() *cond {
+			return portTest(p, load{ind: true, xoff: ls.offNet, off: ls.offNet + off})
+		}
+	}
+	return and(ls.linktype(etherIPv4), and(ipProtos(p.proto, ls.offNet+9),
+		and(notFrag, byDir(p.dir, at(0), at(2)))))
+}
+
+// port6 is libpcap's gen_port6/gen_portrange6: the next header directly
+// after the fixed IPv6 header, and the port after it.
+func (ls *linkState) port6(p *prim) *cond {
+	at := func(off uint32) func() *cond {
+		return func() *cond { return portTest(p, load{off: ls.offNet + 40 + off}) }
+	}
+	return and(ls.linktype(etherIPv6), and(ipProtos(p.proto, ls.offNet+6), byDir(p.dir, at(0), at(2))))
+}
