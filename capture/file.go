@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"sync/atomic"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
@@ -185,8 +186,8 @@ type file struct {
 	lastLT layers.LinkType // link type of the previous packet
 	seenLT []layers.LinkType
 
-	done    bool
-	pending Packet // the packet last read, valid until the next read
+	done    atomic.Bool // no packet left; read by Progress
+	pending Packet      // the packet last read, valid until the next read
 }
 
 // openStream detects the format of r and reads its file header.
@@ -286,7 +287,7 @@ func (f *file) offset() int64 {
 // the file or at damage, which it records in f.info.Errors. The packet's
 // Data aliases the pcapgo reader's buffer until the next call.
 func (f *file) next() bool {
-	if f.done {
+	if f.done.Load() {
 		return false
 	}
 	var (
@@ -310,7 +311,7 @@ func (f *file) next() bool {
 		}
 	}
 	if err != nil {
-		f.done = true
+		f.done.Store(true)
 		if err != io.EOF || f.dec.err != nil || f.raw.err != nil {
 			f.info.Errors = append(f.info.Errors, fmt.Sprintf("%s: packet %d: %s",
 				f.info.Name, f.info.Packets+1, f.damage(err, ci)))
@@ -414,9 +415,22 @@ func gzipDamage(err error, decompressed int64) string {
 	return fmt.Sprintf("damaged gzip stream after %d decompressed bytes (%v)", decompressed, err)
 }
 
+// progress returns how many bytes of the file were read, all of them once
+// the file is done with.
+func (f *file) progress() int64 {
+	if f.size >= 0 && f.done.Load() {
+		return f.size
+	}
+	n := f.raw.n.Load()
+	if f.size >= 0 {
+		n = min(n, f.size) // a file still being written grew
+	}
+	return n
+}
+
 // close closes the file unless it is standard input.
 func (f *file) close() error {
-	f.done = true
+	f.done.Store(true)
 	if f.closer == nil {
 		return nil
 	}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"regexp"
 	"testing"
 	"time"
@@ -723,17 +724,22 @@ func FuzzOpenFiles(f *testing.F) {
 	f.Add(append(bytes.Clone(pcap[:24]), 0xff, 0xff, 0xff, 0x7f, 0)) // bogus record
 
 	dir := f.TempDir()
-	sound := dir + "/sound.pcap"
+	sound := filepath.Join(dir, "sound.pcap")
 	if err := os.WriteFile(sound, pcap, 0o644); err != nil {
 		f.Fatal(err)
 	}
+	// Each fuzzing worker is a process of its own with its own TempDir.
+	fuzzed := filepath.Join(dir, "fuzzed")
 
 	f.Fuzz(func(t *testing.T, b []byte) {
-		src, err := OpenFilesFrom([]string{"-"}, bytes.NewReader(b))
+		if err := os.WriteFile(fuzzed, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		src, err := OpenFiles([]string{fuzzed})
 		if err != nil {
 			var oe *OpenError
-			if !errors.As(err, &oe) {
-				t.Fatalf("error %v is not an *OpenError", err)
+			if !errors.As(err, &oe) || oe.Name != fuzzed {
+				t.Fatalf("error %v is not an *OpenError for the file", err)
 			}
 			return
 		}
@@ -741,10 +747,13 @@ func FuzzOpenFiles(f *testing.F) {
 		if err := src.Close(); err != nil {
 			t.Fatal(err)
 		}
+		if read, total := src.(Progresser).Progress(); read != int64(len(b)) || total != int64(len(b)) {
+			t.Fatalf("Progress() = %d, %d at the end of a %d byte file", read, total, len(b))
+		}
 
 		// Merged with a sound file, which must be read whole whatever
 		// the other input holds.
-		src, err = OpenFilesFrom([]string{sound, "-"}, bytes.NewReader(b))
+		src, err = OpenFiles([]string{sound, fuzzed})
 		if err != nil {
 			t.Fatalf("second opening failed: %v", err)
 		}

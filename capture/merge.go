@@ -113,10 +113,11 @@ func (s *fileSource) Infos() []Info {
 }
 
 // Progress returns the bytes read from all files and the sum of their
-// sizes, -1 when one size is unknown.
+// sizes, -1 when one size is unknown. A file that ended, at its end or at
+// damage, counts as read whole.
 func (s *fileSource) Progress() (read, total int64) {
 	for _, f := range s.files {
-		read += f.raw.n.Load()
+		read += f.progress()
 		if f.size < 0 || total < 0 {
 			total = -1
 		} else {

@@ -58,18 +58,15 @@ type dataConn struct {
 	// initIsClient says whether the initiator is the FTP client's side.
 	initIsClient bool
 
-	obs        Observed
-	sawSYN     bool
-	synFirst   time.Time
-	fromInit   bool // payload or packets seen from each side (no-SYN start)
-	fromResp   bool
-	payInit    bool
-	payResp    bool
-	fin        [2]bool
-	lastSeen   time.Time
-	rstSeen    bool
-	icmpSeen   bool
-	retryAfter bool
+	obs      Observed
+	sawSYN   bool
+	synFirst time.Time
+	fromInit bool // payload or packets seen from each side (no-SYN start)
+	fromResp bool
+	payInit  bool
+	payResp  bool
+	fin      [2]bool
+	lastSeen time.Time
 }
 
 // data handles a TCP packet that is not on a control port.
