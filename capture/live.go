@@ -1,0 +1,418 @@
+package capture
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"golang.org/x/net/bpf"
+)
+
+// AnyInterface is the interface name that captures on every interface of
+// the network namespace at once.
+const AnyInterface = "any"
+
+// Live capture defaults and limits.
+const (
+	// DefaultSnaplen is the snap length used when LiveOptions.Snaplen is 0,
+	// and the largest one accepted (tcpdump's limit too).
+	DefaultSnaplen = 262144
+	// DefaultPollTimeout is the poll timeout used when
+	// LiveOptions.PollTimeout is 0.
+	DefaultPollTimeout = 100 * time.Millisecond
+)
+
+// LiveOptions says what OpenLive captures and how.
+type LiveOptions struct {
+	// Interface is an interface name, or AnyInterface ("any") for all
+	// interfaces of the current network namespace.
+	Interface string
+	// Snaplen is the most bytes kept of each packet, counted from the IP
+	// header; 0 means DefaultSnaplen.
+	Snaplen int
+	// Filter is a classic BPF program compiled for LiveLinkType (packets
+	// start at the IP header). The afpacket backend attaches it to the
+	// socket before the first read; nil accepts every IP packet. The
+	// libpcap backend runs it in user space on the stripped IP packet.
+	//
+	// Packets that reach the socket in the few microseconds between its
+	// creation and the filter's attachment are not filtered (and on a
+	// loopback interface may be returned twice): callers filter again in
+	// user space.
+	Filter []bpf.RawInstruction
+	// FilterExpr is the same filter in pcap syntax. Only the libpcap
+	// backend uses it, compiling it with libpcap's own compiler for the
+	// interface's link type; the afpacket backend ignores it.
+	FilterExpr string
+	// Promisc puts the interface into promiscuous mode for as long as the
+	// capture is open. It is ignored for AnyInterface.
+	Promisc bool
+	// PollTimeout bounds how long one wait for packets lasts: Next notices
+	// a cancelled context, and Close takes effect, within about this long.
+	// 0 means DefaultPollTimeout.
+	PollTimeout time.Duration
+}
+
+// normalize fills in defaults and rejects values out of range.
+func (o LiveOptions) normalize() (LiveOptions, error) {
+	switch {
+	case o.Snaplen == 0:
+		o.Snaplen = DefaultSnaplen
+	case o.Snaplen < 0 || o.Snaplen > DefaultSnaplen:
+		return o, fmt.Errorf("capture: snaplen %d out of range 1..%d", o.Snaplen, DefaultSnaplen)
+	}
+	switch {
+	case o.PollTimeout == 0:
+		o.PollTimeout = DefaultPollTimeout
+	case o.PollTimeout < time.Millisecond:
+		// Poll timeouts have millisecond granularity; less would spin.
+		o.PollTimeout = time.Millisecond
+	}
+	return o, nil
+}
+
+// LiveLinkType returns the link type of every packet a live Source returns,
+// whatever the interface: layers.LinkTypeRaw, packets starting at the IPv4
+// or IPv6 header (tell them apart by the version nibble). Compile
+// LiveOptions.Filter for it.
+//
+// Raw IP is used rather than each interface's own link layer so that one
+// filter fits every interface, "any" included, and so that loopback,
+// Ethernet, tunnels and VLANs all look alike; FTP analysis needs nothing
+// below IP.
+func LiveLinkType() layers.LinkType { return layers.LinkTypeRaw }
+
+// Sentinel errors of OpenLive, to be tested with errors.Is. The error
+// returned is an *InterfaceError, whose message says what to do.
+var (
+	// ErrPermission means the process may not open a packet socket.
+	ErrPermission = errors.New("capture: permission denied")
+	// ErrNoInterface means the interface does not exist.
+	ErrNoInterface = errors.New("capture: no such interface")
+	// ErrInterfaceDown means the interface exists but is not up.
+	ErrInterfaceDown = errors.New("capture: interface is down")
+	// ErrLiveUnsupported means this build cannot capture live.
+	ErrLiveUnsupported = errors.New("capture: live capture not supported")
+)
+
+// InterfaceError is an interface OpenLive could not open.
+type InterfaceError struct {
+	// Interface is the interface name as given.
+	Interface string
+	// Kind is ErrPermission, ErrNoInterface or ErrInterfaceDown.
+	Kind error
+	// Available lists the interfaces that exist, in index order; set for
+	// ErrNoInterface.
+	Available []string
+	// Err is the underlying system error, when there is one.
+	Err error
+}
+
+// Error says what went wrong and, where it helps, what to do about it.
+func (e *InterfaceError) Error() string {
+	switch e.Kind {
+	case ErrPermission:
+		return fmt.Sprintf("permission denied opening %s: run as root or grant CAP_NET_RAW (sudo setcap cap_net_raw+ep $(which ftpscope))", e.Interface)
+	case ErrNoInterface:
+		list := "none"
+		if len(e.Available) > 0 {
+			list = strings.Join(e.Available, ", ")
+		}
+		return fmt.Sprintf("no interface %q; interfaces here: %s", e.Interface, list)
+	case ErrInterfaceDown:
+		return fmt.Sprintf("interface %s is down", e.Interface)
+	}
+	if e.Err != nil {
+		return fmt.Sprintf("opening %s: %v", e.Interface, e.Err)
+	}
+	return fmt.Sprintf("opening %s: %v", e.Interface, e.Kind)
+}
+
+// Unwrap returns the sentinel and the underlying error.
+func (e *InterfaceError) Unwrap() []error {
+	errs := make([]error, 0, 2)
+	if e.Kind != nil {
+		errs = append(errs, e.Kind)
+	}
+	if e.Err != nil {
+		errs = append(errs, e.Err)
+	}
+	return errs
+}
+
+// checkInterface looks name up among the interfaces of this network
+// namespace. It returns the interface (zero for AnyInterface) and the
+// indexes of the loopback interfaces.
+func checkInterface(name string) (net.Interface, []int, error) {
+	ifaces, err := net.Interfaces()
+	if err != nil {
+		return net.Interface{}, nil, fmt.Errorf("capture: listing interfaces: %w", err)
+	}
+	var loopbacks []int
+	for _, ifc := range ifaces {
+		if ifc.Flags&net.FlagLoopback != 0 {
+			loopbacks = append(loopbacks, ifc.Index)
+		}
+	}
+	if name == AnyInterface {
+		return net.Interface{}, loopbacks, nil
+	}
+	for _, ifc := range ifaces {
+		if ifc.Name != name {
+			continue
+		}
+		if ifc.Flags&net.FlagUp == 0 {
+			return ifc, nil, &InterfaceError{Interface: name, Kind: ErrInterfaceDown}
+		}
+		return ifc, loopbacks, nil
+	}
+	names := make([]string, len(ifaces))
+	for i, ifc := range ifaces {
+		names[i] = ifc.Name
+	}
+	return net.Interface{}, nil, &InterfaceError{Interface: name, Kind: ErrNoInterface, Available: names}
+}
+
+// errPollTimeout is returned by liveHandle.read when no packet arrived
+// within the poll timeout.
+var errPollTimeout = errors.New("capture: poll timeout")
+
+// liveHandle is one backend's open capture.
+type liveHandle interface {
+	// read returns the next packet, starting at its IP header, or
+	// errPollTimeout when none came within the poll timeout. The data may
+	// alias the backend's buffers until the next read. A nil packet with a
+	// nil error is a packet to skip; io.EOF means the handle was closed.
+	read() ([]byte, gopacket.CaptureInfo, error)
+	// dropped returns how many packets the kernel dropped so far.
+	dropped() (int64, error)
+	// close releases the handle. It is never called during a read.
+	close()
+}
+
+// dropsRefreshEvery is how many packets Next returns between two reads of
+// the kernel's drop counter, besides every poll timeout.
+const dropsRefreshEvery = 1024
+
+// liveSource is the Source returned by OpenLive, over either backend.
+type liveSource struct {
+	ctx     context.Context
+	snaplen int
+	closing atomic.Bool
+
+	// mu is held by Next for the whole of a read and by Close, so the
+	// handle is never closed while a read is in progress.
+	mu      sync.Mutex
+	h       liveHandle // nil once closed
+	buf     []byte     // the returned packet's bytes, reused
+	n       int        // packets returned
+	sinceDr int        // packets since the drop counter was read
+
+	infoMu sync.Mutex // guards info: Infos may be called from elsewhere
+	info   Info
+}
+
+var _ Source = (*liveSource)(nil)
+
+func newLiveSource(ctx context.Context, name string, snaplen int, h liveHandle) *liveSource {
+	return &liveSource{
+		ctx:     ctx,
+		snaplen: snaplen,
+		h:       h,
+		info:    Info{Name: name},
+	}
+}
+
+// Next returns the next IP packet. It returns io.EOF once the context is
+// cancelled (within the poll timeout), once Close was called, or after a
+// read error, which is recorded in Info.Errors.
+//
+// Packet.Data is a copy owned by the source, valid until the next call.
+func (s *liveSource) Next() (Packet, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for {
+		if s.h == nil {
+			return Packet{}, io.EOF
+		}
+		if s.closing.Load() || s.ctx.Err() != nil {
+			s.shutdownLocked(nil)
+			return Packet{}, io.EOF
+		}
+		data, ci, err := s.h.read()
+		switch {
+		case errors.Is(err, errPollTimeout):
+			s.refreshDropsLocked()
+			continue
+		case errors.Is(err, io.EOF):
+			s.shutdownLocked(nil)
+			return Packet{}, io.EOF
+		case err != nil:
+			s.shutdownLocked(fmt.Errorf("%s: reading packets: %w (did the interface go down or away?)", s.info.Name, err))
+			return Packet{}, io.EOF
+		}
+		if !isIP(data) {
+			// Not IP: only possible for packets that arrived before the
+			// kernel filter was attached.
+			continue
+		}
+		if len(data) > s.snaplen {
+			data = data[:s.snaplen]
+		}
+		s.buf = append(s.buf[:0], data...)
+		ci.CaptureLength = len(s.buf)
+		if ci.Length < ci.CaptureLength {
+			ci.Length = ci.CaptureLength
+		}
+		s.n++
+		s.record(ci)
+		if s.sinceDr++; s.sinceDr >= dropsRefreshEvery {
+			s.refreshDropsLocked()
+		}
+		return Packet{
+			Data:     s.buf,
+			Info:     ci,
+			LinkType: layers.LinkTypeRaw,
+			Source:   0,
+			Number:   s.n,
+		}, nil
+	}
+}
+
+// isIP reports whether data starts like an IPv4 or IPv6 header.
+func isIP(data []byte) bool {
+	if len(data) == 0 {
+		return false
+	}
+	v := data[0] >> 4
+	return v == 4 || v == 6
+}
+
+// record counts one returned packet.
+func (s *liveSource) record(ci gopacket.CaptureInfo) {
+	s.infoMu.Lock()
+	defer s.infoMu.Unlock()
+	if s.info.Packets == 0 {
+		s.info.LinkTypes = []string{layers.LinkTypeRaw.String()}
+		s.info.FirstSeen = ci.Timestamp
+	}
+	s.info.Packets++
+	s.info.Bytes += int64(ci.CaptureLength)
+	s.info.LastSeen = ci.Timestamp
+}
+
+// refreshDropsLocked reads the kernel's drop counter. s.mu must be held.
+func (s *liveSource) refreshDropsLocked() {
+	s.sinceDr = 0
+	d, err := s.h.dropped()
+	s.infoMu.Lock()
+	defer s.infoMu.Unlock()
+	if err != nil {
+		s.info.Dropped = -1
+		return
+	}
+	s.info.Dropped = d
+}
+
+// shutdownLocked reads the drop counter a last time, records cause if not
+// nil and closes the handle. s.mu must be held.
+func (s *liveSource) shutdownLocked(cause error) {
+	if s.h == nil {
+		return
+	}
+	s.refreshDropsLocked()
+	s.h.close()
+	s.h = nil
+	s.buf = nil
+	if cause != nil {
+		s.infoMu.Lock()
+		s.info.Errors = append(s.info.Errors, cause.Error())
+		s.infoMu.Unlock()
+	}
+}
+
+// Infos returns the single interface's counters. It may be called from any
+// goroutine, also while Next is waiting for packets.
+func (s *liveSource) Infos() []Info {
+	s.infoMu.Lock()
+	defer s.infoMu.Unlock()
+	info := s.info
+	info.LinkTypes = append([]string(nil), s.info.LinkTypes...)
+	info.Errors = append([]string(nil), s.info.Errors...)
+	return []Info{info}
+}
+
+// Close releases the socket. It may be called from any goroutine: if Next
+// is waiting for packets, Close waits for that wait to end (at most the
+// poll timeout), so the socket is never closed under a read. Closing twice
+// is harmless.
+func (s *liveSource) Close() error {
+	s.closing.Store(true)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.shutdownLocked(nil)
+	return nil
+}
+
+// rawIPPayload strips the link-layer header of a frame of link type lt and
+// returns the IPv4 or IPv6 packet it carries; ok is false for anything
+// else (ARP, other protocols, truncated frames, unknown link types). VLAN
+// tags (802.1Q, 802.1ad) in Ethernet frames are skipped.
+func rawIPPayload(lt layers.LinkType, frame []byte) (payload []byte, ok bool) {
+	const (
+		ethIPv4 = 0x0800
+		ethIPv6 = 0x86dd
+	)
+	be16 := func(b []byte) int { return int(b[0])<<8 | int(b[1]) }
+	var proto int // ethertype, or 0 to go by the version nibble alone
+	switch lt {
+	case layers.LinkTypeRaw, layers.LinkTypeIPv4, layers.LinkTypeIPv6, 12, 14:
+		payload = frame
+	case layers.LinkTypeEthernet:
+		if len(frame) < 14 {
+			return nil, false
+		}
+		proto, payload = be16(frame[12:]), frame[14:]
+		for proto == 0x8100 || proto == 0x88a8 || proto == 0x9100 {
+			if len(payload) < 4 {
+				return nil, false
+			}
+			proto, payload = be16(payload[2:]), payload[4:]
+		}
+	case layers.LinkTypeLinuxSLL:
+		if len(frame) < 16 {
+			return nil, false
+		}
+		proto, payload = be16(frame[14:]), frame[16:]
+	case layers.LinkTypeLinuxSLL2:
+		if len(frame) < 20 {
+			return nil, false
+		}
+		proto, payload = be16(frame[0:]), frame[20:]
+	case layers.LinkTypeNull, layers.LinkTypeLoop:
+		if len(frame) < 4 {
+			return nil, false
+		}
+		payload = frame[4:]
+	default:
+		return nil, false
+	}
+	if !isIP(payload) {
+		return nil, false
+	}
+	switch v := payload[0] >> 4; {
+	case proto == 0,
+		proto == ethIPv4 && v == 4,
+		proto == ethIPv6 && v == 6:
+		return payload, true
+	}
+	return nil, false
+}

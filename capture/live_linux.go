@@ -1,0 +1,201 @@
+//go:build linux && !(libpcap && cgo)
+
+package capture
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/afpacket"
+	"golang.org/x/net/bpf"
+)
+
+// LiveBackend names the live capture implementation of this build:
+// "afpacket" (Linux AF_PACKET sockets, no C library), "libpcap" (built with
+// -tags libpcap and cgo) or "none".
+const LiveBackend = "afpacket"
+
+// Ring buffer geometry of the afpacket backend: 32 blocks of 1 MiB, each
+// large enough for a packet of DefaultSnaplen bytes.
+const (
+	afpBlockSize       = 1 << 20
+	afpNumBlocks       = 32
+	afpMaxBlockTimeout = 64 * time.Millisecond
+)
+
+// Values the kernel filter prologue tests (linux/if_ether.h,
+// linux/if_packet.h).
+const (
+	ethPIPv4       = 0x0800
+	ethPIPv6       = 0x86dd
+	packetOutgoing = 4 // PACKET_OUTGOING
+)
+
+// OpenLive starts capturing on an interface and returns a Source of the IP
+// packets seen there, with link type LiveLinkType. Cancelling ctx ends the
+// capture: Next then returns io.EOF within o.PollTimeout.
+//
+// This build reads a TPACKET_V3 memory-mapped AF_PACKET socket of type
+// SOCK_DGRAM, so every packet starts at its IP header whatever the
+// interface. A kernel filter is always attached: it keeps IPv4 and IPv6
+// only, drops the outgoing copy the kernel shows of every packet sent over
+// a loopback interface (which would otherwise be seen twice, once leaving
+// and once arriving; outgoing packets of other interfaces are kept, "any"
+// included), then runs o.Filter.
+//
+// The errors for an interface that cannot be opened are *InterfaceError
+// values matching ErrPermission, ErrNoInterface or ErrInterfaceDown.
+func OpenLive(ctx context.Context, o LiveOptions) (Source, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("capture: opening %s: %w", o.Interface, err)
+	}
+	o, err := o.normalize()
+	if err != nil {
+		return nil, err
+	}
+	ifc, loopbacks, err := checkInterface(o.Interface)
+	if err != nil {
+		return nil, err
+	}
+	prog, err := kernelFilter(o.Filter, loopbacks, o.Snaplen)
+	if err != nil {
+		return nil, fmt.Errorf("capture: filter for %s: %w", o.Interface, err)
+	}
+
+	blockTimeout := min(o.PollTimeout, afpMaxBlockTimeout)
+	tp, err := afpacket.NewTPacket(
+		afpacket.OptInterface(ifc.Name), // "" for any: all interfaces
+		afpacket.OptSocketType(afpacket.SocketDgram),
+		afpacket.OptTPacketVersion(afpacket.TPacketVersion3),
+		afpacket.OptBlockSize(afpBlockSize),
+		afpacket.OptNumBlocks(afpNumBlocks),
+		afpacket.OptBlockTimeout(blockTimeout),
+		afpacket.OptPollTimeout(o.PollTimeout),
+	)
+	if err != nil {
+		if errors.Is(err, fs.ErrPermission) {
+			return nil, &InterfaceError{Interface: o.Interface, Kind: ErrPermission, Err: err}
+		}
+		return nil, fmt.Errorf("capture: opening %s: %w", o.Interface, err)
+	}
+	// Packets that arrive between the socket's bind in NewTPacket and this
+	// call pass unfiltered; see LiveOptions.Filter.
+	if err := tp.SetBPF(prog); err != nil {
+		tp.Close()
+		return nil, fmt.Errorf("capture: attaching the filter on %s: %w", o.Interface, err)
+	}
+	if o.Promisc && o.Interface != AnyInterface {
+		if err := tp.SetPromiscuous(true); err != nil {
+			tp.Close()
+			return nil, fmt.Errorf("capture: promiscuous mode on %s: %w", o.Interface, err)
+		}
+	}
+	return newLiveSource(ctx, o.Interface, o.Snaplen, &afpacketHandle{tp: tp}), nil
+}
+
+// kernelFilter returns the program attached to the socket: a prologue that
+// drops everything but IPv4 and IPv6 and the outgoing copies of loopback
+// packets, followed by user (or, when user is empty, an accept of snaplen
+// bytes). The prologue reads only kernel metadata (skb->protocol,
+// skb->pkt_type, skb->dev->ifindex), never packet bytes, so user keeps
+// seeing the packet from its IP header at offset 0; its jumps are relative
+// and stay valid behind the prologue.
+func kernelFilter(user []bpf.RawInstruction, loopbacks []int, snaplen int) ([]bpf.RawInstruction, error) {
+	// Layout (n = len(loopbacks); drop is the "ret #0" just before user):
+	//   0       ld  proto
+	//   1       jeq 0x0800     -> 3    / 2     (n = 0: -> user / 2)
+	//   2       jeq 0x86dd     -> 3    / drop  (n = 0: -> user / drop)
+	//   3       ld  type                       (3 to 5+n only when n > 0)
+	//   4       jeq OUTGOING   -> 5    / user
+	//   5       ld  ifindex
+	//   6..5+n  jeq loopback_i -> drop / next (the last: / user)
+	//   drop    ret #0
+	//   user    ...
+	n := len(loopbacks)
+	if n > 200 {
+		// Jump offsets are 8 bits; no real host has this many.
+		return nil, fmt.Errorf("%d loopback interfaces, at most 200 handled", n)
+	}
+	drop := 3
+	if n > 0 {
+		drop = 6 + n
+	}
+	userStart := drop + 1
+	skip := func(from, to int) uint8 { return uint8(to - from - 1) }
+
+	ipOK := userStart // where IPv4 and IPv6 packets go on
+	if n > 0 {
+		ipOK = 3
+	}
+	prog := []bpf.Instruction{
+		bpf.LoadExtension{Num: bpf.ExtProto},
+		bpf.JumpIf{Cond: bpf.JumpEqual, Val: ethPIPv4, SkipTrue: skip(1, ipOK)},
+		bpf.JumpIf{Cond: bpf.JumpEqual, Val: ethPIPv6, SkipTrue: skip(2, ipOK), SkipFalse: skip(2, drop)},
+	}
+	if n > 0 {
+		prog = append(prog,
+			bpf.LoadExtension{Num: bpf.ExtType},
+			bpf.JumpIf{Cond: bpf.JumpEqual, Val: packetOutgoing, SkipFalse: skip(4, userStart)},
+			bpf.LoadExtension{Num: bpf.ExtInterfaceIndex},
+		)
+		for i, idx := range loopbacks {
+			at := 6 + i
+			next := at + 1
+			if i == n-1 {
+				next = userStart
+			}
+			prog = append(prog, bpf.JumpIf{
+				Cond:      bpf.JumpEqual,
+				Val:       uint32(idx),
+				SkipTrue:  skip(at, drop),
+				SkipFalse: skip(at, next),
+			})
+		}
+	}
+	prog = append(prog, bpf.RetConstant{Val: 0})
+	if len(prog) != userStart {
+		return nil, fmt.Errorf("filter prologue is %d instructions, want %d", len(prog), userStart)
+	}
+	raw, err := bpf.Assemble(prog)
+	if err != nil {
+		return nil, fmt.Errorf("assembling the filter prologue: %w", err)
+	}
+	if len(user) == 0 {
+		user = []bpf.RawInstruction{{Op: 0x06, K: uint32(snaplen)}} // ret #snaplen
+	}
+	const maxInsns = 4096 // BPF_MAXINSNS
+	if len(raw)+len(user) > maxInsns {
+		return nil, fmt.Errorf("filter has %d instructions, the kernel takes at most %d", len(raw)+len(user), maxInsns)
+	}
+	return append(raw, user...), nil
+}
+
+// afpacketHandle is a liveHandle over an AF_PACKET ring.
+type afpacketHandle struct {
+	tp *afpacket.TPacket
+}
+
+func (h *afpacketHandle) read() ([]byte, gopacket.CaptureInfo, error) {
+	data, ci, err := h.tp.ZeroCopyReadPacketData()
+	if errors.Is(err, afpacket.ErrTimeout) {
+		return nil, ci, errPollTimeout
+	}
+	return data, ci, err
+}
+
+func (h *afpacketHandle) dropped() (int64, error) {
+	_, v3, err := h.tp.SocketStats()
+	if err != nil {
+		return 0, err
+	}
+	return int64(v3.Drops()), nil
+}
+
+func (h *afpacketHandle) close() { h.tp.Close() }

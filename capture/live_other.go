@@ -1,0 +1,20 @@
+//go:build !linux && !(libpcap && cgo)
+
+package capture
+
+import (
+	"context"
+	"fmt"
+)
+
+// LiveBackend names the live capture implementation of this build:
+// "afpacket" (Linux AF_PACKET sockets, no C library), "libpcap" (built with
+// -tags libpcap and cgo) or "none".
+const LiveBackend = "none"
+
+// OpenLive cannot capture in this build: live capture needs Linux, or a
+// build with cgo and -tags libpcap. It returns an error matching
+// ErrLiveUnsupported.
+func OpenLive(ctx context.Context, o LiveOptions) (Source, error) {
+	return nil, fmt.Errorf("%w on this system: live capture on %s needs Linux, or a build with cgo and -tags libpcap", ErrLiveUnsupported, o.Interface)
+}
