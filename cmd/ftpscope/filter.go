@@ -1,20 +1,35 @@
 package main
 
 import (
+	"github.com/ftpscope/ftpscope/filter"
 	"github.com/gopacket/gopacket/layers"
 	"golang.org/x/net/bpf"
 )
 
-// packetFilter is replaced by the filter package's glue once it lands.
-type packetFilter struct{ expr string }
+// packetFilter applies -f to packets in user space and compiles it for
+// the kernel.
+type packetFilter struct {
+	expr string
+	f    *filter.Filter
+	m    *filter.Matcher
+}
 
 func newPacketFilter(expr string) (*packetFilter, error) {
 	if expr == "" {
 		return nil, nil
 	}
-	return nil, usagef("filters are not available yet")
+	f, err := filter.Parse(expr)
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	if f == nil {
+		return nil, nil
+	}
+	return &packetFilter{expr: expr, f: f, m: f.NewMatcher()}, nil
 }
 
-func (p *packetFilter) match(data []byte, lt layers.LinkType) bool { return true }
+func (p *packetFilter) match(data []byte, lt layers.LinkType) bool { return p.m.Match(data, lt) }
 
-func (p *packetFilter) kernel(lt layers.LinkType) ([]bpf.RawInstruction, error) { return nil, nil }
+func (p *packetFilter) kernel(lt layers.LinkType) ([]bpf.RawInstruction, error) {
+	return p.f.Compile(lt, 262144)
+}
