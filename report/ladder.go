@@ -1,0 +1,541 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ftpscope/ftpscope/session"
+)
+
+// Kinds of ladder rows beyond those of session.LadderEvent.
+const (
+	kindControl = "control"
+	kindData    = "data"
+	kindGap     = "gap"
+)
+
+// Arrow bodies.
+const (
+	bodyControl = '-'
+	bodyData    = '='
+	bodyICMP    = '.'
+	bodyGap     = '~'
+)
+
+// failGap is the number of columns a stopped arrow leaves before the far
+// column.
+const failGap = 4
+
+// WriteLadder writes a text sequence diagram of every session, in the
+// spirit of the textbook figures of active and passive FTP: a header with
+// the session and its verdict, then a CLIENT and a SERVER column, one row
+// per ladder event in time order. Control lines are arrows between the
+// columns, data connections are drawn in the direction their SYN actually
+// went with their ports, and the outcome of each is noted under it. A
+// legend ends the output. No line is wider than o.Width columns, and no
+// text from the capture reaches the output unescaped.
+func WriteLadder(w io.Writer, r *session.Report, o Options) error {
+	if r == nil {
+		return errNilReport
+	}
+	var b bytes.Buffer
+	sessions := liveSessions(r.Sessions)
+	if len(sessions) == 0 {
+		b.WriteString("No FTP session found.\n")
+	}
+	for i, s := range sessions {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		l := ladder{b: &b, s: s, o: o, width: o.width()}
+		l.write()
+	}
+	if len(sessions) > 0 {
+		b.WriteByte('\n')
+		b.WriteString(legend)
+	}
+	if _, err := w.Write(trimLines(b.Bytes())); err != nil {
+		return fmt.Errorf("report: write ladder: %w", err)
+	}
+	return nil
+}
+
+// ladder draws one session.
+type ladder struct {
+	b     *bytes.Buffer
+	s     *session.Session
+	o     Options
+	width int
+
+	base        time.Time // time zero of the relative times
+	pktW, timeW int       // widths of the packet and time columns
+	inner       int       // columns between the two lanes
+	clientHost  string
+	serverHost  string
+	channels    map[int]*session.DataChannel
+}
+
+// shape is how a row is drawn between the lanes.
+type shape int
+
+const (
+	shapeArrow   shape = iota // an arrow from one lane to the other
+	shapeStopped              // an arrow that stops short of the far lane
+	shapeICMP                 // an ICMP error coming back from where an arrow stopped
+	shapeFill                 // a label centred in a row of fill runes
+	shapeNote                 // text between the lanes, no arrow
+)
+
+// row is one line of the diagram, placed on the time line by key.
+type row struct {
+	key   time.Time // position on the time line
+	pkt   int       // frame number, 0 for none
+	at    session.Time
+	shape shape
+	label string // clean text
+	body  rune   // arrow body or fill rune
+	right bool   // the arrow points right (from the client)
+	color string
+}
+
+func (l *ladder) write() {
+	s := l.s
+	l.clientHost = hostOf(s.Client)
+	l.serverHost = hostOf(s.Server)
+	l.channels = map[int]*session.DataChannel{}
+	for _, dc := range s.DataChannels {
+		if dc != nil {
+			l.channels[dc.ID] = dc
+		}
+	}
+	rows := l.rows()
+	l.base = s.Start.Time
+	if l.base.IsZero() {
+		for _, r := range rows {
+			if !r.at.IsZero() {
+				l.base = r.at.Time
+				break
+			}
+		}
+	}
+	l.layout(rows)
+	l.header()
+	if len(s.Ladder) == 0 {
+		l.draw(row{shape: shapeNote, label: "(no control events recorded)"})
+	}
+	for _, r := range rows {
+		l.draw(r)
+	}
+	l.lanes()
+}
+
+// rows turns the session's events into rows sorted by time. A data event
+// becomes several rows (SYN, answer, outcome), each at its own time; a
+// data channel with a connection but no event of its own is drawn all the
+// same, and one without a connection gets a note after its transfer
+// command. Rows without a time keep their place after the row before them.
+func (l *ladder) rows() []row {
+	s := l.s
+	var rows []row
+	var last time.Time
+	add := func(r row) {
+		r.key = r.at.Time
+		if r.key.IsZero() {
+			r.key = last
+		}
+		last = r.key
+		rows = append(rows, r)
+	}
+	drawn := map[int]bool{}
+	for _, ev := range s.Ladder {
+		switch ev.Kind {
+		case kindData:
+			drawn[ev.DataChannel] = true
+			l.dataRows(ev, add)
+		case kindGap:
+			text := clean(strings.TrimSpace(ev.Text))
+			if text == "" {
+				text = "bytes missing"
+			}
+			add(row{pkt: ev.Packet, at: ev.Time, shape: shapeFill, label: text, body: bodyGap, color: ansiYellow})
+		default:
+			add(row{pkt: ev.Packet, at: ev.Time, shape: shapeArrow, label: clean(strings.TrimSpace(ev.Text)),
+				body: bodyControl, right: ev.From != session.RoleServer})
+		}
+	}
+	for _, dc := range s.DataChannels {
+		if dc == nil || drawn[dc.ID] {
+			continue
+		}
+		if dc.Observed != nil {
+			l.dataRows(session.LadderEvent{Kind: kindData, DataChannel: dc.ID}, add)
+			continue
+		}
+		at := dc.TransferTime
+		if at.IsZero() {
+			at = dc.SetupTime
+		}
+		if at.IsZero() {
+			// Nowhere to place it in time: at the end.
+			for _, r := range rows {
+				if r.key.After(at.Time) {
+					at = session.Time{Time: r.key}
+				}
+			}
+		}
+		rows = append(rows, row{key: at.Time, shape: shapeNote, label: missingText(dc.ID, dc), color: ansiRed})
+	}
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].key.Before(rows[j].key) })
+	return rows
+}
+
+// missingText notes a data channel for which no connection was seen.
+func missingText(id int, dc *session.DataChannel) string {
+	text := fmt.Sprintf("data channel %d: no connection seen", id)
+	if dc != nil && dc.Announced != nil {
+		text += fmt.Sprintf(" (expected %s → %s)", orDash(clean(string(dc.ExpectedInitiator))),
+			truncate(clean(*dc.Announced), maxEndpointCell))
+	}
+	return text
+}
+
+// dataRows adds the rows of a data connection: its SYN from initiator to
+// responder, the answer (SYN-ACK, RST or ICMP error) and the outcome.
+func (l *ladder) dataRows(ev session.LadderEvent, add func(row)) {
+	dc := l.channels[ev.DataChannel]
+	if dc == nil || dc.Observed == nil {
+		add(row{pkt: ev.Packet, at: ev.Time, shape: shapeNote, label: missingText(ev.DataChannel, dc), color: ansiRed})
+		return
+	}
+	ob := dc.Observed
+	fromClient := l.initiatorIsClient(dc)
+	ip, rp := portOf(ob.Initiator), portOf(ob.Responder)
+	label := "SYN :" + ip + " → :" + rp
+	if !fromClient {
+		label = "SYN :" + rp + " ← :" + ip
+	}
+	label = fmt.Sprintf("data %d: %s", dc.ID, label)
+	if ob.SYNAttempts > 1 {
+		label += fmt.Sprintf(" ×%d", ob.SYNAttempts)
+	}
+	syn := row{pkt: ob.SYNPacket, at: ob.SYNTime, shape: shapeArrow, label: label, body: bodyData, right: fromClient}
+	if syn.pkt == 0 && syn.at.IsZero() {
+		syn.pkt, syn.at = ev.Packet, ev.Time
+	}
+	note := func(pkt int, at session.Time, text, color string) {
+		add(row{pkt: pkt, at: at, shape: shapeNote, label: text, color: color})
+	}
+	state := ob.State
+	if state == "" && ob.Established {
+		state = session.StateEstablished
+	}
+	switch state {
+	case session.StateUnanswered:
+		syn.shape, syn.color = shapeStopped, ansiRed
+		add(syn)
+		what := fmt.Sprintf("SYN ×%d unanswered", max(ob.SYNAttempts, 1))
+		if len(ob.SYNPackets) > 1 {
+			what += " (packets " + joinInts(ob.SYNPackets) + ")"
+		}
+		var lastSYN session.Time
+		if n := len(ob.SYNTimes); n > 0 {
+			lastSYN = ob.SYNTimes[n-1]
+		}
+		note(0, lastSYN, what, ansiRed)
+	case session.StateUnreachable:
+		syn.shape, syn.color = shapeStopped, ansiRed
+		add(syn)
+		what := "ICMP error"
+		if ob.ICMPWhat != "" {
+			what = "ICMP " + clean(ob.ICMPWhat)
+		}
+		if ob.ICMPFrom != "" {
+			what += " from " + clean(ob.ICMPFrom)
+		}
+		add(row{pkt: ob.ICMPPacket, at: ob.ICMPTime, shape: shapeICMP, label: what, body: bodyICMP, right: !fromClient, color: ansiRed})
+		note(0, session.Time{}, "unreachable: no connection", ansiRed)
+	case session.StateRefused:
+		add(syn)
+		add(row{pkt: ob.RSTPacket, at: ob.RSTTime, shape: shapeArrow, label: "RST: connection refused",
+			body: bodyData, right: !fromClient, color: ansiRed})
+	default:
+		add(syn)
+		if ob.SYNACKPacket > 0 || !ob.SYNACKTime.IsZero() {
+			ack := "SYN-ACK"
+			if ob.HandshakeRTTms != nil {
+				ack += fmt.Sprintf(" (%.2f ms)", *ob.HandshakeRTTms)
+			}
+			add(row{pkt: ob.SYNACKPacket, at: ob.SYNACKTime, shape: shapeArrow, label: ack, body: bodyData, right: !fromClient})
+		}
+		outcome := orDash(clean(string(state))) +
+			fmt.Sprintf(": %s to client, %s to server", humanBytes(ob.BytesToClient), humanBytes(ob.BytesToServer))
+		if ob.Closed {
+			outcome += ", closed"
+		} else {
+			outcome += ", still open"
+		}
+		if state != session.StateEstablished {
+			if state == session.StateReset && (ob.RSTPacket > 0 || !ob.RSTTime.IsZero()) {
+				note(ob.RSTPacket, ob.RSTTime, "RST: connection reset", ansiRed)
+			}
+			note(0, session.Time{}, outcome, ansiRed)
+			return
+		}
+		note(0, session.Time{}, outcome, ansiGreen)
+	}
+}
+
+// layout sizes the packet and time columns from every row, and the space
+// between the lanes from what remains of the width.
+func (l *ladder) layout(rows []row) {
+	l.pktW, l.timeW = len("pkt"), len("time")
+	for _, r := range rows {
+		if r.pkt > 0 {
+			l.pktW = max(l.pktW, len(fmt.Sprint(r.pkt)))
+		}
+		l.timeW = max(l.timeW, len(l.rel(r.at)))
+	}
+	// Keep room between the lanes whatever the numbers.
+	l.pktW = min(l.pktW, 10)
+	l.timeW = min(l.timeW, 14)
+	l.inner = l.width - (l.pktW + 2 + l.timeW + 2) - 2
+}
+
+// rel writes t relative to the session's start, in seconds.
+func (l *ladder) rel(t session.Time) string {
+	if t.IsZero() || l.base.IsZero() {
+		return ""
+	}
+	return seconds(t.Sub(l.base))
+}
+
+// header writes the session's title, endpoints, verdict and the column
+// heads.
+func (l *ladder) header() {
+	s := l.s
+	title := fmt.Sprintf("── Session %d", s.ID)
+	if s.Source != "" {
+		title += " · " + truncate(clean(s.Source), maxEndpointCell)
+	}
+	title = truncate(title, l.width-1) + " "
+	title += strings.Repeat("─", max(0, l.width-textWidth(title)))
+	l.line(paint(l.o.Color, ansiBold, title))
+
+	l.wrapped(fmt.Sprintf("client %s → server %s",
+		truncate(clean(s.Client), maxEndpointCell), truncate(clean(s.Server), maxEndpointCell)))
+	var facts []string
+	if s.User != nil {
+		facts = append(facts, "user "+truncate(clean(*s.User), maxUserCell))
+	}
+	if s.Mode != "" {
+		facts = append(facts, "mode "+clean(string(s.Mode)))
+	}
+	facts = append(facts, plural(s.Commands, "command", "commands"),
+		plural(len(s.DataChannels), "data channel", "data channels"))
+	if s.TLS {
+		facts = append(facts, "TLS")
+	}
+	if s.ControlGaps > 0 {
+		facts = append(facts, humanBytes(s.ControlGaps)+" missing from the control stream")
+	}
+	l.wrapped(strings.Join(facts, " · "))
+	v := Verdict(s)
+	for _, line := range wrap(v, l.width) {
+		l.line(paint(l.o.Color, verdictColor(v), line))
+	}
+	l.b.WriteByte('\n')
+
+	span := l.inner + 2
+	pad := strings.Repeat(" ", l.width-span)
+	heads := padLeft("pkt", l.pktW) + "  " + padLeft("time", l.timeW) + "  "
+	l.line(heads + "CLIENT" + strings.Repeat(" ", span-len("CLIENT")-len("SERVER")) + "SERVER")
+	c := truncate(clean(s.Client), span)
+	sv := truncate(clean(s.Server), span)
+	if textWidth(c)+1+textWidth(sv) <= span {
+		l.line(pad + c + strings.Repeat(" ", span-textWidth(c)-textWidth(sv)) + sv)
+	} else {
+		l.line(pad + c)
+		l.line(pad + padLeft(sv, span))
+	}
+	l.lanes()
+}
+
+// wrapped writes text wrapped at the width.
+func (l *ladder) wrapped(text string) {
+	for _, line := range wrap(text, l.width) {
+		l.line(line)
+	}
+}
+
+// line writes one line.
+func (l *ladder) line(s string) {
+	l.b.WriteString(s)
+	l.b.WriteByte('\n')
+}
+
+// lanes writes an empty row: the two vertical lines alone.
+func (l *ladder) lanes() {
+	l.write1(0, session.Time{}, strings.Repeat(" ", l.inner), "")
+}
+
+// draw writes one row; a note too long for one line takes several.
+func (l *ladder) draw(r row) {
+	var body string
+	switch r.shape {
+	case shapeArrow:
+		body = arrow(r.label, l.inner, r.body, r.right, false)
+	case shapeStopped:
+		body = arrow(r.label, l.inner, r.body, r.right, true)
+	case shapeICMP:
+		body = icmpArrow(r.label, l.inner, !r.right)
+	case shapeFill:
+		body = fill(r.label, l.inner, r.body)
+	default:
+		pkt, at := r.pkt, r.at
+		for _, line := range wrap(truncate(r.label, maxNote), l.inner-4) {
+			l.write1(pkt, at, "  "+padRight(line, l.inner-2), r.color)
+			pkt, at = 0, session.Time{}
+		}
+		return
+	}
+	l.write1(r.pkt, r.at, body, r.color)
+}
+
+// write1 writes the packet and time columns, the lanes and body between
+// them; body must be exactly l.inner columns wide and free of colour.
+func (l *ladder) write1(pkt int, t session.Time, body, color string) {
+	p := ""
+	if pkt > 0 {
+		p = fmt.Sprint(pkt)
+	}
+	l.b.WriteString(padLeft(truncate(p, l.pktW), l.pktW))
+	l.b.WriteString("  ")
+	l.b.WriteString(padLeft(truncate(l.rel(t), l.timeW), l.timeW))
+	l.b.WriteString("  |")
+	l.b.WriteString(paint(l.o.Color, color, body))
+	l.b.WriteString("|\n")
+}
+
+// initiatorIsClient says on which side a data connection's SYN started:
+// the host that sent it, else the host it went to, else the side the
+// announcement expected.
+func (l *ladder) initiatorIsClient(dc *session.DataChannel) bool {
+	ob := dc.Observed
+	switch ih, rh := hostOf(ob.Initiator), hostOf(ob.Responder); {
+	case ih != "" && ih == l.clientHost:
+		return true
+	case ih != "" && ih == l.serverHost:
+		return false
+	case rh != "" && rh == l.serverHost:
+		return true
+	case rh != "" && rh == l.clientHost:
+		return false
+	}
+	return dc.ExpectedInitiator != session.RoleServer
+}
+
+// arrow draws a labelled arrow n columns wide, pointing right when right
+// is set. A stopped arrow ends in an x short of the far lane.
+func arrow(label string, n int, body rune, right, stopped bool) string {
+	span := n
+	if stopped {
+		span = n - failGap
+	}
+	head := "x"
+	if !stopped {
+		head = ">"
+		if !right {
+			head = "<"
+		}
+	}
+	// body, space, label, space, body; at least two body runes each side
+	// and the head.
+	label = truncate(label, span-7)
+	lw := textWidth(label)
+	bodyW := span - lw - 3 // head and two spaces
+	if label == "" {
+		bodyW = span - 1
+	}
+	leftW := bodyW / 2
+	rightW := bodyW - leftW
+	b := string(body)
+	var mid string
+	if label == "" {
+		mid = strings.Repeat(b, bodyW)
+	} else {
+		mid = strings.Repeat(b, leftW) + " " + label + " " + strings.Repeat(b, rightW)
+	}
+	gap := strings.Repeat(" ", n-span)
+	if right {
+		return mid + head + gap
+	}
+	return gap + head + mid
+}
+
+// icmpArrow draws an ICMP error coming back to the initiator from where
+// its SYN stopped.
+func icmpArrow(label string, n int, toLeft bool) string {
+	span := n - failGap
+	label = truncate(label, span-6)
+	bodyW := span - textWidth(label) - 4
+	l, r := bodyW/2, bodyW-bodyW/2
+	b := string(bodyICMP)
+	mid := strings.Repeat(b, l) + " " + label + " " + strings.Repeat(b, r)
+	gap := strings.Repeat(" ", failGap)
+	if toLeft {
+		return "<" + mid + "+" + gap
+	}
+	return gap + "+" + mid + ">"
+}
+
+// fill centres a label in a row of fill runes n columns wide.
+func fill(label string, n int, f rune) string {
+	label = truncate(label, n-6)
+	w := n - textWidth(label) - 2
+	return strings.Repeat(string(f), w/2) + " " + label + " " + strings.Repeat(string(f), w-w/2)
+}
+
+// legend explains the symbols of the ladder; no line is wider than
+// minWidth.
+const legend = `Legend: pkt = frame number in the capture; time = seconds
+since the session's first packet.
+  ---->  <----  control: a command or a reply
+  ====>  <====  data connection: SYN from the side that
+                opened it, then SYN-ACK or RST back
+  ====x         SYN with no answer (×N: sent N times)
+  <....+        ICMP error, from the host named
+  ~~~~~~        control bytes missing from the capture
+`
+
+// hostOf returns the host part of host:port, or "" when s is not one.
+func hostOf(s string) string {
+	h, _, err := net.SplitHostPort(s)
+	if err != nil {
+		return ""
+	}
+	return h
+}
+
+// portOf returns the port of host:port, or s itself, cleaned, when s is
+// not one.
+func portOf(s string) string {
+	_, p, err := net.SplitHostPort(s)
+	if err != nil {
+		return clean(s)
+	}
+	return clean(p)
+}
+
+// joinInts writes 30, 33, 39.
+func joinInts(ns []int) string {
+	parts := make([]string, len(ns))
+	for i, n := range ns {
+		parts[i] = fmt.Sprint(n)
+	}
+	return strings.Join(parts, ", ")
+}

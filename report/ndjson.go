@@ -1,0 +1,76 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/ftpscope/ftpscope/session"
+)
+
+// NDJSON streams the -o ndjson output of CONTRACT.md: one JSON object per
+// line, each with a "type" key written first, as each item completes.
+// Lists are [] rather than null, as in [WriteJSON]. Its methods are safe
+// for concurrent use; each line is written with one Write call.
+type NDJSON struct {
+	mu  sync.Mutex
+	enc *json.Encoder
+}
+
+// NewNDJSON returns an NDJSON writer on w.
+func NewNDJSON(w io.Writer) *NDJSON {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return &NDJSON{enc: enc}
+}
+
+// Source writes a {"type":"source", ...} line describing one input.
+func (n *NDJSON) Source(s session.Source) error {
+	return n.write("source", struct {
+		Type string `json:"type"`
+		session.Source
+	}{"source", normSource(s)})
+}
+
+// Session writes a {"type":"session", ...} line: the session with its data
+// channels and findings. A nil session writes nothing.
+func (n *NDJSON) Session(s *session.Session) error {
+	if s == nil {
+		return nil
+	}
+	return n.write("session", struct {
+		Type string `json:"type"`
+		*session.Session
+	}{"session", normSession(s)})
+}
+
+// Finding writes a {"type":"finding", ...} line for a finding that belongs
+// to no single session.
+func (n *NDJSON) Finding(f session.Finding) error {
+	if f.Evidence == nil {
+		f.Evidence = []session.Evidence{}
+	}
+	return n.write("finding", struct {
+		Type string `json:"type"`
+		session.Finding
+	}{"finding", f})
+}
+
+// Stats writes the {"type":"stats", ...} line, the last of the stream.
+func (n *NDJSON) Stats(s session.Stats) error {
+	return n.write("stats", struct {
+		Type string `json:"type"`
+		session.Stats
+	}{"stats", s})
+}
+
+// write encodes v as one line.
+func (n *NDJSON) write(what string, v any) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if err := n.enc.Encode(v); err != nil {
+		return fmt.Errorf("report: write ndjson %s: %w", what, err)
+	}
+	return nil
+}
