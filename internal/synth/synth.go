@@ -1,0 +1,93 @@
+package synth
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Scenario is one synthetic capture.
+type Scenario struct {
+	// Name identifies the scenario; File is named after it.
+	Name string
+	// File is the capture's file name inside testdata/, with its extension
+	// (.pcap, .pcapng or .pcap.gz).
+	File string
+	// Description says in one line what the capture shows.
+	Description string
+	// Build returns the capture's bytes, the same on every call.
+	Build func() ([]byte, error)
+}
+
+// IndexFile is the name of the generated list of scenarios in testdata/.
+const IndexFile = "SCENARIOS.md"
+
+// Scenarios returns every scenario, in the order of SCENARIOS.md.
+func Scenarios() []Scenario {
+	return []Scenario{
+		{"passive", "passive.pcap", "PASV/227 (10,0,0,2,156,65), client opens the data connection to 10.0.0.2:40001, RETR of 4 KiB, 226.", buildPassive},
+		{"active", "active.pcap", "PORT 10,0,0,1,195,80 then STOR; the server connects from port 20 to 10.0.0.1:50000; 226.", buildActive},
+		{"active-nonstandard-port", "active-nonstandard-port.pcap", "Active RETR where the server connects from an ephemeral port (38412), not from port 20.", buildActiveNonstandardPort},
+		{"epsv-eprt-ipv6", "epsv-eprt-ipv6.pcap", "IPv6: EPSV/229 (|||40002|) with LIST, then EPRT |2|2001:db8::1|50001| with RETR (server connects from port 20).", buildEpsvEprtIPv6},
+		{"lprt-lpsv", "lprt-lpsv.pcap", "BSD ftpd: LPSV/228 (4,4,10,0,0,2,2,156,66) with RETR, then LPRT 4,4,10,0,0,1,2,195,81 with STOR.", buildLprtLpsv},
+		{"multiline-replies", "multiline-replies.pcap", "Multi-line 220 banner (with a line starting with other digits), FEAT/211 multi-line, and a multi-line 227 before a RETR.", buildMultilineReplies},
+		{"split-227", "split-227.pcap", "The 227 reply arrives in two TCP segments split inside the numbers (\"...156\" | \",68).\"), then RETR.", buildSplit227},
+		{"out-of-order", "out-of-order.pcap", "Control segments reordered (FEAT reply halves swapped), PASV retransmitted with the same seq, 227 retransmitted as one segment overlapping both halves.", buildOutOfOrder},
+		{"midstream", "midstream.pcap", "Capture starts mid-session: no SYN of the control connection; first packets are PASV and its 227, then a RETR and QUIT.", buildMidstream},
+		{"vlan", "vlan.pcap", "Passive session on 802.1Q VLAN 100, then an active session QinQ-tagged (802.1ad S-tag 200 + 802.1Q C-tag 300).", buildVLAN},
+		{"sll", "sll.pcap", "Linux cooked capture v1 (link type 113) as tcpdump -i any writes, passive RETR seen on the client.", buildSLL},
+		{"sll2", "sll2.pcap", "Linux cooked capture v2 (link type 276) as tcpdump -i any writes, passive RETR seen on the client.", buildSLL2},
+		{"pcapng-two-interfaces", "pcapng-two-interfaces.pcapng", "pcapng: control connection on interface 0 (Ethernet), its passive data connection on interface 1 (raw IPv4, link type 101).", buildPcapngTwoInterfaces},
+		{"truncated", "truncated.pcap", "A complete passive session followed by a packet record cut short (file ends 20 bytes into a 74-byte SYN).", buildTruncated},
+		{"nanosecond", "nanosecond.pcap", "Big-endian pcap with nanosecond timestamps (magic a1b23c4d), passive RETR.", buildNanosecond},
+		{"gzip", "gzip.pcap.gz", "The passive capture, gzip-compressed.", buildGzip},
+		{"loopback-null", "loopback-null.pcap", "BSD NULL link type (0, as on a utun interface), active session: PORT and RETR.", buildLoopbackNull},
+		{"raw-ip", "raw-ip.pcap", "Raw IPv4 link type (101), passive RETR.", buildRawIP},
+		{"active-blocked", "active-blocked.pcap", "PORT, then the server's SYN from port 20 is retransmitted 3 times (1 s, 2 s, 4 s apart), never answered; 425.", buildActiveBlocked},
+		{"passive-blocked-rst", "passive-blocked-rst.pcap", "PASV, RETR; the client's SYN to the announced port is answered by RST; 425 from the server later.", buildPassiveBlockedRST},
+		{"passive-blocked-icmp", "passive-blocked-icmp.pcap", "PASV, RETR; firewall 10.0.0.254 answers the client's SYN with ICMP type 3 code 13 quoting it; 425.", buildPassiveBlockedICMP},
+		{"passive-blocked-icmp6", "passive-blocked-icmp6.pcap", "IPv6: EPSV, RETR; firewall 2001:db8::fe answers the client's SYN with ICMPv6 type 1 code 1 quoting it; 425.", buildPassiveBlockedICMP6},
+		{"passive-private-nat", "passive-private-nat.pcap", "Server 203.0.113.10:21 announces 192.168.1.10 in its 227; the client's SYNs to 192.168.1.10 are never answered; 425.", buildPassivePrivateNAT},
+		{"passive-nat-curl-ok", "passive-nat-curl-ok.pcap", "Server 203.0.113.10:21 announces 192.168.1.10; the client (like curl) connects to 203.0.113.10 at the announced port and RETR works.", buildPassiveNATCurlOK},
+		{"active-private-nat", "active-private-nat.pcap", "Captured at the server: client 203.0.113.50 sends PORT 192,168,0,5,...; the server's SYNs to 192.168.0.5 go unanswered; 425.", buildActivePrivateNAT},
+		{"address-rewritten", "address-rewritten.pcap", "Captured behind the server's NAT: control server 10.0.0.2 announces public 203.0.113.10 in 227; the data connection arrives (forwarded) and works.", buildAddressRewritten},
+		{"ftp-bounce", "ftp-bounce.pcap", "PORT 198,51,100,99,0,25 (third host, SMTP port); the server connects there from port 20 and sends the file.", buildFTPBounce},
+		{"control-encrypted", "control-encrypted.pcap", "AUTH TLS / 234, then TLS records both ways, and a TLS data connection on an unannounced high port between the same hosts.", buildControlEncrypted},
+		{"data-unannounced", "data-unannounced.pcap", "A normal PASV RETR, then a TCP connection 10.0.0.1:51004 -> 10.0.0.2:40777 that no announcement matches.", buildDataUnannounced},
+		{"transfer-failed-426", "transfer-failed-426.pcap", "PASV RETR starts; the server resets the data connection after 4380 bytes; 426 Connection closed; transfer aborted.", buildTransferFailed426},
+		{"control-gap", "control-gap.pcap", "The control segments carrying PASV and its 227 are missing from the capture; the data connection and RETR that follow are seen.", buildControlGap},
+		{"many-transfers-mixed", "many-transfers-mixed.pcap", "One session with PORT+LIST, PASV+RETR, EPSV+RETR and PORT+STOR (mode mixed).", buildManyTransfersMixed},
+		{"hostile", "hostile.pcap", "A 20 KiB command line, an 8 KiB reply line, NUL bytes, a 227 with 300 numbers, PORT with numbers > 255, a reply without code; then a healthy PASV RETR.", buildHostile},
+		{"port-2121", "port-2121.pcap", "Server on port 2121 (analyse with --ports 21,2121), passive RETR.", buildPort2121},
+	}
+}
+
+// Index returns the content of SCENARIOS.md: one line per scenario.
+func Index() string {
+	var sb strings.Builder
+	sb.WriteString("# Synthetic FTP captures\n\n")
+	sb.WriteString("Generated by `go run ./internal/synth/cmd/synth -out testdata`; do not edit by hand.\n")
+	sb.WriteString("Client 10.0.0.1 (2001:db8::1), server 10.0.0.2:21 (2001:db8::2) unless a line says otherwise.\n\n")
+	for _, s := range Scenarios() {
+		fmt.Fprintf(&sb, "- `%s` — %s\n", s.File, s.Description)
+	}
+	return sb.String()
+}
+
+// WriteAll builds every scenario and writes it into dir, with SCENARIOS.md.
+func WriteAll(dir string) error {
+	for _, s := range Scenarios() {
+		b, err := s.Build()
+		if err != nil {
+			return fmt.Errorf("synth: build %s: %w", s.Name, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, s.File), b, 0o644); err != nil {
+			return fmt.Errorf("synth: write %s: %w", s.Name, err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, IndexFile), []byte(Index()), 0o644); err != nil {
+		return fmt.Errorf("synth: write index: %w", err)
+	}
+	return nil
+}
