@@ -42,10 +42,10 @@ func fixtures() []fixture {
 	}
 }
 
-func source(name string, packets int) session.Source {
+func source(name string, packets int, lastMS float64) session.Source {
 	return session.Source{
 		Name: name, LinkTypes: []string{"Ethernet"}, Packets: packets, Bytes: int64(packets) * 700,
-		FirstSeen: at(0), LastSeen: at(4512.345), Errors: []string{},
+		FirstSeen: at(0), LastSeen: at(lastMS), Errors: []string{},
 	}
 }
 
@@ -107,7 +107,7 @@ func passiveOK() *session.Report {
 	}
 	return &session.Report{
 		Version:  1,
-		Sources:  []session.Source{source("passive.pcap", 800)},
+		Sources:  []session.Source{source("passive.pcap", 800, 4512.345)},
 		Sessions: []*session.Session{sess},
 		Findings: []session.Finding{},
 		Stats:    session.Stats{Packets: 800, Bytes: 560000, FTPSessions: 1, DataChannels: 2, ElapsedMS: 3.25},
@@ -163,7 +163,7 @@ func activeBlocked() *session.Report {
 	}
 	return &session.Report{
 		Version:  1,
-		Sources:  []session.Source{source("active.pcap", 30)},
+		Sources:  []session.Source{source("active.pcap", 30, 22000)},
 		Sessions: []*session.Session{sess},
 		Findings: []session.Finding{},
 		Stats:    session.Stats{Packets: 30, Bytes: 2100, FTPSessions: 1, DataChannels: 1, ElapsedMS: 1.5},
@@ -223,7 +223,7 @@ func ipv6() *session.Report {
 	}
 	return &session.Report{
 		Version:  1,
-		Sources:  []session.Source{source("v6.pcapng", 44)},
+		Sources:  []session.Source{source("v6.pcapng", 44, 65000)},
 		Sessions: []*session.Session{sess},
 		Findings: []session.Finding{},
 		Stats:    session.Stats{Packets: 44, Bytes: 30800, FTPSessions: 1, DataChannels: 2, ElapsedMS: 0.75},
@@ -421,13 +421,13 @@ func outcomes() *session.Report {
 		},
 	}
 	dropped := int64(12)
-	srcB := source("b.pcap", 10)
+	srcB := source("b.pcap", 10, 1800)
 	srcB.FirstSeen, srcB.Dropped = at(1400), &dropped
 	srcB.LinkTypes = []string{"Linux SLL2", "Ethernet"}
 	srcB.Errors = []string{"b.pcap: packet 11: truncated record (got 12 of 60 bytes)"}
 	return &session.Report{
 		Version:  1,
-		Sources:  []session.Source{source("a.pcap", 61), srcB},
+		Sources:  []session.Source{source("a.pcap", 61, 9000), srcB},
 		Sessions: []*session.Session{s1, s2},
 		Findings: []session.Finding{{
 			Code: session.CodeDataUnannounced, Severity: session.SeverityInfo,
