@@ -1,0 +1,155 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// peerDir holds real captures from other projects with ground truth; it
+// sits beside the repository and is not part of it.
+const peerDir = "../../../shared/peer-captures"
+
+type peerTruth struct {
+	Capture         string `json:"capture"`
+	Ports           string `json:"ports"`
+	ControlSessions []struct {
+		Client       string `json:"client"`
+		Server       string `json:"server"`
+		AuthTLS      bool   `json:"auth_tls"`
+		DataChannels []struct {
+			SetupCommand    string  `json:"setup_command"`
+			Announced       *string `json:"announced"`
+			TransferCommand *string `json:"transfer_command"`
+			Observed        *struct {
+				Initiator   string `json:"initiator"`
+				Responder   string `json:"responder"`
+				Established bool   `json:"established"`
+			} `json:"observed"`
+		} `json:"data_channels"`
+	} `json:"control_sessions"`
+}
+
+// healthy says whether every transfer in the truth had a working data
+// connection on a cleartext control connection: nothing to warn about.
+func (t peerTruth) healthy() bool {
+	for _, s := range t.ControlSessions {
+		if s.AuthTLS {
+			return false
+		}
+		for _, d := range s.DataChannels {
+			if d.TransferCommand != nil && (d.Observed == nil || !d.Observed.Established) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// TestPeerCaptures runs ftpscope on the peer captures: every truth
+// session and data channel must be reported with the truth's data
+// connection, and healthy captures must produce no warning or error.
+// ../shared/conformance/check makes the full comparison in CI.
+func TestPeerCaptures(t *testing.T) {
+	truths, _ := filepath.Glob(filepath.Join(peerDir, "truth", "*.json"))
+	if len(truths) == 0 {
+		t.Skipf("no peer captures in %s (the shared folder is not beside the repository)", peerDir)
+	}
+	healthy := 0
+	for _, tf := range truths {
+		b, err := os.ReadFile(tf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var truth peerTruth
+		if err := json.Unmarshal(b, &truth); err != nil {
+			t.Fatalf("%s: %v", tf, err)
+		}
+		t.Run(truth.Capture, func(t *testing.T) {
+			args := []string{"-r", filepath.Join(peerDir, "pcaps", truth.Capture), "-o", "json", "-q"}
+			if truth.Ports != "" {
+				args = append(args, "--ports", truth.Ports)
+			}
+			code, out, stderr := ftpscope(t, args...)
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			var r struct {
+				Sessions []struct {
+					Client, Server string
+					DataChannels   []struct {
+						SetupCommand string  `json:"setup_command"`
+						Announced    *string `json:"announced"`
+						Observed     *struct {
+							Initiator, Responder string
+							Established          bool
+						} `json:"observed"`
+					} `json:"data_channels"`
+				} `json:"sessions"`
+			}
+			if err := json.Unmarshal([]byte(out), &r); err != nil {
+				t.Fatal(err)
+			}
+			type key struct{ client, server string }
+			got := map[key]int{}
+			for i, s := range r.Sessions {
+				got[key{s.Client, s.Server}] = i
+			}
+			for _, ts := range truth.ControlSessions {
+				i, ok := got[key{ts.Client, ts.Server}]
+				if !ok {
+					t.Errorf("session %s → %s not reported", ts.Client, ts.Server)
+					continue
+				}
+				s := r.Sessions[i]
+				if len(s.DataChannels) != len(ts.DataChannels) {
+					t.Errorf("session %s: %d data channels, want %d", ts.Client, len(s.DataChannels), len(ts.DataChannels))
+					continue
+				}
+				for j, td := range ts.DataChannels {
+					d := s.DataChannels[j]
+					if d.SetupCommand != td.SetupCommand || !sameEndpoint(d.Announced, td.Announced) {
+						t.Errorf("channel %d: %s %v, want %s %v", j+1, d.SetupCommand, str(d.Announced), td.SetupCommand, str(td.Announced))
+					}
+					switch {
+					case td.Observed == nil && d.Observed != nil:
+						t.Errorf("channel %d: observed %+v, want none", j+1, *d.Observed)
+					case td.Observed != nil && d.Observed == nil:
+						t.Errorf("channel %d: no connection, want %s → %s", j+1, td.Observed.Initiator, td.Observed.Responder)
+					case td.Observed != nil:
+						if d.Observed.Initiator != td.Observed.Initiator || d.Observed.Responder != td.Observed.Responder || d.Observed.Established != td.Observed.Established {
+							t.Errorf("channel %d: %+v, want %+v", j+1, *d.Observed, *td.Observed)
+						}
+					}
+				}
+			}
+			if truth.healthy() {
+				healthy++
+				for code, sev := range codes(decodeReport(t, out)) {
+					if sev != "info" {
+						t.Errorf("healthy capture has %s finding %s", sev, code)
+					}
+				}
+			}
+		})
+	}
+	if healthy == 0 {
+		t.Errorf("no healthy peer capture was checked")
+	}
+}
+
+func str(p *string) string {
+	if p == nil {
+		return "null"
+	}
+	return *p
+}
+
+func sameEndpoint(a, b *string) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return strings.EqualFold(*a, *b)
+}
