@@ -1,0 +1,324 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in ../../testdata")
+
+const testdataDir = "../../testdata"
+
+// ftpscope runs the command as a user would and returns its exit code,
+// stdout and stderr.
+func ftpscope(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb})
+	return code, out.String(), errb.String()
+}
+
+// extraArgs are the flags a capture of testdata needs beyond -r.
+var extraArgs = map[string][]string{
+	"port-2121.pcap": {"--ports", "21,2121"},
+}
+
+var elapsed = regexp.MustCompile(`"elapsed_ms": [0-9.e+-]+`)
+
+// normalise makes a JSON report independent of the machine: the elapsed
+// time is zeroed and the source path made relative to testdata.
+func normalise(s string) string {
+	s = elapsed.ReplaceAllString(s, `"elapsed_ms": 0`)
+	return strings.ReplaceAll(s, testdataDir+"/", "")
+}
+
+func captures(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	for _, pat := range []string{"*.pcap", "*.pcapng", "*.pcap.gz"} {
+		m, err := filepath.Glob(filepath.Join(testdataDir, pat))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, m...)
+	}
+	if len(out) == 0 {
+		t.Fatalf("no captures in %s: run go run ./internal/synth/cmd/synth -out testdata", testdataDir)
+	}
+	return out
+}
+
+// TestGolden analyses every synthetic capture and compares the JSON
+// report with its golden file. Run with -update to rewrite them, and
+// review every diff.
+func TestGolden(t *testing.T) {
+	for _, path := range captures(t) {
+		name := filepath.Base(path)
+		t.Run(name, func(t *testing.T) {
+			args := append([]string{"-r", path, "-o", "json", "-q"}, extraArgs[name]...)
+			code, out, _ := ftpscope(t, args...)
+			if code != exitOK {
+				t.Fatalf("exit %d", code)
+			}
+			got := normalise(out)
+			golden := filepath.Join(testdataDir, strings.TrimSuffix(strings.TrimSuffix(name, ".gz"), filepath.Ext(strings.TrimSuffix(name, ".gz")))+".golden.json")
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./cmd/ftpscope -update)", err)
+			}
+			if diff := cmp.Diff(string(want), got); diff != "" {
+				t.Errorf("report differs from %s (-want +got):\n%s", golden, diff)
+			}
+		})
+	}
+}
+
+// TestGoldenLadder keeps the ladder diagrams of an active and a passive
+// session, as shown in the README.
+func TestGoldenLadder(t *testing.T) {
+	for _, name := range []string{"active", "passive", "active-blocked"} {
+		t.Run(name, func(t *testing.T) {
+			code, out, _ := ftpscope(t, "-r", filepath.Join(testdataDir, name+".pcap"), "-o", "ladder", "-q")
+			if code != exitOK {
+				t.Fatalf("exit %d", code)
+			}
+			out = strings.ReplaceAll(out, testdataDir+"/", "")
+			golden := filepath.Join(testdataDir, name+".ladder.txt")
+			if *update {
+				if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(string(want), out); diff != "" {
+				t.Errorf("ladder differs from %s (-want +got):\n%s", golden, diff)
+			}
+			for i, l := range strings.Split(out, "\n") {
+				if n := len([]rune(l)); n > 100 {
+					t.Errorf("line %d is %d columns wide: %q", i+1, n, l)
+				}
+			}
+		})
+	}
+}
+
+// report is the part of the JSON report the tests look at.
+type jsonReport struct {
+	Sources []struct {
+		Name   string   `json:"name"`
+		Errors []string `json:"errors"`
+	} `json:"sources"`
+	Sessions []struct {
+		Client       string `json:"client"`
+		Server       string `json:"server"`
+		DataChannels []struct {
+			Findings []struct {
+				Code     string `json:"code"`
+				Severity string `json:"severity"`
+			} `json:"findings"`
+		} `json:"data_channels"`
+		Findings []struct {
+			Code     string `json:"code"`
+			Severity string `json:"severity"`
+		} `json:"findings"`
+	} `json:"sessions"`
+}
+
+func decodeReport(t *testing.T, s string) jsonReport {
+	t.Helper()
+	var r jsonReport
+	if err := json.Unmarshal([]byte(s), &r); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, s)
+	}
+	return r
+}
+
+func codes(r jsonReport) map[string]string {
+	out := map[string]string{}
+	for _, s := range r.Sessions {
+		for _, f := range s.Findings {
+			out[f.Code] = f.Severity
+		}
+		for _, d := range s.DataChannels {
+			for _, f := range d.Findings {
+				out[f.Code] = f.Severity
+			}
+		}
+	}
+	return out
+}
+
+func TestExitStatus(t *testing.T) {
+	blocked := filepath.Join(testdataDir, "active-blocked.pcap")
+	passive := filepath.Join(testdataDir, "passive.pcap")
+	tests := []struct {
+		name string
+		args []string
+		want int
+		// stderr must contain this
+		stderr string
+	}{
+		{"analysed", []string{"-r", passive, "-q"}, exitOK, ""},
+		{"fail-on error met", []string{"-r", blocked, "-q", "--fail-on", "error"}, exitFailOn, ""},
+		{"fail-on error not met", []string{"-r", passive, "-q", "--fail-on", "error"}, exitOK, ""},
+		{"fail-on info met by warning", []string{"-r", blocked, "-q", "--fail-on", "info"}, exitFailOn, ""},
+		{"no input", []string{}, exitUsage, "nothing to read"},
+		{"unknown flag", []string{"--bogus"}, exitUsage, "unknown flag"},
+		{"bad format", []string{"-r", passive, "-o", "xml"}, exitUsage, `unknown format "xml"`},
+		{"bad fail-on", []string{"-r", passive, "--fail-on", "fatal"}, exitUsage, "--fail-on"},
+		{"bad port", []string{"-r", passive, "-p", "21,x"}, exitUsage, `bad port "x"`},
+		{"missing file", []string{"-r", "no-such.pcap"}, exitUsage, "no-such.pcap"},
+		{"not a capture", []string{"-r", "main.go"}, exitUsage, "main.go"},
+		{"unsupported filter", []string{"-r", passive, "tcp[13] & 2 != 0"}, exitUsage, "libpcap"},
+		{"count without interface", []string{"-r", passive, "-c", "5"}, exitUsage, "-c and --duration"},
+		{"help", []string{"-h"}, exitOK, ""},
+		{"version", []string{"--version"}, exitOK, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := ftpscope(t, tt.args...)
+			if code != tt.want {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, tt.want, stderr)
+			}
+			if !strings.Contains(stderr, tt.stderr) {
+				t.Errorf("stderr %q does not mention %q", stderr, tt.stderr)
+			}
+		})
+	}
+}
+
+func TestHelpShowsExamples(t *testing.T) {
+	_, out, _ := ftpscope(t, "--help")
+	for _, want := range []string{"Examples:", "-r capture.pcap", "--fail-on", "-o ladder", "This build captures live packets with"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("--help lacks %q", want)
+		}
+	}
+}
+
+// TestTruncatedCaptureStillReported: damage is reported on stderr and in
+// sources[].errors, everything before it is analysed, and the exit is 0.
+func TestTruncatedCaptureStillReported(t *testing.T) {
+	code, out, stderr := ftpscope(t, "-r", filepath.Join(testdataDir, "truncated.pcap"), "-o", "json", "-q")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr %s", code, stderr)
+	}
+	r := decodeReport(t, out)
+	if len(r.Sources) != 1 || len(r.Sources[0].Errors) == 0 {
+		t.Fatalf("no damage reported in sources[].errors: %+v", r.Sources)
+	}
+	if !strings.Contains(stderr, r.Sources[0].Errors[0]) {
+		t.Errorf("stderr %q lacks the damage %q", stderr, r.Sources[0].Errors[0])
+	}
+	if len(r.Sessions) == 0 {
+		t.Errorf("the session before the damage was not reported")
+	}
+}
+
+// TestPasswordsRedacted: PASS arguments never reach the output unless
+// asked for.
+func TestPasswordsRedacted(t *testing.T) {
+	path := filepath.Join(testdataDir, "passive.pcap")
+	for _, format := range []string{"json", "table", "ladder", "ndjson"} {
+		_, out, _ := ftpscope(t, "-r", path, "-o", format, "-q")
+		if strings.Contains(out, "PASS ") && !strings.Contains(out, "PASS ***") {
+			t.Errorf("-o %s shows a password:\n%s", format, out)
+		}
+	}
+	_, out, _ := ftpscope(t, "-r", path, "-o", "ladder", "-q", "--show-passwords")
+	if strings.Contains(out, "PASS ***") {
+		t.Errorf("--show-passwords still redacts")
+	}
+}
+
+// TestNDJSONStream: one object per line, sessions first, stats last.
+func TestNDJSONStream(t *testing.T) {
+	_, out, _ := ftpscope(t, "-r", filepath.Join(testdataDir, "many-transfers-mixed.pcap"), "-o", "ndjson", "-q")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	var types []string
+	for _, l := range lines {
+		var v struct{ Type string }
+		if err := json.Unmarshal([]byte(l), &v); err != nil {
+			t.Fatalf("line %q: %v", l, err)
+		}
+		types = append(types, v.Type)
+	}
+	want := []string{"session", "source", "stats"}
+	if diff := cmp.Diff(want, types); diff != "" {
+		t.Errorf("line types (-want +got):\n%s", diff)
+	}
+}
+
+// TestFindingCodes: each finding code of the contract is triggered by its
+// generated capture, at the contract's severity.
+func TestFindingCodes(t *testing.T) {
+	tests := []struct {
+		capture, code, severity string
+	}{
+		{"active-blocked.pcap", "active-blocked", "error"},
+		{"passive-blocked-rst.pcap", "passive-blocked", "error"},
+		{"passive-blocked-icmp.pcap", "passive-blocked", "error"},
+		{"passive-blocked-icmp6.pcap", "passive-blocked", "error"},
+		{"passive-private-nat.pcap", "passive-private-address", "warning"},
+		{"passive-private-nat.pcap", "passive-blocked", "error"},
+		{"passive-nat-curl-ok.pcap", "passive-private-address", "warning"},
+		{"passive-nat-curl-ok.pcap", "address-rewritten", "info"},
+		{"active-private-nat.pcap", "active-private-address", "warning"},
+		{"active-private-nat.pcap", "active-blocked", "error"},
+		{"address-rewritten.pcap", "address-rewritten", "info"},
+		{"ftp-bounce.pcap", "ftp-bounce", "error"},
+		{"control-encrypted.pcap", "control-encrypted", "warning"},
+		{"control-encrypted.pcap", "data-connection-unannounced", "info"},
+		{"data-unannounced.pcap", "data-connection-unannounced", "info"},
+		{"transfer-failed-426.pcap", "transfer-failed", "error"},
+		{"control-gap.pcap", "control-gap", "warning"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.capture+"/"+tt.code, func(t *testing.T) {
+			_, out, _ := ftpscope(t, "-r", filepath.Join(testdataDir, tt.capture), "-o", "json", "-q")
+			got := codes(decodeReport(t, out))
+			if sev, ok := got[tt.code]; !ok {
+				t.Errorf("%s not reported; got %v", tt.code, got)
+			} else if sev != tt.severity {
+				t.Errorf("%s at %s, want %s", tt.code, sev, tt.severity)
+			}
+		})
+	}
+}
+
+// TestHealthyCapturesHaveNoWarnings: captures of transfers that worked
+// produce no warning or error.
+func TestHealthyCapturesHaveNoWarnings(t *testing.T) {
+	for _, name := range []string{"passive.pcap", "active.pcap", "active-nonstandard-port.pcap", "epsv-eprt-ipv6.pcap",
+		"lprt-lpsv.pcap", "multiline-replies.pcap", "split-227.pcap", "out-of-order.pcap", "midstream.pcap", "vlan.pcap",
+		"sll.pcap", "sll2.pcap", "pcapng-two-interfaces.pcapng", "nanosecond.pcap", "loopback-null.pcap", "raw-ip.pcap",
+		"many-transfers-mixed.pcap"} {
+		t.Run(name, func(t *testing.T) {
+			_, out, _ := ftpscope(t, "-r", filepath.Join(testdataDir, name), "-o", "json", "-q")
+			for code, sev := range codes(decodeReport(t, out)) {
+				if sev != "info" {
+					t.Errorf("healthy capture has %s finding %s", sev, code)
+				}
+			}
+		})
+	}
+}
