@@ -242,11 +242,13 @@ func (l *ladder) dataRows(ev session.LadderEvent, add func(row)) {
 		if len(ob.SYNPackets) > 1 {
 			what += " (packets " + joinInts(ob.SYNPackets) + ")"
 		}
+		// The note stands at the last SYN sent, when it is known.
+		var lastPkt int
 		var lastSYN session.Time
-		if n := len(ob.SYNTimes); n > 0 {
-			lastSYN = ob.SYNTimes[n-1]
+		if n := len(ob.SYNPackets); n > 0 && n == len(ob.SYNTimes) {
+			lastPkt, lastSYN = ob.SYNPackets[n-1], ob.SYNTimes[n-1]
 		}
-		note(0, lastSYN, what, ansiRed)
+		note(lastPkt, lastSYN, what, ansiRed)
 	case session.StateUnreachable:
 		syn.shape, syn.color = shapeStopped, ansiRed
 		add(syn)
