@@ -247,6 +247,7 @@ func (dc *dcState) blocked(s *sess, ann netip.AddrPort, annEv Evidence) Finding 
 // sessionFindings draws the findings about the session as a whole.
 func (s *sess) sessionFindings() {
 	out := s.out
+	s.setupFinding()
 	if out.TLS {
 		out.Findings = append(out.Findings, Finding{Code: CodeControlEncrypted, Severity: SeverityWarning,
 			Summary: fmt.Sprintf("The control connection %s → %s switched to TLS: later commands and data-channel announcements are unreadable.", s.client, s.server),
@@ -315,4 +316,86 @@ func hostOf(ep string) string {
 		return ap.Addr().String()
 	}
 	return ep
+}
+
+// setupFinding says, for a session where a data connection failed, what
+// the capture shows of the server's setup: the passive port range it
+// announces and the source ports of its active-mode connections, which
+// is what firewall rules must match.
+func (s *sess) setupFinding() {
+	failed := false
+	for _, dc := range s.dcs {
+		for _, f := range dc.out.Findings {
+			if f.Code == CodeActiveBlocked || f.Code == CodePassiveBlocked {
+				failed = true
+			}
+		}
+	}
+	if !failed {
+		return
+	}
+	var lo, hi uint16
+	npasv := 0
+	srcPorts := map[uint16]bool{}
+	var evs []Evidence
+	for _, dc := range s.dcs {
+		d := dc.out
+		if d.Announced == nil {
+			continue
+		}
+		ann, _ := netip.ParseAddrPort(*d.Announced)
+		if d.Mode == ModePassive {
+			if npasv == 0 || ann.Port() < lo {
+				lo = ann.Port()
+			}
+			if ann.Port() > hi {
+				hi = ann.Port()
+			}
+			npasv++
+			if len(evs) < 8 {
+				evs = append(evs, ev(d.AnnouncePacket, d.AnnounceTime, fmt.Sprintf("%d reply announces port %d", deref(d.SetupReply), ann.Port())))
+			}
+		} else if o := d.Observed; o != nil {
+			if ap, err := netip.ParseAddrPort(o.Initiator); err == nil {
+				srcPorts[ap.Port()] = true
+				if len(evs) < 8 {
+					evs = append(evs, ev(o.SYNPacket, o.SYNTime, "active-mode SYN from "+o.Initiator))
+				}
+			}
+		}
+	}
+	var parts []string
+	var detail []string
+	if npasv > 0 {
+		if lo == hi {
+			parts = append(parts, fmt.Sprintf("announced passive port %d", lo))
+		} else {
+			parts = append(parts, fmt.Sprintf("announced passive ports %d–%d (%d announcements)", lo, hi, npasv))
+		}
+		detail = append(detail, "A firewall in front of the server must allow at least the announced passive ports; the server's configured range is usually wider (vsftpd pasv_min_port/pasv_max_port).")
+	}
+	if len(srcPorts) > 0 {
+		var ps []int
+		for p := range srcPorts {
+			ps = append(ps, int(p))
+		}
+		sort.Ints(ps)
+		var strs []string
+		for _, p := range ps {
+			strs = append(strs, itoa(p))
+		}
+		parts = append(parts, "opened active-mode connections from port "+strings.Join(strs, ", "))
+		if !srcPorts[20] {
+			detail = append(detail, "Its active-mode connections do not come from port 20, so firewall rules that expect source port 20 do not match them.")
+		} else {
+			detail = append(detail, "Its active-mode connections come from port 20, as firewall rules for active FTP usually expect.")
+		}
+	}
+	if len(parts) == 0 {
+		return
+	}
+	s.out.Findings = append(s.out.Findings, Finding{Code: CodeSetupObserved, Severity: SeverityInfo,
+		Summary:  fmt.Sprintf("Server %s %s.", s.server, strings.Join(parts, " and ")),
+		Detail:   strings.Join(detail, " "),
+		Evidence: evs})
 }

@@ -75,6 +75,10 @@ const (
 	CodeDataUnannounced  = "data-connection-unannounced"
 	CodeTransferFailed   = "transfer-failed"
 	CodeControlGap       = "control-gap"
+	// CodeSetupObserved is not in the contract's table: an info finding
+	// that says what the capture shows of the server's setup (passive
+	// port range, active-mode source port) where a data connection failed.
+	CodeSetupObserved = "setup-observed"
 )
 
 // Time is a timestamp that marshals as RFC 3339 with nanoseconds in UTC,
