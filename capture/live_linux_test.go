@@ -1,0 +1,890 @@
+//go:build linux
+
+package capture
+
+// These tests capture real traffic. They need root: each builds a network
+// namespace joined to the test's own namespace by a veth pair, with private
+// addresses (10.231.0.0/16, fd00:231::/32) that exist only on that pair,
+// and sends TCP between the two ends, and over the test's own loopback.
+// Nothing leaves the machine. They run against whichever backend this build
+// has (go test -tags libpcap runs them over libpcap).
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"golang.org/x/net/bpf"
+)
+
+// liveHelperEnv, when set, makes TestLiveHelperProcess act as a liveHelper
+// process (a TCP client inside the namespace, a UDP sender, an unprivileged
+// OpenLive) instead of a test.
+const liveHelperEnv = "FTPSCOPE_LIVE_HELPER"
+
+// TestLiveHelperProcess is not a test: the live tests run the test binary
+// again as a liveHelper, with liveHelperEnv naming what to do and the
+// arguments after "--".
+func TestLiveHelperProcess(t *testing.T) {
+	mode := os.Getenv(liveHelperEnv)
+	if mode == "" {
+		return
+	}
+	args := flag.Args()
+	var err error
+	switch mode {
+	case "dial":
+		err = helperDial(args)
+	case "udpflood":
+		err = helperUDPFlood(args)
+	case "openlive":
+		err = helperOpenLive(args)
+	default:
+		err = fmt.Errorf("unknown liveHelper mode %q", mode)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+// helperDial opens and closes one TCP connection to each address in turn
+// and prints "local remote" for each.
+func helperDial(addrs []string) error {
+	for _, a := range addrs {
+		c, err := net.DialTimeout("tcp", a, 5*time.Second)
+		if err != nil {
+			return err
+		}
+		fmt.Println(c.LocalAddr(), c.RemoteAddr())
+		c.Close()
+	}
+	return nil
+}
+
+// helperUDPFlood sends count datagrams of size bytes to addr, at rate
+// packets per second (0: as fast as it can).
+func helperUDPFlood(args []string) error {
+	if len(args) != 4 {
+		return fmt.Errorf("udpflood wants addr count size rate, got %q", args)
+	}
+	count, err1 := strconv.Atoi(args[1])
+	size, err2 := strconv.Atoi(args[2])
+	rate, err3 := strconv.Atoi(args[3])
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return err
+	}
+	c, err := net.Dial("udp", args[0])
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	payload := make([]byte, size)
+	start := time.Now()
+	const batch = 64
+	for i := 0; i < count; i++ {
+		if _, err := c.Write(payload); err != nil && !errors.Is(err, syscall.ECONNREFUSED) {
+			return err
+		}
+		if rate > 0 && i%batch == batch-1 {
+			due := start.Add(time.Duration(float64(i+1) / float64(rate) * float64(time.Second)))
+			time.Sleep(time.Until(due))
+		}
+	}
+	return nil
+}
+
+// helperOpenLive tries to open args[0] and prints whether that failed with
+// ErrPermission, then the error message.
+func helperOpenLive(args []string) error {
+	src, err := OpenLive(context.Background(), LiveOptions{Interface: args[0]})
+	if err == nil {
+		src.Close()
+		fmt.Println("opened")
+		return nil
+	}
+	fmt.Printf("%v\n%s\n", errors.Is(err, ErrPermission), err)
+	return nil
+}
+
+// liveNet is a network namespace joined to the test's namespace by a veth
+// pair.
+type liveNet struct {
+	ns             string // namespace name
+	host, peer     string // veth ends: host in the test's namespace, peer in ns
+	hostIndex      int
+	down           string // an interface in the test's namespace left down
+	hostV4, peerV4 netip.Addr
+	hostV6, peerV6 netip.Addr
+}
+
+var liveNetSeq atomic.Int32
+
+// skipUnlessLiveRoot skips tb when the process cannot create namespaces.
+func skipUnlessLiveRoot(tb testing.TB) {
+	tb.Helper()
+	if os.Geteuid() != 0 {
+		tb.Skip("skipping: live capture tests need root, to open packet sockets and create a network namespace with a veth pair (run go test as root)")
+	}
+	if _, err := exec.LookPath("ip"); err != nil {
+		tb.Skipf("skipping: live capture tests need the liveIPCmd command (iproute2) to create a network namespace: %v", err)
+	}
+}
+
+// setupLiveNet creates the namespace and veth pairs; t.Cleanup removes
+// them, also when the test fails.
+func setupLiveNet(tb testing.TB) *liveNet {
+	tb.Helper()
+	skipUnlessLiveRoot(tb)
+	pid := os.Getpid()
+	seq := int(liveNetSeq.Add(1))
+	id := (pid*8 + seq) % 16384 // one /30 and one /64 per setup
+	tag := fmt.Sprintf("%d%c", pid%1000000, 'a'+seq%26)
+	n := &liveNet{
+		ns:     "ftpscope-live-" + tag,
+		host:   "fth" + tag,
+		peer:   "ftp" + tag,
+		down:   "ftd" + tag,
+		hostV4: netip.AddrFrom4([4]byte{10, 231, byte(id >> 6), byte(id&63)*4 + 1}),
+		peerV4: netip.AddrFrom4([4]byte{10, 231, byte(id >> 6), byte(id&63)*4 + 2}),
+		hostV6: netip.MustParseAddr(fmt.Sprintf("fd00:231:%x::1", id)),
+		peerV6: netip.MustParseAddr(fmt.Sprintf("fd00:231:%x::2", id)),
+	}
+	if out, err := exec.Command("ip", "netns", "add", n.ns).CombinedOutput(); err != nil {
+		tb.Skipf("skipping: cannot create a network namespace here (liveIPCmd netns add: %v: %s)", err, strings.TrimSpace(string(out)))
+	}
+	tb.Cleanup(func() { exec.Command("ip", "netns", "del", n.ns).Run() })
+	tb.Cleanup(func() { exec.Command("ip", "link", "del", n.host).Run() })
+	tb.Cleanup(func() { exec.Command("ip", "link", "del", n.down).Run() })
+	liveIPCmd(tb, "link", "add", n.host, "type", "veth", "peer", "name", n.peer, "netns", n.ns)
+	liveIPCmd(tb, "link", "add", n.down, "type", "veth", "peer", "name", "ftdpeer", "netns", n.ns)
+	liveIPCmd(tb, "addr", "add", n.hostV4.String()+"/30", "dev", n.host)
+	liveIPCmd(tb, "-6", "addr", "add", n.hostV6.String()+"/64", "dev", n.host, "nodad")
+	liveIPCmd(tb, "link", "set", n.host, "up")
+	liveIPCmd(tb, "-n", n.ns, "addr", "add", n.peerV4.String()+"/30", "dev", n.peer)
+	liveIPCmd(tb, "-n", n.ns, "-6", "addr", "add", n.peerV6.String()+"/64", "dev", n.peer, "nodad")
+	liveIPCmd(tb, "-n", n.ns, "link", "set", n.peer, "up")
+	liveIPCmd(tb, "-n", n.ns, "link", "set", "lo", "up")
+	ifc, err := net.InterfaceByName(n.host)
+	if err != nil {
+		tb.Fatalf("veth %s: %v", n.host, err)
+	}
+	n.hostIndex = ifc.Index
+	return n
+}
+
+// liveIPCmd runs the liveIPCmd command and fails tb if it fails.
+func liveIPCmd(tb testing.TB, args ...string) {
+	tb.Helper()
+	if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+		tb.Fatalf("ip %s: %v: %s", strings.Join(args, " "), err, out)
+	}
+}
+
+// liveHelper runs the test binary as a liveHelper process inside namespace ns
+// ("" for the test's own) and returns its standard output.
+func liveHelper(tb testing.TB, ns, mode string, args ...string) string {
+	tb.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	argv := append([]string{exe, "-test.run=^TestLiveHelperProcess$", "--"}, args...)
+	if ns != "" {
+		argv = append([]string{"ip", "netns", "exec", ns}, argv...)
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = append(os.Environ(), liveHelperEnv+"="+mode)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		tb.Fatalf("helper %s %q: %v: %s", mode, args, err, stderr.String())
+	}
+	return string(out)
+}
+
+// liveConn is one TCP connection made by the tests.
+type liveConn struct{ client, server netip.AddrPort }
+
+// dialFromNS connects from inside the namespace to each address in turn.
+func (n *liveNet) dialFromNS(tb testing.TB, addrs ...netip.AddrPort) []liveConn {
+	tb.Helper()
+	args := make([]string, len(addrs))
+	for i, a := range addrs {
+		args[i] = a.String()
+	}
+	var conns []liveConn
+	sc := bufio.NewScanner(strings.NewReader(liveHelper(tb, n.ns, "dial", args...)))
+	for sc.Scan() {
+		local, remote, _ := strings.Cut(sc.Text(), " ")
+		c := liveConn{netip.MustParseAddrPort(local), netip.MustParseAddrPort(remote)}
+		c.client = netip.AddrPortFrom(c.client.Addr().Unmap(), c.client.Port())
+		c.server = netip.AddrPortFrom(c.server.Addr().Unmap(), c.server.Port())
+		conns = append(conns, c)
+	}
+	if len(conns) != len(addrs) {
+		tb.Fatalf("helper made %d connections, want %d", len(conns), len(addrs))
+	}
+	return conns
+}
+
+// liveDialHere connects from the test's own namespace to each address in turn.
+func liveDialHere(tb testing.TB, addrs ...netip.AddrPort) []liveConn {
+	tb.Helper()
+	var conns []liveConn
+	for _, a := range addrs {
+		c, err := net.DialTimeout("tcp", a.String(), 5*time.Second)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		conns = append(conns, liveConn{c.LocalAddr().(*net.TCPAddr).AddrPort(), a})
+		c.Close()
+	}
+	return conns
+}
+
+// liveListen accepts and closes TCP connections on addr until the test ends.
+func liveListen(tb testing.TB, addr netip.Addr) netip.AddrPort {
+	tb.Helper()
+	ln, err := net.Listen("tcp", netip.AddrPortFrom(addr, 0).String())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	return ln.Addr().(*net.TCPAddr).AddrPort()
+}
+
+// liveSeg is a TCP segment as the tests look at it.
+type liveSeg struct {
+	Src, Dst netip.AddrPort
+	Flags    string // "S", "SA", "A", "FA", "R", ...
+}
+
+// decodeLiveSeg reads the addresses, ports and flags of a raw IP packet by
+// hand, so that packets cut short by a snaplen still decode; ok is false
+// when it is not TCP (IPv6 extension headers are not followed).
+func decodeLiveSeg(data []byte) (liveSeg, bool) {
+	if len(data) == 0 {
+		return liveSeg{}, false
+	}
+	var src, dst netip.Addr
+	var l4 []byte
+	switch data[0] >> 4 {
+	case 4:
+		ihl := int(data[0]&0x0f) * 4
+		if len(data) < 20 || ihl < 20 || len(data) < ihl || data[9] != 6 {
+			return liveSeg{}, false
+		}
+		src, dst = netip.AddrFrom4([4]byte(data[12:16])), netip.AddrFrom4([4]byte(data[16:20]))
+		l4 = data[ihl:]
+	case 6:
+		if len(data) < 40 || data[6] != 6 {
+			return liveSeg{}, false
+		}
+		src, dst = netip.AddrFrom16([16]byte(data[8:24])), netip.AddrFrom16([16]byte(data[24:40]))
+		l4 = data[40:]
+	default:
+		return liveSeg{}, false
+	}
+	if len(l4) < 14 {
+		return liveSeg{}, false
+	}
+	port := func(b []byte) uint16 { return uint16(b[0])<<8 | uint16(b[1]) }
+	var f strings.Builder
+	for _, b := range []struct {
+		bit byte
+		c   byte
+	}{{0x02, 'S'}, {0x01, 'F'}, {0x04, 'R'}, {0x08, 'P'}, {0x10, 'A'}} {
+		if l4[13]&b.bit != 0 {
+			f.WriteByte(b.c)
+		}
+	}
+	return liveSeg{netip.AddrPortFrom(src, port(l4[0:])), netip.AddrPortFrom(dst, port(l4[2:])), f.String()}, true
+}
+
+// liveCaptured is a copy of a returned packet with its TCP segment, if any.
+type liveCaptured struct {
+	Packet
+	seg   liveSeg
+	isTCP bool
+}
+
+// liveReadUntil reads src until the SYN-ACK answering last arrives (every
+// packet sent before it is in the capture by then), and returns what was
+// read. A deadline ends a capture that never sees it.
+func liveReadUntil(tb testing.TB, src Source, last liveConn) []liveCaptured {
+	tb.Helper()
+	marker := liveSeg{last.server, last.client, "SA"}
+	var got []liveCaptured
+	for {
+		p, err := src.Next()
+		if err != nil {
+			tb.Fatalf("Next() after %d packets: %v (the SYN-ACK %v was never seen)", len(got), err, marker)
+		}
+		c := liveCaptured{Packet: p}
+		c.Data = append([]byte(nil), p.Data...)
+		c.seg, c.isTCP = decodeLiveSeg(c.Data)
+		got = append(got, c)
+		if c.isTCP && c.seg == marker {
+			return got
+		}
+	}
+}
+
+// openLiveT opens a capture that a deadline ends should the test hang.
+func openLiveT(tb testing.TB, o LiveOptions) Source {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	tb.Cleanup(cancel)
+	src, err := OpenLive(ctx, o)
+	if err != nil {
+		tb.Fatalf("OpenLive(%+v): %v", o, err)
+	}
+	tb.Cleanup(func() { src.Close() })
+	return src
+}
+
+// liveHandshakes returns the SYN and SYN-ACK of each connection, sorted.
+func liveHandshakes(conns ...liveConn) []liveSeg {
+	var segs []liveSeg
+	for _, c := range conns {
+		segs = append(segs, liveSeg{c.client, c.server, "S"}, liveSeg{c.server, c.client, "SA"})
+	}
+	sortLiveSegs(segs)
+	return segs
+}
+
+// liveHandshakesSeen returns the SYNs and SYN-ACKs liveCaptured, sorted, each as
+// often as it was seen.
+func liveHandshakesSeen(got []liveCaptured) []liveSeg {
+	var segs []liveSeg
+	for _, c := range got {
+		if c.isTCP && (c.seg.Flags == "S" || c.seg.Flags == "SA") {
+			segs = append(segs, c.seg)
+		}
+	}
+	sortLiveSegs(segs)
+	return segs
+}
+
+func sortLiveSegs(segs []liveSeg) {
+	slices.SortFunc(segs, func(a, b liveSeg) int {
+		return strings.Compare(fmt.Sprint(a), fmt.Sprint(b))
+	})
+}
+
+// liveOnlyPorts returns the segments that have one of ports at either end.
+func liveOnlyPorts(segs []liveSeg, ports ...uint16) []liveSeg {
+	var out []liveSeg
+	for _, s := range segs {
+		if slices.Contains(ports, s.Src.Port()) || slices.Contains(ports, s.Dst.Port()) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// tcpPortsFilter hand-assembles a classic BPF program for raw IP packets
+// that accepts TCP segments with one of ports at either end: unfragmented
+// IPv4, or IPv6 whose next header is TCP.
+func tcpPortsFilter(tb testing.TB, ports ...uint16) []bpf.RawInstruction {
+	tb.Helper()
+	// Each step jumps to a label or falls through; labels resolve below.
+	type step struct {
+		ins    bpf.Instruction
+		jt, jf string // for conditional jumps: label or "" for next
+		label  string
+	}
+	var steps []step
+	add := func(s step) { steps = append(steps, s) }
+	jeq := func(v uint32, jt, jf string) {
+		add(step{ins: bpf.JumpIf{Cond: bpf.JumpEqual, Val: v}, jt: jt, jf: jf})
+	}
+	checkPorts := func() { // A holds a port
+		for _, p := range ports {
+			jeq(uint32(p), "accept", "")
+		}
+	}
+	add(step{ins: bpf.LoadAbsolute{Off: 0, Size: 1}})
+	add(step{ins: bpf.ALUOpConstant{Op: bpf.ALUOpShiftRight, Val: 4}})
+	jeq(4, "", "v6")
+	add(step{ins: bpf.LoadAbsolute{Off: 9, Size: 1}}) // IPv4 protocol
+	jeq(6, "", "reject")
+	add(step{ins: bpf.LoadAbsolute{Off: 6, Size: 2}}) // fragment offset
+	add(step{ins: bpf.JumpIf{Cond: bpf.JumpBitsSet, Val: 0x1fff}, jt: "reject"})
+	add(step{ins: bpf.LoadMemShift{Off: 0}}) // X = IPv4 header length
+	add(step{ins: bpf.LoadIndirect{Off: 0, Size: 2}})
+	checkPorts()
+	add(step{ins: bpf.LoadIndirect{Off: 2, Size: 2}})
+	checkPorts()
+	add(step{ins: bpf.Jump{}, jt: "reject"})
+	add(step{label: "v6", ins: bpf.JumpIf{Cond: bpf.JumpEqual, Val: 6}, jf: "reject"})
+	add(step{ins: bpf.LoadAbsolute{Off: 6, Size: 1}}) // IPv6 next header
+	jeq(6, "", "reject")
+	add(step{ins: bpf.LoadAbsolute{Off: 40, Size: 2}})
+	checkPorts()
+	add(step{ins: bpf.LoadAbsolute{Off: 42, Size: 2}})
+	checkPorts()
+	add(step{label: "reject", ins: bpf.RetConstant{Val: 0}})
+	add(step{label: "accept", ins: bpf.RetConstant{Val: DefaultSnaplen}})
+
+	at := map[string]int{}
+	for i, s := range steps {
+		if s.label != "" {
+			at[s.label] = i
+		}
+	}
+	skip := func(from int, label string) uint8 {
+		if label == "" {
+			return 0
+		}
+		return uint8(at[label] - from - 1)
+	}
+	prog := make([]bpf.Instruction, len(steps))
+	for i, s := range steps {
+		switch ins := s.ins.(type) {
+		case bpf.JumpIf:
+			ins.SkipTrue, ins.SkipFalse = skip(i, s.jt), skip(i, s.jf)
+			prog[i] = ins
+		case bpf.Jump:
+			ins.Skip = uint32(skip(i, s.jt))
+			prog[i] = ins
+		default:
+			prog[i] = s.ins
+		}
+	}
+	raw, err := bpf.Assemble(prog)
+	if err != nil {
+		tb.Fatalf("assembling the test filter: %v", err)
+	}
+	return raw
+}
+
+func TestTCPPortsFilter(t *testing.T) {
+	// The test filter is checked on real packets by x/net/bpf's VM, so a
+	// live test that sees too much or too little blames OpenLive.
+	const port = 2121
+	vm, err := bpf.NewVM(liveDisassemble(t, tcpPortsFilter(t, port, 21)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		pkt  []byte
+		want bool
+	}{
+		{"IPv4 to the port", liveBuildTCP(t, "10.0.0.1", "10.0.0.2", 40000, port), true},
+		{"IPv4 from the port", liveBuildTCP(t, "10.0.0.2", "10.0.0.1", port, 40000), true},
+		{"IPv4 to the second port", liveBuildTCP(t, "10.0.0.1", "10.0.0.2", 40000, 21), true},
+		{"IPv4 other port", liveBuildTCP(t, "10.0.0.1", "10.0.0.2", 40000, 2122), false},
+		{"IPv6 to the port", liveBuildTCP(t, "fd00::1", "fd00::2", 40000, port), true},
+		{"IPv6 from the port", liveBuildTCP(t, "fd00::2", "fd00::1", port, 40000), true},
+		{"IPv6 other port", liveBuildTCP(t, "fd00::1", "fd00::2", 40000, 80), false},
+		{"UDP to the port", liveBuildUDP(t, "10.0.0.1", "10.0.0.2", 40000, port), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n, err := vm.Run(tt.pkt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := n > 0; got != tt.want {
+				t.Errorf("filter accepts = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func liveDisassemble(tb testing.TB, raw []bpf.RawInstruction) []bpf.Instruction {
+	tb.Helper()
+	ins, ok := bpf.Disassemble(raw)
+	if !ok {
+		tb.Fatalf("cannot liveDisassemble %v", raw)
+	}
+	return ins
+}
+
+func liveBuildTCP(tb testing.TB, src, dst string, sport, dport uint16) []byte {
+	tb.Helper()
+	tcp := &layers.TCP{SrcPort: layers.TCPPort(sport), DstPort: layers.TCPPort(dport), SYN: true, Window: 1024}
+	return liveBuildIP(tb, src, dst, layers.IPProtocolTCP, tcp)
+}
+
+func liveBuildUDP(tb testing.TB, src, dst string, sport, dport uint16) []byte {
+	tb.Helper()
+	udp := &layers.UDP{SrcPort: layers.UDPPort(sport), DstPort: layers.UDPPort(dport)}
+	return liveBuildIP(tb, src, dst, layers.IPProtocolUDP, udp)
+}
+
+func liveBuildIP(tb testing.TB, src, dst string, proto layers.IPProtocol, l4 interface {
+	gopacket.SerializableLayer
+	SetNetworkLayerForChecksum(gopacket.NetworkLayer) error
+}) []byte {
+	tb.Helper()
+	s, d := net.ParseIP(src), net.ParseIP(dst)
+	var ipl interface {
+		gopacket.SerializableLayer
+		gopacket.NetworkLayer
+	}
+	if s.To4() != nil {
+		ipl = &layers.IPv4{Version: 4, IHL: 5, TTL: 64, Protocol: proto, SrcIP: s, DstIP: d}
+	} else {
+		ipl = &layers.IPv6{Version: 6, HopLimit: 64, NextHeader: proto, SrcIP: s, DstIP: d}
+	}
+	if err := l4.SetNetworkLayerForChecksum(ipl); err != nil {
+		tb.Fatal(err)
+	}
+	buf := gopacket.NewSerializeBuffer()
+	if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, ipl, l4); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// checkLivePackets checks the fields every returned packet must have, and the
+// source's Info against what was returned.
+func checkLivePackets(t *testing.T, src Source, name string, ifindex int, got []liveCaptured) {
+	t.Helper()
+	var bytes int64
+	for i, p := range got {
+		if p.Number != i+1 || p.Source != 0 || p.LinkType != layers.LinkTypeRaw {
+			t.Errorf("packet %d: Number %d, Source %d, LinkType %v; want %d, 0, Raw", i, p.Number, p.Source, p.LinkType, i+1)
+		}
+		if p.Info.CaptureLength != len(p.Data) || p.Info.Length < p.Info.CaptureLength || p.Info.Timestamp.IsZero() {
+			t.Errorf("packet %d: CaptureInfo %+v for %d bytes", p.Number, p.Info, len(p.Data))
+		}
+		if ifindex != 0 && p.Info.InterfaceIndex != ifindex {
+			t.Errorf("packet %d: InterfaceIndex %d, want %d", p.Number, p.Info.InterfaceIndex, ifindex)
+		}
+		bytes += int64(len(p.Data))
+	}
+	want := Info{
+		Name:      name,
+		LinkTypes: []string{"Raw"},
+		Packets:   len(got),
+		Bytes:     bytes,
+		FirstSeen: got[0].Info.Timestamp,
+		LastSeen:  got[len(got)-1].Info.Timestamp,
+	}
+	if diff := cmp.Diff([]Info{want}, src.Infos(), cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("Infos() mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestLiveCapture(t *testing.T) {
+	n := setupLiveNet(t)
+	lo := liveLoopbackName(t)
+	server4 := liveListen(t, n.hostV4)
+	server6 := liveListen(t, n.hostV6)
+	other4 := liveListen(t, n.hostV4) // traffic the filters must leave out
+	local4 := liveListen(t, netip.MustParseAddr("127.0.0.1"))
+	local6 := liveListen(t, netip.MustParseAddr("::1"))
+	ports := []uint16{server4.Port(), server6.Port(), local4.Port(), local6.Port()}
+
+	// vethTraffic connects from the namespace: twice to other4, then three
+	// times each to server4 and server6, the connection to wait for last.
+	vethTraffic := func(t *testing.T) (others, conns []liveConn) {
+		all := n.dialFromNS(t, other4, other4, server4, server4, server4, server6, server6, server6)
+		return all[:2], all[2:]
+	}
+	loTraffic := func(t *testing.T) []liveConn {
+		return liveDialHere(t, local4, local4, local4, local6, local6, local6)
+	}
+
+	t.Run("veth without filter sees every handshake once", func(t *testing.T) {
+		src := openLiveT(t, LiveOptions{Interface: n.host})
+		others, conns := vethTraffic(t)
+		got := liveReadUntil(t, src, conns[len(conns)-1])
+		all := append(others, conns...)
+		seen := liveOnlyPorts(liveHandshakesSeen(got), server4.Port(), server6.Port(), other4.Port())
+		if diff := cmp.Diff(liveHandshakes(all...), seen, cmpopts.EquateComparable(netip.AddrPort{})); diff != "" {
+			t.Errorf("handshakes mismatch (-want +got):\n%s", diff)
+		}
+		checkLivePackets(t, src, n.host, n.hostIndex, got)
+	})
+
+	t.Run("veth with a kernel filter sees only its ports", func(t *testing.T) {
+		src := openLiveT(t, LiveOptions{Interface: n.host, Filter: tcpPortsFilter(t, ports...)})
+		_, conns := vethTraffic(t)
+		got := liveReadUntil(t, src, conns[len(conns)-1])
+		var outside []liveSeg
+		for _, c := range got {
+			if !c.isTCP || len(liveOnlyPorts([]liveSeg{c.seg}, ports...)) == 0 {
+				outside = append(outside, c.seg) // zero liveSeg for non-TCP
+			}
+		}
+		if len(outside) > 0 {
+			t.Errorf("the filter let through %d packets it rejects: %v", len(outside), outside)
+		}
+		if diff := cmp.Diff(liveHandshakes(conns...), liveHandshakesSeen(got), cmpopts.EquateComparable(netip.AddrPort{})); diff != "" {
+			t.Errorf("handshakes mismatch (-want +got):\n%s", diff)
+		}
+		checkLivePackets(t, src, n.host, n.hostIndex, got)
+	})
+
+	t.Run("lo sees each packet once, not twice", func(t *testing.T) {
+		src := openLiveT(t, LiveOptions{Interface: lo, Filter: tcpPortsFilter(t, local4.Port(), local6.Port())})
+		conns := loTraffic(t)
+		got := liveReadUntil(t, src, conns[len(conns)-1])
+		if diff := cmp.Diff(liveHandshakes(conns...), liveHandshakesSeen(got), cmpopts.EquateComparable(netip.AddrPort{})); diff != "" {
+			t.Errorf("handshakes mismatch (-want +got):\n%s", diff)
+		}
+		checkLivePackets(t, src, lo, liveLoopbackIndex(t), got)
+	})
+
+	t.Run("any sees loopback once and keeps outgoing veth packets", func(t *testing.T) {
+		src := openLiveT(t, LiveOptions{Interface: AnyInterface, Filter: tcpPortsFilter(t, ports...)})
+		_, vethConns := vethTraffic(t)
+		loConns := loTraffic(t)
+		got := liveReadUntil(t, src, loConns[len(loConns)-1])
+		want := liveHandshakes(append(vethConns, loConns...)...)
+		if diff := cmp.Diff(want, liveHandshakesSeen(got), cmpopts.EquateComparable(netip.AddrPort{})); diff != "" {
+			t.Errorf("handshakes mismatch (-want +got):\n%s", diff)
+		}
+		checkLivePackets(t, src, AnyInterface, 0, got)
+	})
+
+	t.Run("snaplen cuts packets at the IP header plus snaplen", func(t *testing.T) {
+		const snaplen = 40
+		src := openLiveT(t, LiveOptions{Interface: n.host, Snaplen: snaplen, Filter: tcpPortsFilter(t, ports...)})
+		_, conns := vethTraffic(t)
+		// 40 bytes hold an IPv4 and TCP header without options: enough for
+		// the ports and flags liveReadUntil looks at, not for IPv6.
+		last := conns[2] // the last IPv4 connection
+		got := liveReadUntil(t, src, last)
+		for _, p := range got {
+			if len(p.Data) > snaplen || p.Info.CaptureLength != len(p.Data) || p.Info.Length <= snaplen {
+				t.Errorf("packet %d: %d bytes kept, CaptureInfo %+v; want at most %d of a longer packet", p.Number, len(p.Data), p.Info, snaplen)
+			}
+		}
+	})
+}
+
+func liveLoopbackName(tb testing.TB) string {
+	tb.Helper()
+	ifaces, err := net.Interfaces()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, ifc := range ifaces {
+		if ifc.Flags&net.FlagLoopback != 0 && ifc.Flags&net.FlagUp != 0 {
+			return ifc.Name
+		}
+	}
+	tb.Skip("skipping: no loopback interface is up")
+	return ""
+}
+
+func liveLoopbackIndex(tb testing.TB) int {
+	tb.Helper()
+	ifc, err := net.InterfaceByName(liveLoopbackName(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ifc.Index
+}
+
+func TestLiveCancelEndsNext(t *testing.T) {
+	n := setupLiveNet(t)
+	reject := []bpf.RawInstruction{{Op: 0x06, K: 0}} // ret #0: nothing arrives
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	src, err := OpenLive(ctx, LiveOptions{Interface: n.host, Filter: reject})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	done := make(chan error, 1)
+	go func() {
+		_, err := src.Next()
+		done <- err
+	}()
+	time.Sleep(50 * time.Millisecond) // let Next start waiting
+	cancelled := time.Now()
+	cancel()
+	select {
+	case err := <-done:
+		t.Logf("Next returned %v %v after the cancel", err, time.Since(cancelled))
+		if !errors.Is(err, io.EOF) {
+			t.Errorf("Next() after cancel = %v, want io.EOF", err)
+		}
+	case <-time.After(time.Second):
+		t.Fatalf("Next() still waiting a second after the context was cancelled (poll timeout %v)", DefaultPollTimeout)
+	}
+	if err := src.Close(); err != nil {
+		t.Errorf("Close() = %v", err)
+	}
+	if _, err := src.Next(); !errors.Is(err, io.EOF) {
+		t.Errorf("Next() after Close = %v, want io.EOF", err)
+	}
+}
+
+func TestLiveInterfaceGoesDown(t *testing.T) {
+	n := setupLiveNet(t)
+	src := openLiveT(t, LiveOptions{Interface: n.host})
+	liveIPCmd(t, "link", "set", n.host, "down")
+	for {
+		_, err := src.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("Next() = %v, want packets then io.EOF", err)
+		}
+	}
+	infos := src.Infos()
+	t.Logf("Infos().Errors after the interface went down: %q", infos[0].Errors)
+	if len(infos) != 1 || len(infos[0].Errors) != 1 || !strings.Contains(infos[0].Errors[0], n.host) {
+		t.Errorf("Infos() = %+v, want one error naming %s", infos, n.host)
+	}
+}
+
+func TestLivePromisc(t *testing.T) {
+	n := setupLiveNet(t)
+	const iffPromisc = 0x100
+	flags := func() int64 {
+		b, err := os.ReadFile(filepath.Join("/sys/class/net", n.host, "flags"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := strconv.ParseInt(strings.TrimSpace(string(b)), 0, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	src, err := OpenLive(context.Background(), LiveOptions{Interface: n.host, Promisc: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if flags()&iffPromisc == 0 {
+		t.Errorf("%s not promiscuous while liveCaptured with Promisc", n.host)
+	}
+	src.Close()
+	if flags()&iffPromisc != 0 {
+		t.Errorf("%s still promiscuous after Close", n.host)
+	}
+}
+
+func TestOpenLiveUnknownInterface(t *testing.T) {
+	// No root needed: the name is checked before any socket is opened.
+	const name = "ftpnosuch0"
+	_, err := OpenLive(context.Background(), LiveOptions{Interface: name})
+	ifaces, ierr := net.Interfaces()
+	if ierr != nil {
+		t.Fatal(ierr)
+	}
+	var names []string
+	for _, ifc := range ifaces {
+		names = append(names, ifc.Name)
+	}
+	want := fmt.Sprintf("no interface %q; interfaces here: %s", name, strings.Join(names, ", "))
+	if err == nil {
+		t.Fatalf("OpenLive(%q) succeeded", name)
+	}
+	if diff := cmp.Diff(want, err.Error()); diff != "" {
+		t.Errorf("error mismatch (-want +got):\n%s", diff)
+	}
+	if !errors.Is(err, ErrNoInterface) {
+		t.Errorf("errors.Is(%v, ErrNoInterface) = false", err)
+	}
+}
+
+func TestOpenLiveDownInterface(t *testing.T) {
+	n := setupLiveNet(t)
+	_, err := OpenLive(context.Background(), LiveOptions{Interface: n.down})
+	if err == nil {
+		t.Fatalf("OpenLive(%q) on a down interface succeeded", n.down)
+	}
+	if diff := cmp.Diff("interface "+n.down+" is down", err.Error()); diff != "" {
+		t.Errorf("error mismatch (-want +got):\n%s", diff)
+	}
+	if !errors.Is(err, ErrInterfaceDown) {
+		t.Errorf("errors.Is(%v, ErrInterfaceDown) = false", err)
+	}
+}
+
+func TestOpenLivePermission(t *testing.T) {
+	lo := liveLoopbackName(t)
+	want := "permission denied opening " + lo + ": run as root or grant CAP_NET_RAW (sudo setcap cap_net_raw+ep $(which ftpscope))"
+	var out string
+	if os.Geteuid() != 0 {
+		_, err := OpenLive(context.Background(), LiveOptions{Interface: lo})
+		if err == nil {
+			t.Skip("skipping: this process may open packet sockets without being root (CAP_NET_RAW?)")
+		}
+		out = fmt.Sprintf("%v\n%s\n", errors.Is(err, ErrPermission), err)
+	} else {
+		out = runLiveUnprivileged(t, lo)
+	}
+	if diff := cmp.Diff("true\n"+want+"\n", out); diff != "" {
+		t.Errorf("unprivileged OpenLive mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// runLiveUnprivileged runs the openlive liveHelper as user nobody, from a copy of
+// the test binary that user may execute.
+func runLiveUnprivileged(t *testing.T, iface string) string {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := os.MkdirTemp("", "ftpscope-live-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bin, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyExe := filepath.Join(dir, "capture.test")
+	if err := os.WriteFile(copyExe, bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(copyExe, "-test.run=^TestLiveHelperProcess$", "--", iface)
+	cmd.Env = append(os.Environ(), liveHelperEnv+"=openlive")
+	cmd.Dir = dir
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Skipf("skipping: cannot run the liveHelper as user nobody: %v: %s", err, stderr.String())
+	}
+	return string(out)
+}
