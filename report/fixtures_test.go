@@ -254,6 +254,7 @@ func hostile() *session.Report {
 	long := strings.Repeat("A", 5000)
 	sess := &session.Session{
 		ID: 1, Source: "evil\x1b[1m.pcap", Client: "10.9.9.9:1025", Server: "10.9.9.1:21",
+		LongLines: 2, Unparsed: 1,
 		Start: at(0), End: at(999), User: ptr("root" + esc), Mode: session.ModePassive, Commands: 3,
 		DataChannels: []*session.DataChannel{{
 			ID: 1, SetupCommand: "PASV", SetupPacket: 5, SetupTime: at(10), SetupReply: ptr(227),

@@ -345,6 +345,12 @@ func (l *ladder) header() {
 	if s.ControlGaps > 0 {
 		facts = append(facts, humanBytes(s.ControlGaps)+" missing from the control stream")
 	}
+	if s.LongLines > 0 {
+		facts = append(facts, plural(s.LongLines, "over-long line cut", "over-long lines cut"))
+	}
+	if s.Unparsed > 0 {
+		facts = append(facts, plural(s.Unparsed, "line neither command nor reply", "lines neither command nor reply"))
+	}
 	l.wrapped(strings.Join(facts, " · "))
 	v := Verdict(s)
 	for _, line := range wrap(v, l.width) {
