@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -338,16 +339,17 @@ func (f *file) next() bool {
 	return true
 }
 
-// noteLinkType records lt in the link types seen.
+// noteLinkType records lt in the link types seen, by name: 12 and 101
+// are both "Raw".
 func (f *file) noteLinkType(lt layers.LinkType) {
 	f.lastLT = lt
-	for _, s := range f.seenLT {
-		if s == lt {
-			return
-		}
+	if slices.Contains(f.seenLT, lt) {
+		return
 	}
 	f.seenLT = append(f.seenLT, lt)
-	f.info.LinkTypes = append(f.info.LinkTypes, linkTypeName(lt))
+	if name := linkTypeName(lt); !slices.Contains(f.info.LinkTypes, name) {
+		f.info.LinkTypes = append(f.info.LinkTypes, name)
+	}
 }
 
 // linkTypeName returns gopacket's name for lt, naming the link types

@@ -314,6 +314,26 @@ func TestOpenFilesFormats(t *testing.T) {
 			names: []string{"IPv6", "Raw"},
 		},
 		{
+			name: "pcapng of raw IP as link types 101 and 12, named once",
+			file: func(t *testing.T) []byte {
+				return pcapngFile(t, []layers.LinkType{layers.LinkTypeRaw, 12}, mixed).b
+			},
+			lts:   []layers.LinkType{layers.LinkTypeRaw, 12},
+			rs:    mixed,
+			ng:    true,
+			names: []string{"Raw"},
+		},
+		{
+			name: "pcapng of a link type gopacket does not know",
+			file: func(t *testing.T) []byte {
+				return pcapngFile(t, []layers.LinkType{147}, three).b
+			},
+			lts:   []layers.LinkType{147},
+			rs:    three,
+			ng:    true,
+			names: []string{"UnknownLinkType(147)"},
+		},
+		{
 			name: "pcapng with an unknown block between packets",
 			file: func(t *testing.T) []byte {
 				b := pcapngFile(t, eth, three[:1]).b

@@ -181,6 +181,23 @@ func checkInterface(name string) (net.Interface, []int, error) {
 	return net.Interface{}, nil, &InterfaceError{Interface: name, Kind: ErrNoInterface, Available: names}
 }
 
+// explainReadError says why reading from interface name failed when the
+// reason is that the interface went down or was removed, which the kernel
+// reports only as a bare error on the socket; otherwise it returns err.
+func explainReadError(name string, err error) error {
+	if name == AnyInterface {
+		return err
+	}
+	ifc, lerr := net.InterfaceByName(name)
+	switch {
+	case lerr != nil:
+		return fmt.Errorf("interface was removed (%w)", err)
+	case ifc.Flags&net.FlagUp == 0:
+		return fmt.Errorf("interface went down (%w)", err)
+	}
+	return err
+}
+
 // errPollTimeout is returned by liveHandle.read when no packet arrived
 // within the poll timeout.
 var errPollTimeout = errors.New("capture: poll timeout")
@@ -256,7 +273,7 @@ func (s *liveSource) Next() (Packet, error) {
 			s.shutdownLocked(nil)
 			return Packet{}, io.EOF
 		case err != nil:
-			s.shutdownLocked(fmt.Errorf("%s: reading packets: %w (did the interface go down or away?)", s.info.Name, err))
+			s.shutdownLocked(fmt.Errorf("%s: capture ended: %w", s.info.Name, err))
 			return Packet{}, io.EOF
 		}
 		if !isIP(data) {

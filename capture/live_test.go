@@ -273,7 +273,7 @@ func TestLiveSourceNext(t *testing.T) {
 			wantInfo: Info{
 				Name: "veth0", LinkTypes: []string{"Raw"}, Packets: 2, Bytes: 68,
 				FirstSeen: t0.Add(time.Second), LastSeen: t0.Add(3 * time.Second),
-				Errors:  []string{"veth0: reading packets: network is down (did the interface go down or away?)"},
+				Errors:  []string{"veth0: capture ended: network is down"},
 				Dropped: 7,
 			},
 			wantClosed: true,
@@ -289,7 +289,7 @@ func TestLiveSourceNext(t *testing.T) {
 			name:       "drop counter unreadable",
 			reads:      []fakeLiveRead{{err: errors.New("poll failed")}},
 			dropsErr:   errors.New("bad file descriptor"),
-			wantInfo:   Info{Name: "veth0", Errors: []string{"veth0: reading packets: poll failed (did the interface go down or away?)"}, Dropped: -1},
+			wantInfo:   Info{Name: "veth0", Errors: []string{"veth0: capture ended: poll failed"}, Dropped: -1},
 			wantClosed: true,
 		},
 	}

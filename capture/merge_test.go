@@ -318,3 +318,30 @@ func TestCloseEndsNext(t *testing.T) {
 		t.Errorf("second Close = %v", err)
 	}
 }
+
+// TestProgressConcurrent calls Progress from another goroutine while Next
+// runs, as a progress bar does; run with -race.
+func TestProgressConcurrent(t *testing.T) {
+	inDir(t, map[string][]byte{"a.pcap.gz": gzipped(t, pcapFile(t, false, layers.LinkTypeEthernet, recs(2000, 60, t0)).b)})
+	src := open(t, "a.pcap.gz")
+	stop := make(chan struct{})
+	done := make(chan int64)
+	go func() {
+		var last int64
+		for {
+			select {
+			case <-stop:
+				done <- last
+				return
+			default:
+				last, _ = src.(Progresser).Progress()
+			}
+		}
+	}()
+	n := len(readAll(t, src))
+	close(stop)
+	<-done
+	if n != 2000 {
+		t.Errorf("read %d packets, want 2000", n)
+	}
+}

@@ -213,3 +213,25 @@ func TestWriterError(t *testing.T) {
 		t.Errorf("error = %v, want one saying disk full", err)
 	}
 }
+
+// TestWritePacketAllocs pins WritePacket at zero allocations once its
+// interface exists.
+func TestWritePacketAllocs(t *testing.T) {
+	w, err := NewWriter(io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := Packet{Data: make([]byte, 100), Info: gopacket.CaptureInfo{Timestamp: t0, CaptureLength: 100, Length: 100},
+		LinkType: layers.LinkTypeEthernet}
+	if err := w.WritePacket(p); err != nil {
+		t.Fatal(err)
+	}
+	allocs := testing.AllocsPerRun(1000, func() {
+		if err := w.WritePacket(p); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("WritePacket allocates %.2f times per packet, want 0", allocs)
+	}
+}

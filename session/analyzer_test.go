@@ -1,0 +1,158 @@
+package session
+
+import (
+	"errors"
+	"io"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/ftpscope/ftpscope/capture"
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+)
+
+// loadPackets reads a capture of testdata into memory.
+func loadPackets(tb testing.TB, name string) []capture.Packet {
+	tb.Helper()
+	src, err := capture.OpenFiles([]string{"../testdata/" + name})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer src.Close()
+	var out []capture.Packet
+	for {
+		p, err := src.Next()
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		if err != nil {
+			tb.Fatal(err)
+		}
+		p.Data = append([]byte(nil), p.Data...)
+		out = append(out, p)
+	}
+}
+
+// otherTCP is an Ethernet frame of a TCP segment unrelated to FTP.
+func otherTCP(tb testing.TB) []byte {
+	tb.Helper()
+	buf := gopacket.NewSerializeBuffer()
+	eth := &layers.Ethernet{SrcMAC: net.HardwareAddr{2, 0, 0, 0, 0, 1}, DstMAC: net.HardwareAddr{2, 0, 0, 0, 0, 2}, EthernetType: layers.EthernetTypeIPv4}
+	ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolTCP, SrcIP: net.IP{10, 9, 0, 1}, DstIP: net.IP{10, 9, 0, 2}}
+	tcp := &layers.TCP{SrcPort: 443, DstPort: 50123, ACK: true, Seq: 1, Ack: 1, Window: 500}
+	if err := tcp.SetNetworkLayerForChecksum(ip); err != nil {
+		tb.Fatal(err)
+	}
+	err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true},
+		eth, ip, tcp, gopacket.Payload(make([]byte, 1400)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestUninterestingPacketAllocatesNothing pins the hot path: a packet of
+// no control stream and no expectation costs a header decode and a map
+// lookup, and no allocation, even while a session is open.
+func TestUninterestingPacketAllocatesNothing(t *testing.T) {
+	a := NewAnalyzer(Config{})
+	pkts := loadPackets(t, "passive.pcap")
+	// Open a session and leave it open: its PASV expectation is live.
+	for _, p := range pkts[:len(pkts)/2] {
+		a.Packet(p)
+	}
+	if len(a.live) == 0 {
+		t.Fatal("no session open after half the capture")
+	}
+	p := capture.Packet{Data: otherTCP(t), LinkType: layers.LinkTypeEthernet, Number: 1,
+		Info: gopacket.CaptureInfo{Timestamp: pkts[len(pkts)/2].Info.Timestamp}}
+	allocs := testing.AllocsPerRun(1000, func() {
+		if a.Packet(p) {
+			t.Fatal("an unrelated packet was kept")
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations per unrelated packet, want 0", allocs)
+	}
+}
+
+// TestSessionsEndAndAreForgotten: with OnSession set, every session is
+// handed on once and the analyser keeps no state for it afterwards.
+func TestSessionsEndAndAreForgotten(t *testing.T) {
+	pkts := loadPackets(t, "many-transfers-mixed.pcap")
+	var got []*Session
+	a := NewAnalyzer(Config{OnSession: func(s *Session) { got = append(got, s) }})
+	// Replay the capture 5 times, an hour apart: 5 sessions.
+	for i := range 5 {
+		for _, p := range pkts {
+			p.Info.Timestamp = p.Info.Timestamp.Add(time.Duration(i) * time.Hour)
+			a.Packet(p)
+		}
+	}
+	r := a.Finish(nil)
+	if len(got) != 5 {
+		t.Fatalf("OnSession called %d times, want 5", len(got))
+	}
+	if len(r.Sessions) != 0 {
+		t.Errorf("report keeps %d sessions though they were streamed", len(r.Sessions))
+	}
+	if len(a.live) != 0 || len(a.conns) != 0 || len(a.expect) != 0 || len(a.expectNAT) != 0 || len(a.hosts) != 0 {
+		t.Errorf("state left: %d live, %d conns, %d expectations, %d NAT expectations, %d host pairs",
+			len(a.live), len(a.conns), len(a.expect), len(a.expectNAT), len(a.hosts))
+	}
+	for i, s := range got {
+		if s.ID != i+1 {
+			t.Errorf("session %d has id %d", i, s.ID)
+		}
+		if len(s.DataChannels) != 4 || s.Mode != ModeMixed {
+			t.Errorf("session %d: %d data channels, mode %s; want 4, mixed", s.ID, len(s.DataChannels), s.Mode)
+		}
+	}
+	// Sessions 1 to 4 ended an hour before the next began, by the idle
+	// or close rules, not only at Finish.
+	if got[0].End.After(got[1].Start.Time) {
+		t.Errorf("session 1 ends after session 2 starts")
+	}
+}
+
+// TestMaxSessionsBounds: beyond MaxSessions, control connections are not
+// followed, and nothing else breaks.
+func TestMaxSessionsBounds(t *testing.T) {
+	pkts := loadPackets(t, "passive.pcap")
+	a := NewAnalyzer(Config{MaxSessions: 1})
+	for _, p := range pkts {
+		a.Packet(p)
+	}
+	if r := a.Finish(nil); len(r.Sessions) != 1 {
+		t.Fatalf("%d sessions, want 1", len(r.Sessions))
+	}
+}
+
+func BenchmarkAnalyzerSessions(b *testing.B) {
+	pkts := loadPackets(b, "many-transfers-mixed.pcap")
+	var bytes int64
+	for _, p := range pkts {
+		bytes += int64(len(p.Data))
+	}
+	b.SetBytes(bytes)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		a := NewAnalyzer(Config{OnSession: func(*Session) {}})
+		for _, p := range pkts {
+			a.Packet(p)
+		}
+		a.Finish(nil)
+	}
+}
+
+func BenchmarkAnalyzerUninteresting(b *testing.B) {
+	p := capture.Packet{Data: otherTCP(b), LinkType: layers.LinkTypeEthernet, Number: 1,
+		Info: gopacket.CaptureInfo{Timestamp: time.Unix(1e9, 0)}}
+	a := NewAnalyzer(Config{})
+	b.SetBytes(int64(len(p.Data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		a.Packet(p)
+	}
+}
