@@ -199,12 +199,12 @@ func not(a *cond) *cond {
 	return &cond{op: cNot, a: a}
 }
 
-// cmp is a test of the size bytes at off (masked) against k.
-func cmp(size uint8, off, mask uint32, jmp uint16, k uint32) *cond {
+// mcmp is a test of the size bytes at off (masked) against k.
+func mcmp(size uint8, off, mask uint32, jmp uint16, k uint32) *cond {
 	return &cond{op: cTest, t: test{ld: load{size: size, off: off, mask: mask}, jmp: jmp, k: k}}
 }
 
-func eq(size uint8, off, k uint32) *cond { return cmp(size, off, 0xffffffff, opJEQ, k) }
+func eq(size uint8, off, k uint32) *cond { return mcmp(size, off, 0xffffffff, opJEQ, k) }
 
 // expand turns the expression tree into a predicate for ls, walking it in
 // the order it was written so that vlan moves the offsets of what follows.
@@ -216,7 +216,7 @@ func (f *Filter) expand(n *node, ls *linkState) (*cond, error) {
 			return nil, err
 		}
 		return not(c), nil
-	case opAnd, opOr:
+	case opAnd:
 		l, err := f.expand(n.l, ls)
 		if err != nil {
 			return nil, err
@@ -225,21 +225,20 @@ func (f *Filter) expand(n *node, ls *linkState) (*cond, error) {
 		if err != nil {
 			return nil, err
 		}
-		if n.op == opAnd {
-			return and(l, r), nil
-		}
-		return or(l, r), nil
+		return and(l, r), nil
+	case opOr:
+		return f.expandOr(n, ls)
 	}
 	p := &n.p
 	switch p.kind {
+	case primHost4:
+		return ls.host4([]*prim{p}), nil
+	case primPort:
+		return or(ls.port6([]*prim{p}), ls.port4([]*prim{p})), nil
 	case primProto:
 		return ls.proto(p.proto), nil
-	case primHost4:
-		return ls.host4(p), nil
 	case primHost6:
 		return ls.host6(p), nil
-	case primPort:
-		return or(ls.port6(p), ls.port4(p)), nil
 	case primVLAN:
 		if ls.kind != lkEther {
 			return nil, &Error{Expr: f.expr, Offset: p.pos, Near: "vlan",
@@ -247,13 +246,81 @@ func (f *Filter) expand(n *node, ls *linkState) (*cond, error) {
 		}
 		c := or(or(ls.linktype(ether8021Q), ls.linktype(ether8021AD)), ls.linktype(etherQinQ))
 		if p.vlan >= 0 {
-			c = and(c, cmp(2, ls.offNet, 0x0fff, opJEQ, uint32(p.vlan)))
+			c = and(c, mcmp(2, ls.offNet, 0x0fff, opJEQ, uint32(p.vlan)))
 		}
 		ls.offType += 4
 		ls.offNet += 4
 		return c, nil
 	}
 	return nil, fmt.Errorf("filter: internal error: primitive kind %d", p.kind)
+}
+
+// mergeKey identifies primitives of an or-chain that test the same fields
+// the same way, only for different values.
+type mergeKey struct {
+	kind    primKind
+	proto   qualProto
+	dir     qualDir
+	m4      uint32
+	offType uint32
+	offNet  uint32
+}
+
+// expandOr expands a chain of or. Ports, and IPv4 hosts, that differ only
+// in their value are tested together, value after value on each field:
+// "port 21 or port 20" loads the source port, compares it with 21 and 20,
+// then does the same with the destination port. tcpdump's optimiser
+// (or_pullup) arranges them so, and the order matters for a packet too
+// short for the destination port: a load past its end rejects it.
+func (f *Filter) expandOr(n *node, ls *linkState) (*cond, error) {
+	var operands []*node
+	var flatten func(n *node)
+	flatten = func(n *node) {
+		if n.op == opOr {
+			flatten(n.l)
+			flatten(n.r)
+			return
+		}
+		operands = append(operands, n)
+	}
+	flatten(n)
+	type group struct {
+		c     *cond     // an operand that does not merge
+		prims []*prim   // or primitives that do
+		at    linkState // the offsets where the first of prims was written
+	}
+	var groups []*group
+	byKey := map[mergeKey]*group{}
+	for _, o := range operands {
+		if o.op == opPrim && (o.p.kind == primHost4 || o.p.kind == primPort && !o.p.rng) {
+			k := mergeKey{kind: o.p.kind, proto: o.p.proto, dir: o.p.dir, m4: o.p.m4, offType: ls.offType, offNet: ls.offNet}
+			if g := byKey[k]; g != nil {
+				g.prims = append(g.prims, &o.p)
+				continue
+			}
+			g := &group{prims: []*prim{&o.p}, at: *ls}
+			byKey[k] = g
+			groups = append(groups, g)
+			continue
+		}
+		c, err := f.expand(o, ls)
+		if err != nil {
+			return nil, err
+		}
+		groups = append(groups, &group{c: c})
+	}
+	c := condFalse
+	for _, g := range groups {
+		switch {
+		case g.c != nil:
+			c = or(c, g.c)
+		case g.prims[0].kind == primHost4:
+			c = or(c, g.at.host4(g.prims))
+		default:
+			c = or(c, or(g.at.port6(g.prims), g.at.port4(g.prims)))
+		}
+	}
+	return c, nil
 }
 
 // linktype is libpcap's gen_linktype: the packet's network protocol is et.
@@ -264,9 +331,9 @@ func (ls *linkState) linktype(et uint16) *cond {
 	case lkRaw:
 		switch et {
 		case etherIPv4:
-			return cmp(1, 0, 0xf0, opJEQ, 0x40)
+			return mcmp(1, 0, 0xf0, opJEQ, 0x40)
 		case etherIPv6:
-			return cmp(1, 0, 0xf0, opJEQ, 0x60)
+			return mcmp(1, 0, 0xf0, opJEQ, 0x60)
 		}
 	case lkIPv4:
 		if et == etherIPv4 {
@@ -347,12 +414,18 @@ func byDir(d qualDir, src, dst func() *cond) *cond {
 }
 
 // host4 is libpcap's gen_host for an IPv4 address and mask: IPv4, and with
-// no protocol qualifier ARP and RARP too.
-func (ls *linkState) host4(p *prim) *cond {
+// no protocol qualifier ARP and RARP too. ps are primitives that differ
+// only in their address: each field is compared with each in turn.
+func (ls *linkState) host4(ps []*prim) *cond {
+	p := ps[0]
 	op := func(et uint16, srcOff, dstOff uint32) *cond {
 		one := func(off uint32) func() *cond {
 			return func() *cond {
-				return and(ls.linktype(et), cmp(4, ls.offNet+off, p.m4, opJEQ, p.a4&p.m4))
+				c := condFalse
+				for _, q := range ps {
+					c = or(c, mcmp(4, ls.offNet+off, p.m4, opJEQ, q.a4&p.m4))
+				}
+				return and(ls.linktype(et), c)
 			}
 		}
 		return byDir(p.dir, one(srcOff), one(dstOff))
@@ -379,7 +452,7 @@ func (ls *linkState) host6(p *prim) *cond {
 					continue // libpcap's optimiser drops an AND with 0
 				}
 				a := binary.BigEndian.Uint32(p.a6[4*w:])
-				c = and(c, cmp(4, ls.offNet+off+uint32(4*w), m, opJEQ, a&m))
+				c = and(c, mcmp(4, ls.offNet+off+uint32(4*w), m, opJEQ, a&m))
 			}
 			return and(ls.linktype(etherIPv6), c)
 		}
@@ -387,11 +460,17 @@ func (ls *linkState) host6(p *prim) *cond {
 	return byDir(p.dir, one(8), one(24))
 }
 
-// portTest is a port (or port range) test of the 16 bits at ld.
-func portTest(p *prim, ld load) *cond {
+// portTest is a port (or port range) test of the 16 bits at ld, for each
+// of ps in turn.
+func portTest(ps []*prim, ld load) *cond {
 	ld.size, ld.mask = 2, 0xffffffff
+	p := ps[0]
 	if !p.rng {
-		return &cond{op: cTest, t: test{ld: ld, jmp: opJEQ, k: uint32(p.lo)}}
+		c := condFalse
+		for _, q := range ps {
+			c = or(c, &cond{op: cTest, t: test{ld: ld, jmp: opJEQ, k: uint32(q.lo)}})
+		}
+		return c
 	}
 	return and(&cond{op: cTest, t: test{ld: ld, jmp: opJGE, k: uint32(p.lo)}},
 		not(&cond{op: cTest, t: test{ld: ld, jmp: opJGT, k: uint32(p.hi)}}))
@@ -413,11 +492,12 @@ func ipProtos(p qualProto, off uint32) *cond {
 
 // port4 is libpcap's gen_port/gen_portrange for IPv4: the protocol, not a
 // fragment other than the first, and the port after the IPv4 header.
-func (ls *linkState) port4(p *prim) *cond {
-	notFrag := not(cmp(2, ls.offNet+6, 0xffffffff, opJSET, 0x1fff))
+func (ls *linkState) port4(ps []*prim) *cond {
+	p := ps[0]
+	notFrag := not(mcmp(2, ls.offNet+6, 0xffffffff, opJSET, 0x1fff))
 	at := func(off uint32) func() *cond {
 		return func() *cond {
-			return portTest(p, load{ind: true, xoff: ls.offNet, off: ls.offNet + off})
+			return portTest(ps, load{ind: true, xoff: ls.offNet, off: ls.offNet + off})
 		}
 	}
 	return and(ls.linktype(etherIPv4), and(ipProtos(p.proto, ls.offNet+9),
@@ -426,9 +506,10 @@ func (ls *linkState) port4(p *prim) *cond {
 
 // port6 is libpcap's gen_port6/gen_portrange6: the next header directly
 // after the fixed IPv6 header, and the port after it.
-func (ls *linkState) port6(p *prim) *cond {
+func (ls *linkState) port6(ps []*prim) *cond {
+	p := ps[0]
 	at := func(off uint32) func() *cond {
-		return func() *cond { return portTest(p, load{off: ls.offNet + 40 + off}) }
+		return func() *cond { return portTest(ps, load{off: ls.offNet + 40 + off}) }
 	}
 	return and(ls.linktype(etherIPv6), and(ipProtos(p.proto, ls.offNet+6), byDir(p.dir, at(0), at(2))))
 }
