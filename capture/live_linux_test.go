@@ -764,14 +764,11 @@ func TestLiveInterfaceGoesDown(t *testing.T) {
 	}
 	infos := src.Infos()
 	want := []string{n.host + ": capture ended: interface went down (packet poll failed)"}
-	if LiveBackend != "afpacket" {
-		// libpcap words the socket error its own way.
-		want = []string{infos[0].Errors[0]}
-		if !strings.HasPrefix(want[0], n.host+": capture ended: interface went down") {
-			want[0] = n.host + ": capture ended: interface went down (...)"
-		}
+	got := infos[0].Errors
+	if LiveBackend != "afpacket" && len(got) == 1 && strings.HasPrefix(got[0], n.host+": capture ended: interface went down (") {
+		want = got // libpcap words the socket error its own way
 	}
-	if diff := cmp.Diff(want, infos[0].Errors); diff != "" {
+	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Infos().Errors mismatch (-want +got):\n%s", diff)
 	}
 }
