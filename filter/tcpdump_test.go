@@ -112,6 +112,22 @@ var diffExprs = []string{
 	"host 10.0.0.1 and not port 22 and not icmp",
 	"tcp port 21 and host 10.0.0.1 or udp port 53 and net 2001:db8::/32",
 	"ip and ip6",
+	"port 21 or tcp or port 20",
+	"host 10.0.0.1 or port 21 or host 10.0.0.2",
+	"port 21 or src port 20",
+	"src port 21 or port 20",
+	"port 21 or portrange 20-30",
+	"host 2001:db8::1 or 2001:db8::2",
+	"host 2001:db8::1 or host 10.0.0.1 or 2001:db8::2",
+	"net 10.0.0.0/8 or 192.168.1.0/24",
+	"net 10.0.0.0/8 or 10.1.2.3",
+	"port 21 and port 50000",
+	"host 10.0.0.1 and host 10.0.0.2 and port 21",
+	"(port 21 or port 20) and (host 10.0.0.1 or host 10.0.0.2)",
+	"not (port 21 or port 20)",
+	"tcp port 21 or tcp port 20 or udp port 53 or udp port 20",
+	"vlan 100 and (port 21 or port 20)",
+	"port 21 or (vlan and port 20)",
 }
 
 // tcpdumpBin returns tcpdump's path, or skips the test.

@@ -164,7 +164,7 @@ type DataChannel struct {
 	// Match says how Observed was matched: "announced" (the announced
 	// endpoint itself) or "control-peer-port" (the announced port at the
 	// control peer's address, as behind NAT). Not part of the contract.
-	Match string `json:"match,omitempty"`
+	Match string `json:"-"`
 	// AnnouncePacket is the frame that announced the endpoint: the setup
 	// command for active mode, its reply for passive mode. Zero when none.
 	// SetupReplyPacket is the frame of the setup command's reply.
