@@ -1,0 +1,656 @@
+#!/usr/bin/env bash
+# run.sh — the ftpscope real-traffic lab.
+#
+# usage: run.sh OUTDIR [scenario ...]      (as root; no scenario = all of them)
+#        run.sh --list
+#
+# Builds throw-away network namespaces joined by veth pairs (client, router/
+# firewall, server, and a second client where a scenario needs one), runs real
+# FTP servers (vsftpd, pure-ftpd) and clients (curl, lftp) between them, captures
+# with tcpdump where a user would capture, and derives a ground-truth file for
+# every capture from the packets themselves (truth.py, tshark).
+#
+# Writes OUTDIR/captures/NAME.pcap and OUTDIR/truth/NAME.json.
+#
+# Network safety: every address used here lives only inside namespaces this
+# script creates (prefix fsl<PID>-); none of them is joined to the host's
+# namespace, so nothing can route out. Addresses: RFC 1918 / ULA for the private
+# sides, RFC 5737 TEST-NET-2/3 (198.51.100.0/24, 203.0.113.0/24) for the
+# "public" side of a NAT router. Everything started here is stopped and every
+# namespace deleted on exit, also on failure and on Ctrl-C (trap EXIT).
+#
+# Kernel features this lab looks for (see README.md): nf_conntrack_ftp and the
+# iptables CT target (needed by snat-port-helper), 802.1Q VLAN devices (absent on
+# the development VM: vlan-tagged adds tags to a real capture afterwards with
+# internal/labtest/vlantag), tc netem (absent: control-loss drops every Nth
+# control packet with iptables -m statistic --mode nth instead).
+set -Eeuo pipefail
+
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(cd "$LAB_DIR/../.." && pwd)
+PFX="fsl$$-"
+LAB_USER=ftplab
+LAB_PASS=labpass
+LAB_HOME=/var/lib/ftpscope-lab
+CACHE=${FTPSCOPE_LAB_CACHE:-/var/cache/ftpscope-lab}
+SNAP=400 # default snaplen: whole control lines, truncated bulk data
+
+ALL_SCENARIOS=(
+	passive-download active-upload ipv6-epsv-eprt active-blocked-client-fw
+	passive-blocked-server-fw dnat-pasv-private snat-port-nohelper
+	snat-port-helper ftps-explicit mixed-port-pasv aborted-transfer port-2121
+	large-snaplen96 fifty-sessions vlan-tagged any-sll2 control-loss
+)
+
+log() { printf '[lab %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+die() {
+	log "error: $*"
+	exit 1
+}
+
+if [[ ${1:-} == --list ]]; then
+	printf '%s\n' "${ALL_SCENARIOS[@]}"
+	exit 0
+fi
+[[ $# -ge 1 ]] || die "usage: $0 OUTDIR [scenario ...]  (--list shows the scenarios)"
+OUT=$1
+shift
+SCENARIOS=("$@")
+[[ ${#SCENARIOS[@]} -gt 0 ]] || SCENARIOS=("${ALL_SCENARIOS[@]}")
+for s in "${SCENARIOS[@]}"; do
+	[[ " ${ALL_SCENARIOS[*]} " == *" $s "* ]] || die "unknown scenario $s (--list)"
+done
+[[ $EUID -eq 0 ]] || die "must run as root (network namespaces, iptables, tcpdump)"
+
+WORK=$(mktemp -d /tmp/ftpscope-lab.XXXXXX)
+chmod 755 "$WORK"
+
+# ---------------------------------------------------------------- cleanup
+
+# ns_teardown kills every process inside this run's namespaces and deletes them.
+ns_teardown() {
+	local ns pids
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^${PFX}" || true); do
+		pids=$(ip netns pids "$ns" 2>/dev/null || true)
+		if [[ -n $pids ]]; then
+			# shellcheck disable=SC2086
+			kill -TERM $pids 2>/dev/null || true
+			sleep 0.3
+			pids=$(ip netns pids "$ns" 2>/dev/null || true)
+			# shellcheck disable=SC2086
+			[[ -z $pids ]] || kill -KILL $pids 2>/dev/null || true
+		fi
+		ip netns del "$ns" 2>/dev/null || true
+	done
+}
+
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	[[ -z ${SC_PID:-} ]] || kill -TERM "$SC_PID" 2>/dev/null || true
+	ns_teardown
+	rm -rf "$WORK"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'log interrupted; exit 130' INT
+trap 'log terminated; exit 143' TERM
+
+# ---------------------------------------------------------------- tools
+
+# ensure_tools installs what is missing from Debian's archive.
+ensure_tools() {
+	local -A want=([curl]=curl [lftp]=lftp [tcpdump]=tcpdump [iptables]=iptables
+		[openssl]=openssl [tshark]=tshark [python3]=python3 [vsftpd]=vsftpd [ip]=iproute2
+		[dpkg-deb]=dpkg [useradd]=passwd [chpasswd]=passwd)
+	local missing=() c
+	for c in "${!want[@]}"; do
+		command -v "$c" >/dev/null 2>&1 || [[ -x /usr/sbin/$c ]] || missing+=("${want[$c]}")
+	done
+	if [[ ${#missing[@]} -gt 0 ]]; then
+		log "installing from Debian: ${missing[*]}"
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -qq
+		apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	fi
+	# pure-ftpd conflicts with vsftpd as a Debian package (both provide
+	# ftp-server), so it is run from its extracted .deb instead.
+	if command -v pure-ftpd >/dev/null 2>&1; then
+		PUREFTPD=$(command -v pure-ftpd)
+	else
+		PUREFTPD=$CACHE/pure-ftpd/usr/sbin/pure-ftpd
+		if [[ ! -x $PUREFTPD ]]; then
+			log "extracting pure-ftpd from its Debian package into $CACHE"
+			mkdir -p "$CACHE"
+			(cd "$CACHE" && rm -f pure-ftpd_*.deb && apt-get download pure-ftpd >/dev/null 2>&1) ||
+				(apt-get update -qq && cd "$CACHE" && apt-get download pure-ftpd >/dev/null)
+			dpkg-deb -x "$CACHE"/pure-ftpd_*.deb "$CACHE/pure-ftpd"
+		fi
+		if ldd "$PUREFTPD" | grep -q 'not found'; then
+			apt-get install -y -qq --no-install-recommends libsodium23 libcap2 libpam0g libssl3 libcrypt1 >/dev/null
+		fi
+	fi
+	VSFTPD=$(command -v vsftpd || echo /usr/sbin/vsftpd)
+}
+
+# ensure_user makes the local FTP test user (kept between runs so that
+# concurrent runs never pull it away from each other).
+ensure_user() {
+	mkdir -p "$LAB_HOME"
+	if ! id "$LAB_USER" >/dev/null 2>&1; then
+		log "creating local test user $LAB_USER (home $LAB_HOME, no shell)"
+		useradd -M -d "$LAB_HOME" -s /usr/sbin/nologin "$LAB_USER"
+	fi
+	echo "$LAB_USER:$LAB_PASS" | chpasswd
+}
+
+# kernel_probe records which kernel features this host has.
+kernel_probe() {
+	local t=${PFX}probe
+	ip netns add "$t" || die "cannot create a network namespace (need root and CAP_SYS_ADMIN)"
+	HAVE_CT_HELPER=no HAVE_VLAN=no HAVE_NETEM=no
+	ip netns exec "$t" iptables -t raw -A PREROUTING -p tcp --dport 21 -j CT --helper ftp 2>/dev/null && HAVE_CT_HELPER=yes
+	ip -n "$t" link add d0 type dummy 2>/dev/null || true
+	ip -n "$t" link add link d0 name d0.100 type vlan id 100 2>/dev/null && HAVE_VLAN=yes
+	ip netns exec "$t" tc qdisc add dev lo root netem loss 1% 2>/dev/null && HAVE_NETEM=yes
+	ip netns del "$t"
+	log "kernel: conntrack FTP helper (CT --helper ftp): $HAVE_CT_HELPER; 802.1Q vlan devices: $HAVE_VLAN; tc netem: $HAVE_NETEM"
+}
+
+# ---------------------------------------------------------------- topology
+
+nsx() {
+	local n=$1
+	shift
+	ip netns exec "${PFX}$n" "$@"
+}
+
+ns_new() {
+	local n
+	for n in "$@"; do
+		ip netns add "${PFX}$n"
+		ip -n "${PFX}$n" link set lo up
+	done
+}
+
+# veth NS1 IF1 NS2 IF2 joins two namespaces; no end is ever in the host's.
+veth() {
+	ip -n "${PFX}$1" link add "$2" type veth peer name "$4" netns "${PFX}$3"
+	ip -n "${PFX}$1" link set "$2" up
+	ip -n "${PFX}$3" link set "$4" up
+}
+
+addr() { ip -n "${PFX}$1" addr add "$3" dev "$2" nodad 2>/dev/null || ip -n "${PFX}$1" addr add "$3" dev "$2"; }
+
+router_on() {
+	nsx r sysctl -qw net.ipv4.ip_forward=1
+	nsx r sysctl -qw net.ipv6.conf.all.forwarding=1
+}
+
+# topo_routed: client 10.0.1.2 / fd00:1::2 -- router -- server 10.0.2.2 / fd00:2::2,
+# plain routing, no NAT, no filter. With "two", a second client 10.0.3.2.
+topo_routed() {
+	ns_new c r s
+	veth r rc c eth0
+	veth r rs s eth0
+	addr c eth0 10.0.1.2/24
+	addr c eth0 fd00:1::2/64
+	addr r rc 10.0.1.1/24
+	addr r rc fd00:1::1/64
+	addr r rs 10.0.2.1/24
+	addr r rs fd00:2::1/64
+	addr s eth0 10.0.2.2/24
+	addr s eth0 fd00:2::2/64
+	nsx c ip route add default via 10.0.1.1
+	nsx c ip -6 route add default via fd00:1::1
+	nsx s ip route add default via 10.0.2.1
+	nsx s ip -6 route add default via fd00:2::1
+	if [[ ${1:-} == two ]]; then
+		ns_new c2
+		veth r rc2 c2 eth0
+		addr c2 eth0 10.0.3.2/24
+		addr r rc2 10.0.3.1/24
+		nsx c2 ip route add default via 10.0.3.1
+	fi
+	router_on
+	SRV=10.0.2.2 SRV6=fd00:2::2
+}
+
+# topo_snat: client 10.0.1.2 behind a masquerading router 198.51.100.1,
+# server 198.51.100.2. The router forwards only what the inside opened.
+topo_snat() {
+	ns_new c r s
+	veth r rc c eth0
+	veth r rs s eth0
+	addr c eth0 10.0.1.2/24
+	addr r rc 10.0.1.1/24
+	addr r rs 198.51.100.1/24
+	addr s eth0 198.51.100.2/24
+	nsx c ip route add default via 10.0.1.1
+	nsx s ip route add default via 198.51.100.1
+	router_on
+	nsx r iptables -t nat -A POSTROUTING -o rs -j MASQUERADE
+	nsx r iptables -A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+	nsx r iptables -A FORWARD -i rc -o rs -j ACCEPT
+	nsx r iptables -P FORWARD DROP
+	SRV=198.51.100.2
+}
+
+# topo_dnat: client 203.0.113.2 -- router 203.0.113.1 forwarding port 21 (and the
+# passive range when asked) to the server 10.0.2.2 on its private side.
+topo_dnat() {
+	ns_new c r s
+	veth r rc c eth0
+	veth r rs s eth0
+	addr c eth0 203.0.113.2/24
+	addr r rc 203.0.113.1/24
+	addr r rs 10.0.2.1/24
+	addr s eth0 10.0.2.2/24
+	nsx c ip route add default via 203.0.113.1
+	nsx s ip route add default via 10.0.2.1
+	router_on
+	nsx r iptables -t nat -A PREROUTING -i rc -p tcp --dport 21 -j DNAT --to-destination 10.0.2.2:21
+	nsx r iptables -A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+	nsx r iptables -A FORWARD -m conntrack --ctstate DNAT -j ACCEPT
+	nsx r iptables -A FORWARD -i rs -o rc -j ACCEPT
+	nsx r iptables -P FORWARD DROP
+	SRV=203.0.113.1
+}
+
+# ---------------------------------------------------------------- servers
+
+make_ftproot() {
+	ROOT=$WORK/root
+	[[ -d $ROOT ]] && return 0
+	mkdir -p "$ROOT/upload" "$ROOT/pub" "$WORK/empty" "$WORK/logs"
+	chmod 755 "$ROOT" "$ROOT/pub"
+	printf 'hello from the ftpscope lab\n' >"$ROOT/small.txt"
+	printf 'This FTP root exists only for the duration of one lab run.\n' >"$ROOT/readme.txt"
+	head -c 32768 /dev/urandom >"$ROOT/medium.bin"
+	head -c $((8 * 1024 * 1024)) /dev/urandom >"$ROOT/big.bin"
+	for i in 1 2 3; do printf 'file %d\n' "$i" >"$ROOT/pub/file$i.txt"; done
+	chown "$LAB_USER" "$ROOT/upload"
+	head -c 20000 /dev/urandom >"$WORK/upload.bin"
+}
+
+make_cert() {
+	[[ -f $WORK/cert.pem ]] && return 0
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=ftpscope-lab \
+		-keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null
+	cat "$WORK/key.pem" "$WORK/cert.pem" >"$WORK/pure-ftpd.pem"
+	chmod 600 "$WORK/key.pem" "$WORK/pure-ftpd.pem"
+}
+
+# vsftpd_start [key=value ...] runs vsftpd in the foreground inside the
+# server namespace with a config written here (nothing from /etc is read).
+vsftpd_start() {
+	local conf=$WORK/vsftpd.conf kv
+	cat >"$conf" <<EOF
+listen=YES
+listen_ipv6=NO
+background=NO
+anonymous_enable=YES
+no_anon_password=YES
+anon_root=$ROOT
+ftp_username=$LAB_USER
+local_enable=YES
+local_root=$ROOT
+write_enable=YES
+local_umask=022
+pam_service_name=ftpscope-lab
+secure_chroot_dir=$WORK/empty
+seccomp_sandbox=NO
+xferlog_enable=YES
+vsftpd_log_file=$WORK/logs/vsftpd.log
+dirmessage_enable=NO
+connect_from_port_20=YES
+connect_timeout=4
+accept_timeout=4
+data_connection_timeout=20
+idle_session_timeout=60
+pasv_min_port=40000
+pasv_max_port=40049
+EOF
+	for kv in "$@"; do
+		sed -i "/^${kv%%=*}=/d" "$conf"
+		echo "$kv" >>"$conf"
+	done
+	nsx s "$VSFTPD" "$conf" >>"$WORK/logs/vsftpd.out" 2>&1 &
+	wait_listen s "${LISTEN_PORT:-21}"
+}
+
+pureftpd_start() {
+	local port=$1
+	nsx s "$PUREFTPD" -S ",$port" -l unix -E -H -d -p 40100:40149 -u 1 -O "clf:$WORK/logs/pure-xfer.log" \
+		>>"$WORK/logs/pure-ftpd.out" 2>&1 &
+	wait_listen s "$port"
+}
+
+wait_listen() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		nsx "$1" ss -ltnH "sport = :$2" 2>/dev/null | grep -q . && return 0
+		sleep 0.1
+	done
+	die "nothing listens on port $2 in namespace $1"
+}
+
+# ---------------------------------------------------------------- capture
+
+CAP_PIDS=()
+CAP_FILES=()
+
+# cap_start NAME NS IFACE SNAPLEN [tcpdump args...]
+cap_start() {
+	local name=$1 ns=$2 ifc=$3 snap=$4 f
+	shift 4
+	f=$WORK/$name.pcap
+	# ip netns exec execs tcpdump, so $! is tcpdump itself.
+	ip netns exec "${PFX}$ns" tcpdump -n -i "$ifc" -s "$snap" -U -w "$f" "$@" 2>"$WORK/$name.tcpdump.err" &
+	CAP_PIDS+=($!)
+	CAP_FILES+=("$name")
+	local i
+	for ((i = 0; i < 50; i++)); do
+		grep -q 'listening on' "$WORK/$name.tcpdump.err" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	die "tcpdump for $name did not start: $(cat "$WORK/$name.tcpdump.err")"
+}
+
+cap_stop() {
+	sleep 0.3
+	local p
+	for p in "${CAP_PIDS[@]}"; do kill -INT "$p" 2>/dev/null || true; done
+	for p in "${CAP_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	local n
+	for n in "${CAP_FILES[@]}"; do
+		cp "$WORK/$n.pcap" "$OUT/captures/$n.pcap"
+		grep -h 'packets captured\|dropped by kernel' "$WORK/$n.tcpdump.err" | tr '\n' ' ' | sed "s/^/[$n] /" >&2
+		echo >&2
+	done
+	CAP_PIDS=()
+	CAP_FILES=()
+}
+
+# truth NAME SCENARIO SIDE [truth.py options...]
+truth() {
+	local name=$1 scen=$2 side=$3
+	shift 3
+	python3 "$LAB_DIR/truth.py" --capture "$OUT/captures/$name.pcap" --out "$OUT/truth/$name.json" \
+		--scenario "$scen" --side "$side" "$@"
+}
+
+# ---------------------------------------------------------------- clients
+
+CURL=(curl -sS --max-time 30 --connect-timeout 3 -o /dev/null)
+ANON=anonymous:lab@example.invalid
+LFTP_PRE="set cmd:fail-exit yes; set net:max-retries 1; set net:timeout 5; set net:reconnect-interval-base 1; set ftp:ssl-allow no; set xfer:clobber yes"
+
+# ---------------------------------------------------------------- scenarios
+
+sc_passive-download() {
+	topo_routed
+	vsftpd_start
+	cap_start passive-download c eth0 "$SNAP"
+	nsx c "${CURL[@]}" --disable-epsv "ftp://$SRV/medium.bin"
+	nsx c "${CURL[@]}" --disable-epsv "ftp://$SRV/pub/"
+	cap_stop
+	truth passive-download passive-download client --intent-healthy \
+		--notes "Two anonymous curl sessions to vsftpd 3.0.3, passive mode forced to PASV (--disable-epsv): RETR medium.bin (32 KiB) and LIST pub/. Captured on the client."
+}
+
+sc_active-upload() {
+	topo_routed
+	vsftpd_start
+	cap_start active-upload c eth0 "$SNAP"
+	nsx c "${CURL[@]}" -P - --disable-eprt -T "$WORK/upload.bin" "ftp://$LAB_USER:$LAB_PASS@$SRV/upload/up.bin"
+	cap_stop
+	truth active-upload active-upload client --intent-healthy \
+		--notes "curl active mode with PORT (-P - --disable-eprt) as local user $LAB_USER, STOR of 20000 bytes; vsftpd connects from port 20. Captured on the client."
+}
+
+sc_ipv6-epsv-eprt() {
+	topo_routed
+	vsftpd_start listen=NO listen_ipv6=YES
+	cap_start ipv6-epsv-eprt c eth0 "$SNAP"
+	nsx c "${CURL[@]}" -g "ftp://[$SRV6]/small.txt"
+	nsx c "${CURL[@]}" -g -P - -T "$WORK/upload.bin" "ftp://$LAB_USER:$LAB_PASS@[$SRV6]/upload/up6.bin"
+	cap_stop
+	truth ipv6-epsv-eprt ipv6-epsv-eprt client --intent-healthy \
+		--notes "IPv6 only: curl anonymous RETR over EPSV, then curl active STOR over EPRT |2|fd00:1::2|port| as $LAB_USER. vsftpd listen_ipv6. Captured on the client."
+}
+
+sc_active-blocked-client-fw() {
+	topo_routed
+	vsftpd_start
+	nsx c iptables -A INPUT -i lo -j ACCEPT
+	nsx c iptables -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+	nsx c iptables -A INPUT -p tcp --syn -j DROP
+	cap_start active-blocked-client-fw c eth0 "$SNAP"
+	nsx c "${CURL[@]}" -P - --disable-eprt "ftp://$SRV/small.txt" || true
+	cap_stop
+	truth active-blocked-client-fw active-blocked-client-fw client \
+		--intent-findings active-blocked,transfer-failed \
+		--notes "Client firewall: stateful INPUT that drops every incoming SYN and has no FTP helper. curl sends PORT and RETR; vsftpd's SYN from port 20 reaches the client (tcpdump sees it before netfilter) and is dropped, retransmitted until vsftpd's connect_timeout=4 s, then 425. Captured on the client."
+}
+
+sc_passive-blocked-server-fw() {
+	topo_routed
+	vsftpd_start
+	nsx s iptables -A INPUT -i lo -j ACCEPT
+	nsx s iptables -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+	nsx s iptables -A INPUT -p tcp --dport 21 -j ACCEPT
+	nsx s iptables -A INPUT -p tcp -j DROP
+	cap_start passive-blocked-server-fw c eth0 "$SNAP"
+	nsx c "${CURL[@]}" --disable-epsv "ftp://$SRV/small.txt" || true
+	cap_stop
+	truth passive-blocked-server-fw passive-blocked-server-fw client \
+		--intent-findings passive-blocked \
+		--notes "Server firewall: INPUT accepts port 21 and established traffic, drops every other TCP packet, no FTP helper. curl's SYN to the PASV port goes unanswered; curl gives up after --connect-timeout 3. Captured on the client."
+}
+
+sc_dnat-pasv-private() {
+	topo_dnat
+	nsx r iptables -t nat -A PREROUTING -i rc -p tcp --dport 40000:40049 -j DNAT --to-destination 10.0.2.2
+	vsftpd_start
+	cap_start dnat-pasv-private-client c eth0 "$SNAP"
+	cap_start dnat-pasv-private-server s eth0 "$SNAP"
+	nsx c "${CURL[@]}" --disable-epsv --no-ftp-skip-pasv-ip "ftp://$SRV/small.txt" || true
+	nsx c "${CURL[@]}" --disable-epsv "ftp://$SRV/readme.txt"
+	cap_stop
+	local n="Server 10.0.2.2 behind a router that forwards 203.0.113.1:21 and :40000-40049 (DNAT); vsftpd has no pasv_address so its 227 announces 10.0.2.2. Session 1: curl --no-ftp-skip-pasv-ip obeys the 227 and sends its SYN to 10.0.2.2, which the router drops (only DNAT-ed and established traffic is forwarded). Session 2: curl's default (--ftp-skip-pasv-ip) connects to the control address 203.0.113.1 at the announced port, which the router forwards: it works although the 227 is wrong."
+	truth dnat-pasv-private-client dnat-pasv-private client \
+		--intent-findings passive-private-address,passive-blocked --notes "$n Captured on the client."
+	truth dnat-pasv-private-server dnat-pasv-private server \
+		--notes "$n Captured on the server: there the 227 address is the server's own, session 1's SYN never arrives and the session ends without a transfer command."
+}
+
+sc_snat-port-nohelper() {
+	topo_snat
+	vsftpd_start port_promiscuous=YES
+	cap_start snat-port-nohelper-client c eth0 "$SNAP"
+	cap_start snat-port-nohelper-server s eth0 "$SNAP"
+	nsx c "${CURL[@]}" -P - --disable-eprt "ftp://$SRV/small.txt" || true
+	cap_stop
+	local n="Client 10.0.1.2 behind a masquerading router (198.51.100.1) without an FTP helper: curl's PORT carries 10,0,1,2. vsftpd runs with port_promiscuous=YES (its default NO would answer 500 Illegal PORT command) and sends its SYN to 10.0.1.2, which the router drops (it forwards only what the inside opened); 425 after connect_timeout=4 s."
+	truth snat-port-nohelper-client snat-port-nohelper client \
+		--intent-findings data-connection-missing,transfer-failed --notes "$n Captured on the client: PORT matches the client's own address there and the SYN never reaches it."
+	truth snat-port-nohelper-server snat-port-nohelper server \
+		--intent-findings active-private-address,active-blocked,transfer-failed --notes "$n Captured on the server."
+}
+
+sc_snat-port-helper() {
+	if [[ $HAVE_CT_HELPER != yes ]]; then
+		log "snat-port-helper skipped: this kernel has no conntrack FTP helper (iptables -t raw ... -j CT --helper ftp fails)"
+		return 0
+	fi
+	topo_snat
+	nsx r iptables -t raw -A PREROUTING -p tcp --dport 21 -j CT --helper ftp
+	vsftpd_start
+	cap_start snat-port-helper-client c eth0 "$SNAP"
+	cap_start snat-port-helper-server s eth0 "$SNAP"
+	nsx c "${CURL[@]}" -P - --disable-eprt "ftp://$SRV/small.txt"
+	nsx c "${CURL[@]}" -P - -T "$WORK/upload.bin" "ftp://$LAB_USER:$LAB_PASS@$SRV/upload/nat.bin"
+	cap_stop
+	local n="Client 10.0.1.2 behind a masquerading router (198.51.100.1) with the conntrack FTP helper (iptables -t raw -A PREROUTING -p tcp --dport 21 -j CT --helper ftp; nf_conntrack_ftp + nf_nat_ftp built into this kernel). Session 1: curl PORT + RETR; session 2: curl EPRT + STOR. The helper rewrites the address in PORT and EPRT to 198.51.100.1 and opens the expectation; vsftpd's data connection from port 20 is forwarded to the client."
+	truth snat-port-helper-client snat-port-helper client --intent-healthy --notes "$n Captured on the client (before the rewrite)."
+	truth snat-port-helper-server snat-port-helper server --intent-healthy --notes "$n Captured on the server (after the rewrite)."
+}
+
+sc_ftps-explicit() {
+	topo_routed
+	make_cert
+	vsftpd_start ssl_enable=YES "rsa_cert_file=$WORK/cert.pem" "rsa_private_key_file=$WORK/key.pem" \
+		allow_anon_ssl=YES force_local_logins_ssl=YES force_local_data_ssl=YES require_ssl_reuse=NO ssl_ciphers=HIGH
+	cap_start ftps-explicit c eth0 "$SNAP"
+	nsx c "${CURL[@]}" --ssl-reqd -k "ftp://$LAB_USER:$LAB_PASS@$SRV/small.txt"
+	nsx c "${CURL[@]}" --ssl-reqd -k "ftp://$LAB_USER:$LAB_PASS@$SRV/pub/"
+	cap_stop
+	truth ftps-explicit ftps-explicit client --intent-findings control-encrypted --intent-healthy \
+		--notes "Explicit FTPS: vsftpd with a self-signed certificate made by openssl at run time; curl --ssl-reqd sends AUTH TLS, everything after the 234 is TLS (USER, PASV/EPSV, RETR, LIST unreadable), data connections are TLS too. The data connections seen are listed in unmatched_data_connections. Captured on the client."
+}
+
+sc_mixed-port-pasv() {
+	topo_routed
+	vsftpd_start
+	cap_start mixed-port-pasv c eth0 "$SNAP"
+	nsx c lftp -c "$LFTP_PRE; open -u $LAB_USER,$LAB_PASS ftp://$SRV; set ftp:passive-mode off; get small.txt -o $WORK/m1; set ftp:passive-mode on; get readme.txt -o $WORK/m2; set ftp:passive-mode off; cls pub; set ftp:passive-mode on; put $WORK/upload.bin -o upload/mixed.bin; set ftp:passive-mode off; get medium.bin -o $WORK/m3" >/dev/null
+	cap_stop
+	truth mixed-port-pasv mixed-port-pasv client --intent-healthy \
+		--notes "One lftp session as $LAB_USER toggling set ftp:passive-mode: PORT RETR, PASV RETR, PORT LIST, PASV STOR, PORT RETR. Captured on the client."
+}
+
+sc_aborted-transfer() {
+	topo_routed
+	vsftpd_start
+	cap_start aborted-transfer c eth0 "$SNAP"
+	nsx c curl -sS --limit-rate 200k -o /dev/null "ftp://$SRV/big.bin" &
+	local pid=$!
+	sleep 1.5
+	kill -INT "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	sleep 1
+	cap_stop
+	truth aborted-transfer aborted-transfer client --intent-findings transfer-failed \
+		--notes "curl --limit-rate 200k downloads big.bin (8 MiB) in EPSV mode and is interrupted with SIGINT after 1.5 s, as a user pressing Ctrl-C. The kernel closes both sockets (RST on the data connection, which still holds unread data); vsftpd's write fails and it sends 426 Failure writing network stream on the control connection, which the client no longer reads (RST). Captured on the client."
+}
+
+sc_port-2121() {
+	topo_routed
+	pureftpd_start 2121
+	cap_start port-2121 c eth0 "$SNAP"
+	nsx c lftp -c "$LFTP_PRE; open -p 2121 -u $LAB_USER,$LAB_PASS ftp://$SRV; cd $ROOT; set ftp:passive-mode on; get small.txt -o $WORK/p1; set ftp:passive-mode off; get readme.txt -o $WORK/p2; set ftp:passive-mode on; cls pub" >/dev/null
+	cap_stop
+	truth port-2121 port-2121 client --ports 2121 --intent-healthy \
+		--notes "pure-ftpd 1.0.50 (run from its extracted Debian package) listening on port 2121, local user $LAB_USER (-l unix), multi-line 220 banner; lftp: PASV RETR, PORT RETR, PASV LIST. Analyse with --ports 2121."
+}
+
+sc_large-snaplen96() {
+	topo_routed
+	vsftpd_start
+	nsx c sysctl -qw net.ipv4.tcp_timestamps=0
+	cap_start large-snaplen96 c eth0 96
+	nsx c "${CURL[@]}" -P - --disable-eprt "ftp://$SRV/big.bin"
+	cap_stop
+	truth large-snaplen96 large-snaplen96 client --intent-healthy \
+		--notes "8 MiB download in active mode (PORT) captured with tcpdump -s 96 and TCP timestamps off on the client, so every frame keeps at most 42 bytes of TCP payload: enough for PORT 10,0,1,2,p1,p2 and the reply codes, not for the data (nor for a 227 line, which is why the transfer is active). Segments are as large as veth's GSO/GRO makes them. Captured on the client."
+}
+
+sc_fifty-sessions() {
+	topo_routed two
+	vsftpd_start
+	cap_start fifty-sessions s eth0 "$SNAP"
+	local i cl args
+	for ((i = 0; i < 50; i++)); do
+		cl=c
+		((i % 2)) && cl=c2
+		case $((i % 3)) in
+		0) args=(--disable-epsv) ;;
+		1) args=() ;;
+		2) args=(-P - --disable-eprt) ;;
+		esac
+		nsx "$cl" "${CURL[@]}" "${args[@]}" "ftp://$SRV/pub/file$((i % 3 + 1)).txt"
+	done
+	cap_stop
+	truth fifty-sessions fifty-sessions server --intent-healthy \
+		--notes "Fifty short anonymous curl sessions, alternating between two clients (10.0.1.2, 10.0.3.2), cycling PASV, EPSV and PORT, each a RETR of a small file. Captured on the server."
+}
+
+sc_vlan-tagged() {
+	topo_routed
+	vsftpd_start
+	cap_start vlan-untagged c eth0 "$SNAP"
+	nsx c "${CURL[@]}" --disable-epsv "ftp://$SRV/small.txt"
+	nsx c "${CURL[@]}" -P - --disable-eprt "ftp://$SRV/readme.txt"
+	sleep 0.3
+	local p
+	for p in "${CAP_PIDS[@]}"; do kill -INT "$p" 2>/dev/null || true; done
+	for p in "${CAP_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	CAP_PIDS=()
+	CAP_FILES=()
+	(cd "$REPO_DIR" && go run ./internal/labtest/vlantag -vid 100 "$WORK/vlan-untagged.pcap" "$OUT/captures/vlan-tagged.pcap")
+	local how="tags added afterwards by internal/labtest/vlantag (802.1Q, VLAN 100, to every frame) because this kernel has no 8021q support"
+	[[ $HAVE_VLAN == yes ]] && how="tags added afterwards by internal/labtest/vlantag (802.1Q, VLAN 100) so that the capture is the same on every kernel"
+	truth vlan-tagged vlan-tagged client --intent-healthy \
+		--notes "Real capture of two curl sessions (PASV RETR, PORT RETR) on the client; $how."
+}
+
+sc_any-sll2() {
+	topo_routed
+	vsftpd_start
+	cap_start any-sll2 r any "$SNAP" -y LINUX_SLL2
+	nsx c "${CURL[@]}" --disable-epsv "ftp://$SRV/small.txt"
+	nsx c "${CURL[@]}" -P - --disable-eprt "ftp://$LAB_USER:$LAB_PASS@$SRV/readme.txt"
+	cap_stop
+	truth any-sll2 any-sll2 router --intent-healthy \
+		--notes "tcpdump -i any -y LINUX_SLL2 in the router namespace (this tcpdump 4.99.3/libpcap 1.10.3 defaults to LINUX_SLL v1 for any, so SLL2 is asked for). Every forwarded packet appears twice: once arriving on rc or rs and once leaving on the other interface, with different interface indexes. curl PASV RETR anonymous, then PORT RETR as $LAB_USER."
+}
+
+sc_control-loss() {
+	topo_routed
+	vsftpd_start
+	nsx r iptables -A FORWARD -p tcp --sport 21 -m statistic --mode nth --every 3 --packet 1 -j DROP
+	nsx r iptables -A FORWARD -p tcp --dport 21 -m statistic --mode nth --every 4 --packet 2 -j DROP
+	cap_start control-loss c eth0 "$SNAP"
+	nsx c "${CURL[@]}" --disable-epsv "ftp://$SRV/small.txt"
+	nsx c "${CURL[@]}" -P - --disable-eprt "ftp://$LAB_USER:$LAB_PASS@$SRV/readme.txt"
+	cap_stop
+	truth control-loss control-loss client --intent-healthy \
+		--notes "Packet loss on the control connection only: the router drops every 3rd packet from port 21 and every 4th packet to port 21 (iptables -m statistic --mode nth, because this kernel has no tc netem). TCP retransmits, so the capture on the client has retransmissions and out-of-order arrivals but no hole. curl PASV RETR, then PORT RETR."
+}
+
+# ---------------------------------------------------------------- main
+
+main() {
+	mkdir -p "$OUT/captures" "$OUT/truth"
+	OUT=$(cd "$OUT" && pwd)
+	ensure_tools
+	ensure_user
+	kernel_probe
+	make_ftproot
+	local s failed=() t0=$SECONDS
+	for s in "${SCENARIOS[@]}"; do
+		log "scenario $s"
+		# In the background and waited for, so that a signal to this shell is
+		# handled at once (cleanup) instead of after the scenario.
+		(
+			set -e
+			"sc_$s"
+		) &
+		SC_PID=$!
+		local rc=0
+		wait "$SC_PID" || rc=$?
+		SC_PID=
+		if [[ $rc -ne 0 ]]; then
+			failed+=("$s")
+			log "scenario $s FAILED (exit $rc)"
+		fi
+		ns_teardown
+	done
+	log "done in $((SECONDS - t0)) s; captures: $(du -cb "$OUT"/captures/*.pcap 2>/dev/null | tail -1 | cut -f1) bytes"
+	if [[ ${#failed[@]} -gt 0 ]]; then
+		die "failed scenarios: ${failed[*]}"
+	fi
+}
+
+main

@@ -1,0 +1,603 @@
+#!/usr/bin/env python3
+"""Derive a ground-truth file for one lab capture from its packets.
+
+usage: truth.py --capture CAP --out JSON --scenario NAME --side client|server|router
+                [--ports 21[,2121]] [--intent-findings a,b] [--intent-healthy] [--notes TEXT]
+
+Everything in the output comes from the packets, read with tshark (-T fields):
+TCP segments with their raw sequence numbers and payload; an own reassembly of
+each control stream (retransmissions and duplicates dropped, out-of-order
+segments put back in order, bytes missing from the capture counted as gaps);
+commands and replies paired in order (1xx replies are preliminary, a final reply
+answers the oldest unanswered command); PORT/EPRT/LPRT and 227/229/228 parsed;
+and each announcement matched to the first later TCP SYN towards the announced
+endpoint (fallback: the same port on the control peer's address, for NAT). The
+announcements are cross-checked with tshark's own FTP fields (ftp.active.*,
+ftp.passive.*, ftp.eprt.*, ftp.epsv.*).
+
+expected_findings are derived from those facts with the rules of CONTRACT.md.
+The scenario's intent (--intent-findings, --intent-healthy) is only compared
+with them: a disagreement is written into notes and printed, never papered over.
+"healthy" is true only when the packets show no error-level finding and the
+scenario meant nothing to go wrong.
+"""
+import argparse
+import ipaddress
+import json
+import os
+import re
+import subprocess
+import sys
+
+TSHARK_FIELDS = [
+    "frame.number", "frame.time_epoch", "frame.len", "frame.cap_len",
+    "ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
+    "tcp.srcport", "tcp.dstport", "tcp.stream",
+    "tcp.flags.syn", "tcp.flags.ack", "tcp.flags.reset", "tcp.flags.fin",
+    "tcp.seq_raw", "tcp.len", "tcp.payload", "vlan.id", "sll.ifindex",
+]
+TRANSFER_CMDS = {"RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD"}
+SETUP_ACTIVE = {"PORT", "EPRT", "LPRT"}
+SETUP_PASSIVE = {"PASV", "EPSV", "LPSV"}
+PRIVATE_NETS = [ipaddress.ip_network(n) for n in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16",
+    "fc00::/7", "fe80::/10", "::1/128")]
+SEVERITY = {
+    "active-blocked": "error", "passive-blocked": "error", "data-connection-missing": "warning",
+    "passive-private-address": "warning", "active-private-address": "warning",
+    "address-rewritten": "info", "ftp-bounce": "error", "control-encrypted": "warning",
+    "data-connection-unannounced": "info", "transfer-failed": "error", "control-gap": "warning",
+}
+
+
+def tshark_version():
+    out = subprocess.run(["tshark", "--version"], capture_output=True, text=True).stdout
+    return out.splitlines()[0] if out else "tshark"
+
+
+def join(ip, port):
+    ip = str(ip)
+    return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
+
+
+def is_private(ip):
+    a = ipaddress.ip_address(ip)
+    if isinstance(a, ipaddress.IPv6Address) and a.ipv4_mapped:
+        a = a.ipv4_mapped
+    return any(a in n for n in PRIVATE_NETS if n.version == a.version)
+
+
+def read_packets(cap, ports):
+    decode = []
+    for p in ports:
+        if p != 21:
+            decode += ["-d", f"tcp.port=={p},ftp"]
+    cmd = ["tshark", "-r", cap, "-n", "-Y", "tcp", "-T", "fields", "-E", "separator=\t",
+           "-E", "occurrence=l"] + decode
+    for f in TSHARK_FIELDS:
+        cmd += ["-e", f]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    pkts = []
+    for line in out.splitlines():
+        v = dict(zip(TSHARK_FIELDS, line.split("\t")))
+        src = v["ip.src"] or v["ipv6.src"]
+        dst = v["ip.dst"] or v["ipv6.dst"]
+        payload = bytes.fromhex(v["tcp.payload"].replace(":", "")) if v["tcp.payload"] else b""
+        pkts.append({
+            "frame": int(v["frame.number"]), "time": float(v["frame.time_epoch"]),
+            "src": src, "dst": dst, "sport": int(v["tcp.srcport"]), "dport": int(v["tcp.dstport"]),
+            "stream": int(v["tcp.stream"]),
+            "syn": v["tcp.flags.syn"] in ("1", "True"), "ack": v["tcp.flags.ack"] in ("1", "True"),
+            "rst": v["tcp.flags.reset"] in ("1", "True"), "fin": v["tcp.flags.fin"] in ("1", "True"),
+            "seq": int(v["tcp.seq_raw"]), "len": int(v["tcp.len"] or 0), "payload": payload,
+            "vlan": v["vlan.id"] or None, "ifindex": v["sll.ifindex"] or None,
+        })
+    return pkts
+
+
+def tshark_announcements(cap, ports):
+    """tshark's own parse of PORT/EPRT/227/229, keyed by frame."""
+    decode = []
+    for p in ports:
+        if p != 21:
+            decode += ["-d", f"tcp.port=={p},ftp"]
+    fields = ["frame.number", "ftp.active.cip", "ftp.active.port", "ftp.passive.ip", "ftp.passive.port",
+              "ftp.eprt.ip", "ftp.eprt.ipv6", "ftp.eprt.port", "ftp.epsv.ip", "ftp.epsv.ipv6", "ftp.epsv.port"]
+    cmd = ["tshark", "-r", cap, "-n", "-Y", "ftp", "-T", "fields", "-E", "separator=\t"] + decode
+    for f in fields:
+        cmd += ["-e", f]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    ann = {}
+    for line in out.splitlines():
+        v = dict(zip(fields, line.split("\t")))
+        fr = int(v["frame.number"])
+        for ipf, pf in (("ftp.active.cip", "ftp.active.port"), ("ftp.passive.ip", "ftp.passive.port"),
+                        ("ftp.eprt.ip", "ftp.eprt.port"), ("ftp.eprt.ipv6", "ftp.eprt.port"),
+                        ("ftp.epsv.ip", "ftp.epsv.port"), ("ftp.epsv.ipv6", "ftp.epsv.port")):
+            if v[pf]:
+                ann.setdefault(fr, set()).add((v[ipf] or None, int(v[pf].split(",")[0])))
+    return ann
+
+
+class Direction:
+    """One direction of a TCP connection, reassembled from raw sequence numbers."""
+
+    def __init__(self):
+        self.base = None       # sequence number of the first payload byte
+        self.next = None       # relative offset of the next byte wanted
+        self.pending = {}      # relative offset -> (payload, frame, time, full)
+        self.data = []         # (bytes, frame, time) in stream order
+        self.gap_bytes = 0
+        self.gaps = []         # (frame, missing bytes)
+        self.dup_segments = 0
+
+    def syn(self, seq):
+        if self.base is None:
+            self.base = (seq + 1) % 2**32
+            self.next = 0
+
+    def segment(self, p):
+        if p["len"] == 0:
+            return
+        if self.base is None:
+            self.base = p["seq"]
+            self.next = 0
+        rel = (p["seq"] - self.base) % 2**32
+        if rel >= 2**31:  # before the base: an old retransmission
+            self.dup_segments += 1
+            return
+        full = len(p["payload"]) == p["len"]
+        prev = self.pending.get(rel)
+        if prev is None or (full and not prev[3]) or len(p["payload"]) > len(prev[0]):
+            self.pending[rel] = (p["payload"], p["frame"], p["time"], full, p["len"])
+        else:
+            self.dup_segments += 1
+        self.drain()
+
+    def drain(self):
+        while True:
+            best = None
+            for rel, seg in self.pending.items():
+                if rel <= self.next < rel + seg[4]:
+                    if best is None or rel + seg[4] > best[0] + best[1][4]:
+                        best = (rel, seg)
+            if best is None:
+                for rel in [r for r, s in self.pending.items() if r + s[4] <= self.next]:
+                    self.dup_segments += 1
+                    del self.pending[rel]
+                return
+            rel, (payload, frame, t, full, length) = best
+            del self.pending[rel]
+            off = self.next - rel
+            have = payload[off:]
+            if have:
+                self.data.append((have, frame, t))
+            missing = (length - off) - len(have)
+            if missing > 0:  # snaplen cut this segment
+                self.gap_bytes += missing
+                self.gaps.append((frame, missing))
+                self.data.append((None, frame, t))
+            self.next = rel + length
+
+    def finish(self):
+        """Segments still pending mean bytes that never arrived in the capture."""
+        while self.pending:
+            rel = min(self.pending)
+            payload, frame, t, full, length = self.pending[rel]
+            if rel > self.next:
+                self.gap_bytes += rel - self.next
+                self.gaps.append((frame, rel - self.next))
+                self.data.append((None, frame, t))
+                self.next = rel
+            self.drain()
+
+    def lines(self):
+        """CRLF lines with the frame that completed each; None for a line hit by a gap."""
+        out, buf, broken = [], b"", False
+        for chunk, frame, t in self.data:
+            if chunk is None:
+                broken = True
+                continue
+            buf += chunk
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                out.append((None if broken else line.rstrip(b"\r").decode("latin-1"), frame, t))
+                broken = False
+        return out
+
+
+def parse_port(arg):
+    m = re.search(r"(\d+),(\d+),(\d+),(\d+),(\d+),(\d+)", arg)
+    if not m:
+        return None
+    n = [int(x) for x in m.groups()]
+    return ".".join(map(str, n[:4])), n[4] * 256 + n[5]
+
+
+def parse_eprt(arg):
+    if len(arg) < 2:
+        return None
+    d = arg[0]
+    parts = arg.split(d)
+    if len(parts) < 5:
+        return None
+    try:
+        return str(ipaddress.ip_address(parts[2])), int(parts[3])
+    except ValueError:
+        return None
+
+
+def parse_lprt(arg):
+    n = [int(x) for x in re.findall(r"\d+", arg)]
+    if len(n) < 4:
+        return None
+    af, hl = n[0], n[1]
+    if af == 4 and hl == 4 and len(n) >= 9:
+        ip = ".".join(map(str, n[2:6]))
+        pl = n[6]
+        port = n[7] * 256 + n[8] if pl == 2 else None
+        return (ip, port) if port is not None else None
+    if af == 6 and hl == 16 and len(n) >= 21:
+        ip = str(ipaddress.IPv6Address(bytes(n[2:18])))
+        return ip, n[19] * 256 + n[20]
+    return None
+
+
+def analyse(args):
+    ports = [int(p) for p in args.ports.split(",")]
+    pkts = read_packets(args.capture, ports)
+    tann = tshark_announcements(args.capture, ports)
+
+    # Connections by 4-tuple; the control ones are those touching a control port.
+    conns = {}
+    for p in pkts:
+        a, b = (p["src"], p["sport"]), (p["dst"], p["dport"])
+        key = tuple(sorted([a, b]))
+        c = conns.setdefault(key, {"pkts": [], "first": p["frame"]})
+        c["pkts"].append(p)
+
+    controls = []
+    for key, c in conns.items():
+        (h1, p1), (h2, p2) = key
+        if p2 in ports and p1 not in ports:
+            client, server = (h1, p1), (h2, p2)
+        elif p1 in ports and p2 not in ports:
+            client, server = (h2, p2), (h1, p1)
+        elif p1 in ports and p2 in ports:
+            client, server = ((h1, p1), (h2, p2)) if p1 > p2 else ((h2, p2), (h1, p1))
+        else:
+            continue
+        controls.append((c["first"], client, server, c))
+    controls.sort(key=lambda x: x[0])
+
+    syns = [p for p in pkts if p["syn"] and not p["ack"]]
+    used_syn_tuples = set()
+    sessions, all_findings, notes = [], [], []
+    control_keys = {tuple(sorted([cl, sv])) for _, cl, sv, _ in controls}
+
+    for _, client, server, c in controls:
+        up, down = Direction(), Direction()
+        handshake = False
+        for p in c["pkts"]:
+            d = up if (p["src"], p["sport"]) == client else down
+            if p["syn"]:
+                d.syn(p["seq"])
+                handshake = True
+            d.segment(p)
+        up.finish()
+        down.finish()
+        cl_lines = [("C",) + ln for ln in up.lines()]
+        sv_lines = [("S",) + ln for ln in down.lines()]
+        events = sorted(cl_lines + sv_lines, key=lambda e: e[2])
+
+        sess = {
+            "client": join(*client), "server": join(*server), "user": None, "auth_tls": False,
+            "auth_command_arg": None, "control_handshake_in_capture": handshake,
+            "commands": 0, "replies": 0, "multiline_replies": 0, "unreadable_lines": 0,
+            "control_gap_bytes": up.gap_bytes + down.gap_bytes,
+            "control_retransmitted_segments": up.dup_segments + down.dup_segments,
+            "data_channels": [],
+        }
+        findings = set()
+        if sess["control_gap_bytes"]:
+            findings.add("control-gap")
+        pending, cmds = [], []
+        multi = None
+        tls_from = None
+        for who, text, frame, t in events:
+            if tls_from is not None:
+                break
+            if text is None:
+                sess["unreadable_lines"] += 1
+                continue
+            if who == "C":
+                word, _, arg = text.partition(" ")
+                cmd = {"cmd": word.upper(), "arg": arg, "frame": frame, "time": t, "replies": []}
+                cmds.append(cmd)
+                pending.append(cmd)
+                sess["commands"] += 1
+                if cmd["cmd"] == "USER" and sess["user"] is None:
+                    sess["user"] = arg
+                continue
+            m = re.match(r"^(\d{3})([ -])(.*)$", text)
+            if multi is not None:
+                if m and m.group(1) == multi and m.group(2) == " ":
+                    multi = None
+                else:
+                    continue
+                code = int(m.group(1))
+                reply_text = text
+            elif m and m.group(2) == "-":
+                multi = m.group(1)
+                sess["multiline_replies"] += 1
+                continue
+            elif m:
+                code = int(m.group(1))
+                reply_text = text
+            else:
+                continue
+            sess["replies"] += 1
+            reply = {"code": code, "text": reply_text, "frame": frame, "time": t}
+            if not pending:
+                continue  # greeting or unsolicited
+            if code < 200:
+                pending[0]["replies"].append(reply)
+                continue
+            cmd = pending.pop(0)
+            cmd["replies"].append(reply)
+            if cmd["cmd"] == "AUTH" and code == 234:
+                sess["auth_tls"] = True
+                sess["auth_command_arg"] = cmd["arg"]
+                findings.add("control-encrypted")
+                tls_from = frame
+
+        # Data channels.
+        chans = []
+        for i, cmd in enumerate(cmds):
+            name = cmd["cmd"]
+            if name not in SETUP_ACTIVE | SETUP_PASSIVE:
+                continue
+            final = next((r for r in cmd["replies"] if r["code"] >= 200), None)
+            ann, ann_frame = None, cmd["frame"]
+            if name == "PORT":
+                ann = parse_port(cmd["arg"])
+            elif name == "EPRT":
+                ann = parse_eprt(cmd["arg"])
+            elif name == "LPRT":
+                ann = parse_lprt(cmd["arg"])
+            elif final is not None:
+                ann_frame = final["frame"]
+                if name == "PASV" and final["code"] == 227:
+                    ann = parse_port(final["text"][4:])
+                elif name == "EPSV" and final["code"] == 229:
+                    m = re.search(r"\((.)\1\1(\d+)\1\)", final["text"])
+                    if m:
+                        ann = (server[0], int(m.group(2)))
+                elif name == "LPSV" and final["code"] == 228:
+                    ann = parse_lprt(final["text"][4:])
+            if ann is None:
+                continue
+            xfer = None
+            for later in cmds[i + 1:]:
+                if later["cmd"] in SETUP_ACTIVE | SETUP_PASSIVE:
+                    break
+                if later["cmd"] in TRANSFER_CMDS:
+                    xfer = later
+                    break
+            mode = "active" if name in SETUP_ACTIVE else "passive"
+            ch = {
+                "setup_command": name, "announced": join(*ann), "mode": mode,
+                "expected_initiator": "server" if mode == "active" else "client",
+                "observed": None,
+                "transfer_command": xfer["cmd"] if xfer else None,
+                "argument": (xfer["arg"] or None) if xfer else None,
+                "evidence": "tshark fields + own reassembly (testdata/lab/truth.py)",
+                "setup_frame": cmd["frame"], "announce_frame": ann_frame,
+                "setup_reply": f"{final['code']} {final['text'][4:]}" if final else None,
+                "setup_reply_code": final["code"] if final else None,
+                "setup_accepted": bool(final and 200 <= final["code"] < 300),
+                "transfer_reply": " / ".join(r["text"] for r in xfer["replies"]) if xfer and xfer["replies"] else None,
+                "transfer_reply_codes": [r["code"] for r in xfer["replies"]] if xfer else [],
+                "observed_detail": None,
+            }
+            # Cross-check with tshark's parse of the same frame.
+            t_ann = tann.get(ann_frame)
+            if t_ann is not None:
+                if not any((ip is None or ipaddress.ip_address(ip) == ipaddress.ip_address(ann[0])) and port == ann[1]
+                           for ip, port in t_ann):
+                    notes.append(f"tshark reads frame {ann_frame} as {sorted(t_ann, key=str)}, own parse {ann}")
+            # Observed data connection.
+            ctl_peer = server[0] if mode == "passive" else client[0]
+            want = (ipaddress.ip_address(ann[0]), ann[1])
+            match = None
+            for how in ("announced", "control-peer-address"):
+                for s in syns:
+                    if s["frame"] <= ann_frame:
+                        continue
+                    tup = ((s["src"], s["sport"]), (s["dst"], s["dport"]))
+                    if tup in used_syn_tuples or tuple(sorted(tup)) in control_keys:
+                        continue
+                    dst = (ipaddress.ip_address(s["dst"]), s["dport"])
+                    if how == "announced" and dst == want:
+                        match = s
+                    elif how == "control-peer-address" and s["dport"] == ann[1] and \
+                            ipaddress.ip_address(s["dst"]) == ipaddress.ip_address(ctl_peer):
+                        match = s
+                    if match:
+                        break
+                if match:
+                    ch["match"] = how
+                    break
+            if match:
+                used_syn_tuples.add(((match["src"], match["sport"]), (match["dst"], match["dport"])))
+                ini, rsp = (match["src"], match["sport"]), (match["dst"], match["dport"])
+                key = tuple(sorted([ini, rsp]))
+                dp = conns[key]["pkts"]
+                synack = any(p["syn"] and p["ack"] and (p["src"], p["sport"]) == rsp for p in dp)
+                rst_rsp = any(p["rst"] and (p["src"], p["sport"]) == rsp for p in dp)
+                rst_any = any(p["rst"] for p in dp)
+                fwd, back = Direction(), Direction()
+                for p in dp:
+                    d = fwd if (p["src"], p["sport"]) == ini else back
+                    if p["syn"]:
+                        d.syn(p["seq"])
+                # unique payload bytes per direction = highest sequence reached
+                b_fwd = b_back = 0
+                for p in dp:
+                    if p["len"] == 0:
+                        continue
+                    d = fwd if (p["src"], p["sport"]) == ini else back
+                    if d.base is None:
+                        continue
+                    end = ((p["seq"] - d.base) % 2**32) + p["len"]
+                    if d is fwd:
+                        b_fwd = max(b_fwd, end)
+                    else:
+                        b_back = max(b_back, end)
+                payload_from_rsp = b_back > 0
+                established = synack or payload_from_rsp
+                state = "established" if established else ("refused" if rst_rsp else "unanswered")
+                attempts = sum(1 for p in dp if p["syn"] and not p["ack"] and (p["src"], p["sport"]) == ini)
+                ch["observed"] = {"initiator": join(*ini), "responder": join(*rsp), "established": established}
+                ch["observed_detail"] = {
+                    "tcp_stream": match["stream"], "syn_frame": match["frame"], "syn_attempts": attempts,
+                    "state": state, "synack_seen": synack, "rst_seen": rst_any, "rst_from_responder": rst_rsp,
+                    "bytes_initiator_to_responder": b_fwd, "bytes_responder_to_initiator": b_back,
+                    "responder_addr_differs_from_announced":
+                        ipaddress.ip_address(rsp[0]) != ipaddress.ip_address(ann[0]) or rsp[1] != ann[1],
+                }
+            chans.append(ch)
+
+            # Findings from the contract's rules, on this channel's facts.
+            ctl_addr = ipaddress.ip_address(ctl_peer)
+            ann_addr = ipaddress.ip_address(ann[0])
+            differs = ann_addr != ctl_addr
+            if differs and is_private(ann[0]):
+                if mode == "passive" and name in ("PASV", "LPSV"):
+                    findings.add("passive-private-address")
+                elif mode == "active":
+                    findings.add("active-private-address")
+            if ch["observed"] is not None:
+                if not ch["observed"]["established"]:
+                    findings.add("active-blocked" if mode == "active" else "passive-blocked")
+                elif differs and not ch["observed_detail"]["responder_addr_differs_from_announced"]:
+                    findings.add("address-rewritten")
+            elif ch["setup_accepted"] and xfer is not None:
+                findings.add("data-connection-missing")
+            codes = ch["transfer_reply_codes"]
+            if any(c in (425, 426, 451) for c in codes):
+                findings.add("transfer-failed")
+            if mode == "active" and ann[1] < 1024:
+                findings.add("ftp-bounce")
+            del ch["transfer_reply_codes"]
+        sess["data_channels"] = chans
+        sess["derived_findings"] = sorted(findings)
+        all_findings += sorted(findings)
+        sess["end_frame"] = max(p["frame"] for p in c["pkts"])
+        sessions.append(sess)
+
+    # Data connections that match no announcement.
+    unmatched = []
+    for s in syns:
+        tup = ((s["src"], s["sport"]), (s["dst"], s["dport"]))
+        if tup in used_syn_tuples or tuple(sorted(tup)) in control_keys:
+            continue
+        if any(u["initiator"] == join(*tup[0]) and u["responder"] == join(*tup[1]) for u in unmatched):
+            continue
+        dp = conns[tuple(sorted(tup))]["pkts"]
+        est = any(p["syn"] and p["ack"] and (p["src"], p["sport"]) == tup[1] for p in dp)
+        unmatched.append({"initiator": join(*tup[0]), "responder": join(*tup[1]), "syn_frame": s["frame"],
+                          "established": est})
+    return pkts, sessions, sorted(set(all_findings)), unmatched, notes
+
+
+def link_type(cap):
+    out = subprocess.run(["capinfos", "-E", "-T", "-m", cap], capture_output=True, text=True).stdout
+    lines = out.strip().splitlines()
+    if len(lines) >= 2:
+        return lines[1].split(",")[1]
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--capture", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--scenario", required=True)
+    ap.add_argument("--side", required=True)
+    ap.add_argument("--ports", default="21")
+    ap.add_argument("--intent-findings", default="")
+    ap.add_argument("--intent-healthy", action="store_true")
+    ap.add_argument("--notes", default="")
+    a = ap.parse_args()
+
+    pkts, sessions, derived, unmatched, xnotes = analyse(a)
+    intent = sorted(c for c in a.intent_findings.split(",") if c)
+    errors = [c for c in derived if SEVERITY.get(c) == "error"]
+    healthy = a.intent_healthy and not errors
+    notes = a.notes
+    missing = [c for c in intent if c not in derived]
+    extra = [c for c in derived if c not in intent]
+    if missing or extra:
+        msg = f"Intent vs packets: the scenario meant {intent or 'no finding'}; the packets show {derived or 'none'}."
+        notes += " " + msg
+        print(f"truth.py: {os.path.basename(a.capture)}: {msg}", file=sys.stderr)
+    if a.intent_healthy and errors:
+        notes += f" The scenario was meant to be healthy but the packets show {errors}."
+    if xnotes:
+        notes += " tshark vs own parse: " + "; ".join(xnotes)
+    features = set()
+    for s in sessions:
+        if s["auth_tls"]:
+            features.add("auth-tls")
+        if s["multiline_replies"]:
+            features.add("multiline-reply")
+        if s["control_retransmitted_segments"]:
+            features.add("control-retransmissions")
+        for d in s["data_channels"]:
+            features.add(d["mode"])
+            features.add(d["setup_command"].lower())
+            if d["observed"] is None:
+                features.add("announced-but-no-data-connection")
+            elif not d["observed"]["established"]:
+                features.add("data-connection-not-established")
+        if ":" in s["server"].split("]")[0]:
+            features.add("ipv6")
+        else:
+            features.add("ipv4")
+    if any(p["vlan"] for p in pkts):
+        features.add("vlan")
+    if a.ports != "21":
+        features.add("nonstandard-port")
+    if len(sessions) > 10:
+        features.add("many-sessions")
+
+    truth = {
+        "capture": os.path.basename(a.capture),
+        "source": "ftpscope-lab",
+        "scenario": a.scenario,
+        "capture_side": a.side,
+        "file_type": "pcap",
+        "link_type": link_type(a.capture),
+        "control_ports": [int(p) for p in a.ports.split(",")],
+        "ports": a.ports if a.ports != "21" else None,
+        "packets": len({p["frame"] for p in pkts}),
+        "features": sorted(features),
+        "control_sessions": sessions,
+        "unmatched_data_connections": unmatched,
+        "expected_findings": derived,
+        "healthy": healthy,
+        "intent": {"findings": intent, "healthy": a.intent_healthy},
+        "notes": notes.strip(),
+        "generated_by": f"testdata/lab/truth.py with {tshark_version()}",
+    }
+    with open(a.out, "w") as f:
+        json.dump(truth, f, indent=1)
+        f.write("\n")
+    chans = sum(len(s["data_channels"]) for s in sessions)
+    print(f"truth.py: {truth['capture']}: {len(sessions)} sessions, {chans} data channels, "
+          f"findings {derived}, healthy {healthy}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
