@@ -89,7 +89,11 @@ cleanup() {
 	trap - EXIT INT TERM
 	[[ -z ${SC_PID:-} ]] || kill -TERM "$SC_PID" 2>/dev/null || true
 	ns_teardown
-	rm -rf "$WORK"
+	if [[ -n ${FTPSCOPE_LAB_KEEP:-} ]]; then
+		log "kept the work directory $WORK (FTPSCOPE_LAB_KEEP)"
+	else
+		rm -rf "$WORK"
+	fi
 	exit "$rc"
 }
 trap cleanup EXIT
@@ -631,6 +635,7 @@ main() {
 	local s failed=() t0=$SECONDS
 	for s in "${SCENARIOS[@]}"; do
 		log "scenario $s"
+		[[ -z ${FTPSCOPE_LAB_TRACE:-} ]] || set -x
 		# In the background and waited for, so that a signal to this shell is
 		# handled at once (cleanup) instead of after the scenario.
 		(
