@@ -350,7 +350,7 @@ cap_start() {
 	shift 4
 	f=$WORK/$name.pcap
 	# ip netns exec execs tcpdump, so $! is tcpdump itself.
-	ip netns exec "${PFX}$ns" tcpdump -n -i "$ifc" -s "$snap" -U -w "$f" "$@" 2>"$WORK/$name.tcpdump.err" &
+	ip netns exec "${PFX}$ns" tcpdump -n --immediate-mode -i "$ifc" -s "$snap" -U -w "$f" "$@" 2>"$WORK/$name.tcpdump.err" &
 	CAP_PIDS+=($!)
 	CAP_FILES+=("$name")
 	local i

@@ -36,6 +36,13 @@ TSHARK_FIELDS = [
     "tcp.flags.syn", "tcp.flags.ack", "tcp.flags.reset", "tcp.flags.fin",
     "tcp.seq_raw", "tcp.len", "tcp.payload", "vlan.id", "sll.ifindex",
 ]
+# tshark's own parse of the announcements, read in the same pass.
+ANN_FIELDS = [
+    ("ftp.active.cip", "ftp.active.port"), ("ftp.passive.ip", "ftp.passive.port"),
+    ("ftp.eprt.ip", "ftp.eprt.port"), ("ftp.eprt.ipv6", "ftp.eprt.port"),
+    ("ftp.epsv.ip", "ftp.epsv.port"), ("ftp.epsv.ipv6", "ftp.epsv.port"),
+]
+TSHARK_FIELDS += sorted({f for pair in ANN_FIELDS for f in pair})
 TRANSFER_CMDS = {"RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD"}
 SETUP_ACTIVE = {"PORT", "EPRT", "LPRT"}
 SETUP_PASSIVE = {"PASV", "EPSV", "LPSV"}
@@ -77,9 +84,12 @@ def read_packets(cap, ports):
     for f in TSHARK_FIELDS:
         cmd += ["-e", f]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    pkts = []
+    pkts, ann = [], {}
     for line in out.splitlines():
         v = dict(zip(TSHARK_FIELDS, line.split("\t")))
+        for ipf, pf in ANN_FIELDS:
+            if v[pf]:
+                ann.setdefault(int(v["frame.number"]), set()).add((v[ipf] or None, int(v[pf].split(",")[0])))
         src = v["ip.src"] or v["ipv6.src"]
         dst = v["ip.dst"] or v["ipv6.dst"]
         payload = bytes.fromhex(v["tcp.payload"].replace(":", "")) if v["tcp.payload"] else b""
@@ -92,31 +102,7 @@ def read_packets(cap, ports):
             "seq": int(v["tcp.seq_raw"]), "len": int(v["tcp.len"] or 0), "payload": payload,
             "vlan": v["vlan.id"] or None, "ifindex": v["sll.ifindex"] or None,
         })
-    return pkts
-
-
-def tshark_announcements(cap, ports):
-    """tshark's own parse of PORT/EPRT/227/229, keyed by frame."""
-    decode = []
-    for p in ports:
-        if p != 21:
-            decode += ["-d", f"tcp.port=={p},ftp"]
-    fields = ["frame.number", "ftp.active.cip", "ftp.active.port", "ftp.passive.ip", "ftp.passive.port",
-              "ftp.eprt.ip", "ftp.eprt.ipv6", "ftp.eprt.port", "ftp.epsv.ip", "ftp.epsv.ipv6", "ftp.epsv.port"]
-    cmd = ["tshark", "-r", cap, "-n", "-Y", "ftp", "-T", "fields", "-E", "separator=\t"] + decode
-    for f in fields:
-        cmd += ["-e", f]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    ann = {}
-    for line in out.splitlines():
-        v = dict(zip(fields, line.split("\t")))
-        fr = int(v["frame.number"])
-        for ipf, pf in (("ftp.active.cip", "ftp.active.port"), ("ftp.passive.ip", "ftp.passive.port"),
-                        ("ftp.eprt.ip", "ftp.eprt.port"), ("ftp.eprt.ipv6", "ftp.eprt.port"),
-                        ("ftp.epsv.ip", "ftp.epsv.port"), ("ftp.epsv.ipv6", "ftp.epsv.port")):
-            if v[pf]:
-                ann.setdefault(fr, set()).add((v[ipf] or None, int(v[pf].split(",")[0])))
-    return ann
+    return pkts, ann
 
 
 class Direction:
@@ -245,8 +231,7 @@ def parse_lprt(arg):
 
 def analyse(args):
     ports = [int(p) for p in args.ports.split(",")]
-    pkts = read_packets(args.capture, ports)
-    tann = tshark_announcements(args.capture, ports)
+    pkts, tann = read_packets(args.capture, ports)
 
     # Connections by 4-tuple; the control ones are those touching a control port.
     conns = {}
@@ -561,7 +546,7 @@ def main():
                 features.add("announced-but-no-data-connection")
             elif not d["observed"]["established"]:
                 features.add("data-connection-not-established")
-        if ":" in s["server"].split("]")[0]:
+        if s["server"].startswith("["):
             features.add("ipv6")
         else:
             features.add("ipv4")
@@ -581,7 +566,7 @@ def main():
         "link_type": link_type(a.capture),
         "control_ports": [int(p) for p in a.ports.split(",")],
         "ports": a.ports if a.ports != "21" else None,
-        "packets": len({p["frame"] for p in pkts}),
+        "tcp_packets": len({p["frame"] for p in pkts}),
         "features": sorted(features),
         "control_sessions": sessions,
         "unmatched_data_connections": unmatched,
