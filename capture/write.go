@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime"
 
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
@@ -86,7 +85,6 @@ func (w *Writer) addInterface(key ifaceKey) (int, error) {
 	intf := pcapgo.NgInterface{
 		Name:                w.interfaceName(key.source),
 		Description:         linkTypeName(key.linkType),
-		OS:                  runtime.GOOS,
 		LinkType:            key.linkType,
 		TimestampResolution: 9,
 	}
