@@ -255,23 +255,22 @@ func (f *Filter) expand(n *node, ls *linkState) (*cond, error) {
 	return nil, fmt.Errorf("filter: internal error: primitive kind %d", p.kind)
 }
 
-// mergeKey identifies primitives of an or-chain that test the same fields
-// the same way, only for different values.
-type mergeKey struct {
+// runKey identifies primitives of an or-chain whose guards are the same:
+// ports of one protocol qualifier, or IPv4 hosts and nets of one protocol
+// qualifier, at the same offsets.
+type runKey struct {
 	kind    primKind
 	proto   qualProto
-	dir     qualDir
-	m4      uint32
 	offType uint32
 	offNet  uint32
 }
 
-// expandOr expands a chain of or. Ports, and IPv4 hosts, that differ only
-// in their value are tested together, value after value on each field:
-// "port 21 or port 20" loads the source port, compares it with 21 and 20,
-// then does the same with the destination port. tcpdump's optimiser
-// (or_pullup) arranges them so, and the order matters for a packet too
-// short for the destination port: a load past its end rejects it.
+// expandOr expands a chain of or. A run of ports, or of IPv4 hosts and
+// nets, written one after the other is tested field by field: "port 21 or
+// port 20" loads the source port, compares it with 21 and 20, then does
+// the same with the destination port. tcpdump's optimiser (or_pullup)
+// arranges them so, and the order matters for a packet too short for the
+// destination port: a load past its end rejects the packet.
 func (f *Filter) expandOr(n *node, ls *linkState) (*cond, error) {
 	var operands []*node
 	var flatten func(n *node)
@@ -284,43 +283,77 @@ func (f *Filter) expandOr(n *node, ls *linkState) (*cond, error) {
 		operands = append(operands, n)
 	}
 	flatten(n)
-	type group struct {
-		c     *cond     // an operand that does not merge
-		prims []*prim   // or primitives that do
-		at    linkState // the offsets where the first of prims was written
+	c := condFalse
+	var run []*prim
+	var key runKey
+	flush := func() {
+		switch {
+		case len(run) == 0:
+		case run[0].kind == primHost4:
+			c = or(c, ls.host4(run))
+		default:
+			c = or(c, or(ls.port6(run), ls.port4(run)))
+		}
+		run = nil
 	}
-	var groups []*group
-	byKey := map[mergeKey]*group{}
 	for _, o := range operands {
-		if o.op == opPrim && (o.p.kind == primHost4 || o.p.kind == primPort && !o.p.rng) {
-			k := mergeKey{kind: o.p.kind, proto: o.p.proto, dir: o.p.dir, m4: o.p.m4, offType: ls.offType, offNet: ls.offNet}
-			if g := byKey[k]; g != nil {
-				g.prims = append(g.prims, &o.p)
-				continue
+		if o.op == opPrim && o.p.dir != dAnd && (o.p.kind == primHost4 || o.p.kind == primPort && !o.p.rng) {
+			k := runKey{kind: o.p.kind, proto: o.p.proto, offType: ls.offType, offNet: ls.offNet}
+			if len(run) > 0 && k != key {
+				flush()
 			}
-			g := &group{prims: []*prim{&o.p}, at: *ls}
-			byKey[k] = g
-			groups = append(groups, g)
+			key = k
+			run = append(run, &o.p)
 			continue
 		}
-		c, err := f.expand(o, ls)
+		flush()
+		oc, err := f.expand(o, ls)
 		if err != nil {
 			return nil, err
 		}
-		groups = append(groups, &group{c: c})
+		c = or(c, oc)
+	}
+	flush()
+	return c, nil
+}
+
+// fieldTest is one comparison of a run of primitives, with the load it
+// makes.
+type fieldTest struct {
+	ld load
+	c  *cond
+}
+
+// grouped ors the tests of a run, those of the same load together, loads
+// in the order they first appear.
+func grouped(ts []fieldTest) *cond {
+	var order []load
+	by := map[load][]*cond{}
+	for _, t := range ts {
+		if _, ok := by[t.ld]; !ok {
+			order = append(order, t.ld)
+		}
+		by[t.ld] = append(by[t.ld], t.c)
 	}
 	c := condFalse
-	for _, g := range groups {
-		switch {
-		case g.c != nil:
-			c = or(c, g.c)
-		case g.prims[0].kind == primHost4:
-			c = or(c, g.at.host4(g.prims))
-		default:
-			c = or(c, or(g.at.port6(g.prims), g.at.port4(g.prims)))
+	for _, ld := range order {
+		for _, x := range by[ld] {
+			c = or(c, x)
 		}
 	}
-	return c, nil
+	return c
+}
+
+// fields returns the offsets of the fields a direction qualifier tests
+// (never "src and dst", which is not part of a run).
+func fields(d qualDir, src, dst uint32) []uint32 {
+	switch d {
+	case dSrc:
+		return []uint32{src}
+	case dDst:
+		return []uint32{dst}
+	}
+	return []uint32{src, dst}
 }
 
 // linktype is libpcap's gen_linktype: the packet's network protocol is et.
@@ -414,21 +447,32 @@ func byDir(d qualDir, src, dst func() *cond) *cond {
 }
 
 // host4 is libpcap's gen_host for an IPv4 address and mask: IPv4, and with
-// no protocol qualifier ARP and RARP too. ps are primitives that differ
-// only in their address: each field is compared with each in turn.
+// no protocol qualifier ARP and RARP too. ps is one primitive, or a run of
+// them (see expandOr) with the same protocol qualifier.
 func (ls *linkState) host4(ps []*prim) *cond {
 	p := ps[0]
 	op := func(et uint16, srcOff, dstOff uint32) *cond {
-		one := func(off uint32) func() *cond {
-			return func() *cond {
-				c := condFalse
-				for _, q := range ps {
-					c = or(c, mcmp(4, ls.offNet+off, p.m4, opJEQ, q.a4&p.m4))
+		at := func(q *prim, off uint32) (load, *cond) {
+			ld := load{size: 4, off: ls.offNet + off, mask: q.m4}
+			return ld, &cond{op: cTest, t: test{ld: ld, jmp: opJEQ, k: q.a4 & q.m4}}
+		}
+		if p.dir == dAnd {
+			one := func(off uint32) func() *cond {
+				return func() *cond {
+					_, c := at(p, off)
+					return and(ls.linktype(et), c)
 				}
-				return and(ls.linktype(et), c)
+			}
+			return byDir(p.dir, one(srcOff), one(dstOff))
+		}
+		var ts []fieldTest
+		for _, q := range ps {
+			for _, off := range fields(q.dir, srcOff, dstOff) {
+				ld, c := at(q, off)
+				ts = append(ts, fieldTest{ld, c})
 			}
 		}
-		return byDir(p.dir, one(srcOff), one(dstOff))
+		return and(ls.linktype(et), grouped(ts))
 	}
 	switch p.proto {
 	case pIP:
@@ -460,20 +504,44 @@ func (ls *linkState) host6(p *prim) *cond {
 	return byDir(p.dir, one(8), one(24))
 }
 
-// portTest is a port (or port range) test of the 16 bits at ld, for each
-// of ps in turn.
-func portTest(ps []*prim, ld load) *cond {
-	ld.size, ld.mask = 2, 0xffffffff
+// portTests is the test of the ports of ps, one primitive or a run of
+// them (see expandOr), where at gives the load of the source (0) or
+// destination (2) port.
+func portTests(ps []*prim, at func(off uint32) load) *cond {
 	p := ps[0]
-	if !p.rng {
-		c := condFalse
-		for _, q := range ps {
-			c = or(c, &cond{op: cTest, t: test{ld: ld, jmp: opJEQ, k: uint32(q.lo)}})
-		}
-		return c
+	eqAt := func(q *prim, off uint32) (load, *cond) {
+		ld := at(off)
+		ld.size, ld.mask = 2, 0xffffffff
+		return ld, &cond{op: cTest, t: test{ld: ld, jmp: opJEQ, k: uint32(q.lo)}}
 	}
-	return and(&cond{op: cTest, t: test{ld: ld, jmp: opJGE, k: uint32(p.lo)}},
-		not(&cond{op: cTest, t: test{ld: ld, jmp: opJGT, k: uint32(p.hi)}}))
+	if p.rng {
+		one := func(off uint32) func() *cond {
+			return func() *cond {
+				ld := at(off)
+				ld.size, ld.mask = 2, 0xffffffff
+				return and(&cond{op: cTest, t: test{ld: ld, jmp: opJGE, k: uint32(p.lo)}},
+					not(&cond{op: cTest, t: test{ld: ld, jmp: opJGT, k: uint32(p.hi)}}))
+			}
+		}
+		return byDir(p.dir, one(0), one(2))
+	}
+	if p.dir == dAnd {
+		one := func(off uint32) func() *cond {
+			return func() *cond {
+				_, c := eqAt(p, off)
+				return c
+			}
+		}
+		return byDir(p.dir, one(0), one(2))
+	}
+	var ts []fieldTest
+	for _, q := range ps {
+		for _, off := range fields(q.dir, 0, 2) {
+			ld, c := eqAt(q, off)
+			ts = append(ts, fieldTest{ld, c})
+		}
+	}
+	return grouped(ts)
 }
 
 // ipProtos is the test of the protocol byte at off for a port primitive:
@@ -493,23 +561,15 @@ func ipProtos(p qualProto, off uint32) *cond {
 // port4 is libpcap's gen_port/gen_portrange for IPv4: the protocol, not a
 // fragment other than the first, and the port after the IPv4 header.
 func (ls *linkState) port4(ps []*prim) *cond {
-	p := ps[0]
 	notFrag := not(mcmp(2, ls.offNet+6, 0xffffffff, opJSET, 0x1fff))
-	at := func(off uint32) func() *cond {
-		return func() *cond {
-			return portTest(ps, load{ind: true, xoff: ls.offNet, off: ls.offNet + off})
-		}
-	}
-	return and(ls.linktype(etherIPv4), and(ipProtos(p.proto, ls.offNet+9),
-		and(notFrag, byDir(p.dir, at(0), at(2)))))
+	at := func(off uint32) load { return load{ind: true, xoff: ls.offNet, off: ls.offNet + off} }
+	return and(ls.linktype(etherIPv4), and(ipProtos(ps[0].proto, ls.offNet+9),
+		and(notFrag, portTests(ps, at))))
 }
 
 // port6 is libpcap's gen_port6/gen_portrange6: the next header directly
 // after the fixed IPv6 header, and the port after it.
 func (ls *linkState) port6(ps []*prim) *cond {
-	p := ps[0]
-	at := func(off uint32) func() *cond {
-		return func() *cond { return portTest(ps, load{off: ls.offNet + 40 + off}) }
-	}
-	return and(ls.linktype(etherIPv6), and(ipProtos(p.proto, ls.offNet+6), byDir(p.dir, at(0), at(2))))
+	at := func(off uint32) load { return load{off: ls.offNet + 40 + off} }
+	return and(ls.linktype(etherIPv6), and(ipProtos(ps[0].proto, ls.offNet+6), portTests(ps, at)))
 }
