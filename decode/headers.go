@@ -214,9 +214,14 @@ func (d *Decoder) Decode(data []byte, lt layers.LinkType, h *Headers) error {
 			h.Dst, _ = netip.AddrFromSlice(d.ip6.DstIP)
 			h.Proto = d.ip6.NextHeader
 			h.NetFlow = d.ip6.NetworkFlow()
+			h.PayloadLen = int(d.ip6.Length)
+			if hbh := d.ip6.HopByHop; hbh != nil {
+				// gopacket decodes a hop-by-hop header as part of IPv6.
+				h.Proto = hbh.NextHeader
+				h.PayloadLen -= hbh.ActualLength
+			}
 			if h.Proto == layers.IPProtocolTCP {
 				tcpData = d.ip6.Payload
-				h.PayloadLen = int(d.ip6.Length)
 			}
 		case layers.LayerTypeIPv6HopByHop, layers.LayerTypeIPv6Routing, layers.LayerTypeIPv6Destination:
 			h.Proto = d.ip6ext.NextHeader
