@@ -1,0 +1,166 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime/pprof"
+	"time"
+
+	"github.com/ftpscope/ftpscope/capture"
+	"github.com/ftpscope/ftpscope/decode"
+	"github.com/ftpscope/ftpscope/report"
+	"github.com/ftpscope/ftpscope/session"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "decodeloop:", err)
+		os.Exit(1)
+	}
+}
+
+// counts is what one pass over the capture saw.
+type counts struct {
+	packets, tcp int
+	bytes        int64
+	sessions     int
+}
+
+func run(args []string, stdout io.Writer) (err error) {
+	fs := flag.NewFlagSet("decodeloop", flag.ContinueOnError)
+	read := fs.String("r", "", "capture file to read (required)")
+	mode := fs.String("mode", "decode", "read (packets only), decode (packets and headers) or analyse (the whole analysis)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the pass to this file")
+	memProfile := fs.String("memprofile", "", "write an allocation profile to this file after the pass")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *read == "" {
+		return errors.New("-r FILE is required")
+	}
+	var pass func(capture.Source) (counts, error)
+	switch *mode {
+	case "read":
+		pass = readOnly
+	case "decode":
+		pass = decodeAll
+	case "analyse":
+		pass = analyse
+	default:
+		return fmt.Errorf("-mode %q: want read, decode or analyse", *mode)
+	}
+
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+
+	start := time.Now()
+	src, err := capture.OpenFiles([]string{*read})
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	c, err := pass(src)
+	if err != nil {
+		return err
+	}
+	elapsed := time.Since(start).Seconds()
+
+	if *memProfile != "" {
+		f, err := os.Create(*memProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+			return fmt.Errorf("memory profile: %w", err)
+		}
+	}
+	for _, in := range src.Infos() {
+		for _, msg := range in.Errors {
+			fmt.Fprintf(os.Stderr, "decodeloop: %s\n", msg)
+		}
+	}
+	_, err = fmt.Fprintf(stdout, "mode=%s packets=%d bytes=%d tcp=%d sessions=%d elapsed_s=%.3f pps=%.0f mbps=%.1f\n",
+		*mode, c.packets, c.bytes, c.tcp, c.sessions, elapsed,
+		float64(c.packets)/elapsed, float64(c.bytes)/elapsed/1e6)
+	return err
+}
+
+// readOnly reads every packet and does nothing with it.
+func readOnly(src capture.Source) (counts, error) {
+	var c counts
+	for {
+		p, err := src.Next()
+		if errors.Is(err, io.EOF) {
+			return c, nil
+		}
+		if err != nil {
+			return c, err
+		}
+		c.packets++
+		c.bytes += int64(len(p.Data))
+	}
+}
+
+// decodeAll reads every packet and decodes its headers, as
+// session.Analyzer does first with each.
+func decodeAll(src capture.Source) (counts, error) {
+	var c counts
+	dec := decode.NewDecoder()
+	var h decode.Headers
+	for {
+		p, err := src.Next()
+		if errors.Is(err, io.EOF) {
+			return c, nil
+		}
+		if err != nil {
+			return c, err
+		}
+		c.packets++
+		c.bytes += int64(len(p.Data))
+		if err := dec.Decode(p.Data, p.LinkType, &h); err == nil && h.HasTCP {
+			c.tcp++
+		}
+	}
+}
+
+// analyse runs ftpscope's analysis as cmd/ftpscope does for -o json, the
+// report written to nowhere.
+func analyse(src capture.Source) (counts, error) {
+	var c counts
+	var names []string
+	for _, in := range src.Infos() {
+		names = append(names, in.Name)
+	}
+	an := session.NewAnalyzer(session.Config{SourceNames: names})
+	for {
+		p, err := src.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return c, err
+		}
+		c.packets++
+		c.bytes += int64(len(p.Data))
+		an.Packet(p)
+	}
+	r := an.Finish(src.Infos())
+	c.sessions = len(r.Sessions)
+	if err := report.WriteJSON(io.Discard, r); err != nil {
+		return c, fmt.Errorf("json: %w", err)
+	}
+	return c, nil
+}
