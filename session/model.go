@@ -107,14 +107,14 @@ type Report struct {
 
 // Source describes one input.
 type Source struct {
-	Name      string   `json:"name"`              // file name as given, "-" for stdin, or interface
-	LinkTypes []string `json:"link_types"`        // link types seen, in order of first appearance
-	Packets   int      `json:"packets"`           // frames read
-	Bytes     int64    `json:"bytes"`             // captured bytes read
-	FirstSeen Time     `json:"first_seen"`        // null when no frame was read
-	LastSeen  Time     `json:"last_seen"`         // null when no frame was read
-	Errors    []string `json:"errors"`            // damage and decode problems, never null
-	Dropped   *int64   `json:"dropped,omitempty"` // kernel drops, live capture only
+	Name      string   `json:"name"`       // file name as given, "-" for stdin, or interface
+	LinkTypes []string `json:"link_types"` // link types seen, in order of first appearance
+	Packets   int      `json:"packets"`    // frames read
+	Bytes     int64    `json:"bytes"`      // captured bytes read
+	FirstSeen Time     `json:"first_seen"` // null when no frame was read
+	LastSeen  Time     `json:"last_seen"`  // null when no frame was read
+	Errors    []string `json:"errors"`     // damage and decode problems, never null
+	Dropped   *int64   `json:"dropped"`    // kernel drops, live capture; null for files
 }
 
 // Session is one FTP control connection and what it set up.

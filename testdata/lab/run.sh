@@ -325,7 +325,7 @@ EOF
 
 pureftpd_start() {
 	local port=$1
-	nsx s "$PUREFTPD" -S ",$port" -l unix -E -H -d -p 40100:40149 -u 1 -O "clf:$WORK/logs/pure-xfer.log" \
+	nsx s "$PUREFTPD" -S ",$port" -l pam -E -H -d -p 40100:40149 -u 1 -O "clf:$WORK/logs/pure-xfer.log" \
 		>>"$WORK/logs/pure-ftpd.out" 2>&1 &
 	wait_listen s "$port"
 }
@@ -471,12 +471,12 @@ sc_dnat-pasv-private() {
 
 sc_snat-port-nohelper() {
 	topo_snat
-	vsftpd_start port_promiscuous=YES
+	vsftpd_start port_promiscuous=YES connect_from_port_20=NO
 	cap_start snat-port-nohelper-client c eth0 "$SNAP"
 	cap_start snat-port-nohelper-server s eth0 "$SNAP"
 	nsx c "${CURL[@]}" -P - --disable-eprt "ftp://$SRV/small.txt" || true
 	cap_stop
-	local n="Client 10.0.1.2 behind a masquerading router (198.51.100.1) without an FTP helper: curl's PORT carries 10,0,1,2. vsftpd runs with port_promiscuous=YES (its default NO would answer 500 Illegal PORT command) and sends its SYN to 10.0.1.2, which the router drops (it forwards only what the inside opened); 425 after connect_timeout=4 s."
+	local n="Client 10.0.1.2 behind a masquerading router (198.51.100.1) without an FTP helper: curl's PORT carries 10,0,1,2. vsftpd runs with port_promiscuous=YES (its default NO would answer 500 Illegal PORT command) and connect_from_port_20=NO (together with port_promiscuous=YES, vsftpd 3.0.3 binds port 20 in its unprivileged process and fails with 500 OOPS: vsf_sysutil_bind), and sends its SYN from an ephemeral port to 10.0.1.2, which the router drops (it forwards only what the inside opened); 425 after connect_timeout=4 s."
 	truth snat-port-nohelper-client snat-port-nohelper client \
 		--intent-findings data-connection-missing,transfer-failed --notes "$n Captured on the client: PORT matches the client's own address there and the SYN never reaches it."
 	truth snat-port-nohelper-server snat-port-nohelper server \
@@ -506,12 +506,13 @@ sc_ftps-explicit() {
 	make_cert
 	vsftpd_start ssl_enable=YES "rsa_cert_file=$WORK/cert.pem" "rsa_private_key_file=$WORK/key.pem" \
 		allow_anon_ssl=YES force_local_logins_ssl=YES force_local_data_ssl=YES require_ssl_reuse=NO ssl_ciphers=HIGH
-	cap_start ftps-explicit c eth0 "$SNAP"
-	nsx c "${CURL[@]}" --ssl-reqd -k "ftp://$LAB_USER:$LAB_PASS@$SRV/small.txt"
-	nsx c "${CURL[@]}" --ssl-reqd -k "ftp://$LAB_USER:$LAB_PASS@$SRV/pub/"
+	cap_start ftps-explicit c eth0 0
+	# lftp, not curl: curl 7.88 with a TLS data connection sometimes reads the
+	# SIZE reply as the answer to its EPSV (Bad PASV/EPSV response: 213).
+	nsx c lftp -c "$LFTP_PRE; set ftp:ssl-allow yes; set ftp:ssl-force yes; set ftp:ssl-protect-data yes; set ssl:verify-certificate no; open -u $LAB_USER,$LAB_PASS ftp://$SRV; get small.txt -o $WORK/f1; cls pub" >/dev/null
 	cap_stop
 	truth ftps-explicit ftps-explicit client --intent-findings control-encrypted --intent-healthy \
-		--notes "Explicit FTPS: vsftpd with a self-signed certificate made by openssl at run time; curl --ssl-reqd sends AUTH TLS, everything after the 234 is TLS (USER, PASV/EPSV, RETR, LIST unreadable), data connections are TLS too. The data connections seen are listed in unmatched_data_connections. Captured on the client."
+		--notes "Explicit FTPS: vsftpd with a self-signed certificate made by openssl at run time; lftp with ftp:ssl-force sends AUTH TLS, everything after the 234 is TLS (USER, PASS, PASV, RETR, LIST unreadable), data connections are TLS too (PROT P). The data connections seen are listed in unmatched_data_connections. Captured on the client with the full snaplen, so the stream has no hole."
 }
 
 sc_mixed-port-pasv() {
@@ -527,6 +528,9 @@ sc_mixed-port-pasv() {
 sc_aborted-transfer() {
 	topo_routed
 	vsftpd_start
+	# Small socket buffers, or the whole file sits in them before curl is stopped.
+	nsx c sysctl -qw net.ipv4.tcp_rmem="4096 32768 65536"
+	nsx s sysctl -qw net.ipv4.tcp_wmem="4096 32768 65536"
 	cap_start aborted-transfer c eth0 "$SNAP"
 	nsx c curl -sS --limit-rate 200k -o /dev/null "ftp://$SRV/big.bin" &
 	local pid=$!
@@ -536,7 +540,7 @@ sc_aborted-transfer() {
 	sleep 1
 	cap_stop
 	truth aborted-transfer aborted-transfer client --intent-findings transfer-failed \
-		--notes "curl --limit-rate 200k downloads big.bin (8 MiB) in EPSV mode and is interrupted with SIGINT after 1.5 s, as a user pressing Ctrl-C. The kernel closes both sockets (RST on the data connection, which still holds unread data); vsftpd's write fails and it sends 426 Failure writing network stream on the control connection, which the client no longer reads (RST). Captured on the client."
+		--notes "curl --limit-rate 200k downloads big.bin (8 MiB) in EPSV mode and is interrupted with SIGINT after 1.5 s, as a user pressing Ctrl-C. Socket buffers are kept small (client tcp_rmem max 64 KiB, server tcp_wmem max 64 KiB), otherwise the whole file is in flight before the interrupt. The kernel closes both sockets (RST on the data connection, which still holds unread data); vsftpd's write fails and it sends 426 Failure writing network stream on the control connection, which the client no longer reads (RST). Captured on the client."
 }
 
 sc_port-2121() {
@@ -556,8 +560,8 @@ sc_large-snaplen96() {
 	cap_start large-snaplen96 c eth0 96
 	nsx c "${CURL[@]}" -P - --disable-eprt "ftp://$SRV/big.bin"
 	cap_stop
-	truth large-snaplen96 large-snaplen96 client --intent-healthy \
-		--notes "8 MiB download in active mode (PORT) captured with tcpdump -s 96 and TCP timestamps off on the client, so every frame keeps at most 42 bytes of TCP payload: enough for PORT 10,0,1,2,p1,p2 and the reply codes, not for the data (nor for a 227 line, which is why the transfer is active). Segments are as large as veth's GSO/GRO makes them. Captured on the client."
+	truth large-snaplen96 large-snaplen96 client --intent-healthy --intent-findings control-gap \
+		--notes "8 MiB download in active mode (PORT) captured with tcpdump -s 96 and TCP timestamps off on the client, so every frame keeps at most 42 bytes of TCP payload: enough for PORT 10,0,1,2,p1,p2 and the reply codes, not for the data, nor for the longer replies (150 Opening BINARY mode data connection for big.bin (8388608 bytes). is cut: control-gap), nor for a 227 line, which is why the transfer is active. Segments are as large as veth's GSO/GRO makes them. Captured on the client."
 }
 
 sc_fifty-sessions() {
@@ -616,8 +620,9 @@ sc_control-loss() {
 	nsx r iptables -A FORWARD -p tcp --sport 21 -m statistic --mode nth --every 3 --packet 1 -j DROP
 	nsx r iptables -A FORWARD -p tcp --dport 21 -m statistic --mode nth --every 4 --packet 2 -j DROP
 	cap_start control-loss c eth0 "$SNAP"
-	nsx c "${CURL[@]}" --disable-epsv "ftp://$SRV/small.txt"
-	nsx c "${CURL[@]}" -P - --disable-eprt "ftp://$LAB_USER:$LAB_PASS@$SRV/readme.txt"
+	# curl's --connect-timeout covers the FTP login too, which the losses slow down.
+	nsx c "${CURL[@]}" --connect-timeout 30 --max-time 60 --disable-epsv "ftp://$SRV/small.txt"
+	nsx c "${CURL[@]}" --connect-timeout 30 --max-time 60 -P - --disable-eprt "ftp://$LAB_USER:$LAB_PASS@$SRV/readme.txt"
 	cap_stop
 	truth control-loss control-loss client --intent-healthy \
 		--notes "Packet loss on the control connection only: the router drops every 3rd packet from port 21 and every 4th packet to port 21 (iptables -m statistic --mode nth, because this kernel has no tc netem). TCP retransmits, so the capture on the client has retransmissions and out-of-order arrivals but no hole. curl PASV RETR, then PORT RETR."
@@ -635,7 +640,10 @@ main() {
 	local s failed=() t0=$SECONDS
 	for s in "${SCENARIOS[@]}"; do
 		log "scenario $s"
-		[[ -z ${FTPSCOPE_LAB_TRACE:-} ]] || set -x
+		if [[ -n ${FTPSCOPE_LAB_TRACE:-} ]]; then
+			PS4='+ $EPOCHREALTIME '
+			set -x
+		fi
 		# In the background and waited for, so that a signal to this shell is
 		# handled at once (cleanup) instead of after the scenario.
 		(
