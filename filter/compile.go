@@ -34,8 +34,10 @@ const (
 	protoICMPv6   = 58
 	protoSCTP     = 132
 
-	afInet  = 2  // AF_INET, as libpcap on Linux compiles it for DLT_NULL/DLT_LOOP
-	afInet6 = 10 // AF_INET6 on Linux, likewise
+	afInet         = 2  // AF_INET, in BSD loopback headers
+	afInet6BSD     = 24 // AF_INET6 on NetBSD and OpenBSD
+	afInet6FreeBSD = 28 // AF_INET6 on FreeBSD
+	afInet6Darwin  = 30 // AF_INET6 on macOS
 )
 
 // linkKind says how a link type tells the network protocol.
@@ -377,21 +379,27 @@ func (ls *linkState) linktype(et uint16) *cond {
 			return condTrue
 		}
 	case lkNull, lkLoop:
-		af := uint32(0)
+		// As libpcap compiles for a capture file: the file may come from
+		// a BSD, so IPv6 is any of their AF_INET6 values (Darwin,
+		// NetBSD/OpenBSD, FreeBSD).
 		switch et {
 		case etherIPv4:
-			af = afInet
+			return ls.family(afInet)
 		case etherIPv6:
-			af = afInet6
-		default:
-			return condFalse
+			return or(or(ls.family(afInet6Darwin), ls.family(afInet6BSD)), ls.family(afInet6FreeBSD))
 		}
-		if ls.kind == lkNull {
-			af = binary.BigEndian.Uint32(binary.NativeEndian.AppendUint32(nil, af))
-		}
-		return eq(4, 0, af)
 	}
 	return condFalse
+}
+
+// family tests the address family of a BSD loopback header: in this
+// host's byte order for LinkTypeNull (as in a capture file written on a
+// machine of the same byte order), in network byte order for LinkTypeLoop.
+func (ls *linkState) family(af uint32) *cond {
+	if ls.kind == lkNull {
+		af = binary.BigEndian.Uint32(binary.NativeEndian.AppendUint32(nil, af))
+	}
+	return eq(4, 0, af)
 }
 
 // proto is libpcap's gen_proto_abbrev for a protocol name alone.

@@ -54,7 +54,7 @@ func (s sample) frame(lt layers.LinkType, i int) []byte {
 		case etherIPv4:
 			af = afInet
 		case etherIPv6:
-			af = []uint32{afInet6, 24, 28, 30}[i%4] // Linux's AF_INET6 and the BSDs'
+			af = []uint32{10, afInet6BSD, afInet6FreeBSD, afInet6Darwin}[i%4] // Linux's AF_INET6 and the BSDs'
 		}
 		hdr = make([]byte, 4)
 		if lt == layers.LinkTypeNull {

@@ -154,10 +154,21 @@ func tcpdumpBin(t testing.TB) string {
 var errRejectsAll = errors.New("expression rejects all packets")
 
 // tcpdumpProgram returns tcpdump's program for expr and link type dlt
-// (tcpdump's -y name), from its -ddd output.
+// (tcpdump's -y name), from its -ddd output. For the BSD loopback link
+// types it compiles for an empty capture file of that type, since libpcap
+// compiles them differently for files (see linkState.linktype).
 func tcpdumpProgram(bin, dlt, expr string) ([]bpf.RawInstruction, error) {
 	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(bin, "-ddd", "-y", dlt, expr)
+	args := []string{"-ddd", "-y", dlt, expr}
+	if lt := map[string]layers.LinkType{"NULL": layers.LinkTypeNull, "LOOP": layers.LinkTypeLoop}[dlt]; lt != 0 || dlt == "NULL" {
+		path, err := emptyCapture(lt)
+		if err != nil {
+			return nil, err
+		}
+		defer os.Remove(path)
+		args = []string{"-ddd", "-r", path, expr}
+	}
+	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		if strings.Contains(stderr.String(), "rejects all packets") {
@@ -184,6 +195,20 @@ func tcpdumpProgram(bin, dlt, expr string) ([]bpf.RawInstruction, error) {
 		prog = append(prog, bpf.RawInstruction{Op: uint16(v[0]), Jt: uint8(v[1]), Jf: uint8(v[2]), K: uint32(v[3])})
 	}
 	return prog, nil
+}
+
+// emptyCapture writes a pcap file of link type lt with no packets and
+// returns its path.
+func emptyCapture(lt layers.LinkType) (string, error) {
+	fh, err := os.CreateTemp("", "filter-*.pcap")
+	if err != nil {
+		return "", err
+	}
+	defer fh.Close()
+	if err := pcapgo.NewWriter(fh).WriteFileHeader(DefaultSnaplen, lt); err != nil {
+		return "", err
+	}
+	return fh.Name(), fh.Close()
 }
 
 func newVM(t *testing.T, prog []bpf.RawInstruction) *bpf.VM {
@@ -367,8 +392,7 @@ func tcpdumpSelect(t *testing.T, bin, path, expr string, in []capPacket) (idx []
 		if strings.Contains(stderr.String(), "rejects all packets") {
 			return []int{}, true
 		}
-		t.Logf("tcpdump -r %s %q: %v: %s", filepath.Base(path), expr, err, strings.TrimSpace(stderr.String()))
-		return nil, false
+		return nil, false // vlan on a link type without it, as Compile refuses too
 	}
 	kept, err := readCapture(out)
 	if err != nil {
