@@ -156,3 +156,32 @@ func BenchmarkAnalyzerUninteresting(b *testing.B) {
 		a.Packet(p)
 	}
 }
+
+// TestLateAnnouncementAdoptsConnection: when the 227 reaches the capture
+// after the client's SYN (the control segment was delayed), the data
+// connection is still the channel's, not an unannounced one.
+func TestLateAnnouncementAdoptsConnection(t *testing.T) {
+	pkts := loadPackets(t, "passive.pcap")
+	// Frames 15 (227), 16 (SYN), 17 (SYN-ACK): move the 227 after them.
+	p227 := pkts[14]
+	reordered := append(append(append([]capture.Packet{}, pkts[:14]...), pkts[15:17]...), p227)
+	reordered = append(reordered, pkts[17:]...)
+	a := NewAnalyzer(Config{})
+	for _, p := range reordered {
+		a.Packet(p)
+	}
+	r := a.Finish(nil)
+	if len(r.Sessions) != 1 || len(r.Sessions[0].DataChannels) != 1 {
+		t.Fatalf("want 1 session with 1 data channel, got %+v", r.Sessions)
+	}
+	s := r.Sessions[0]
+	d := s.DataChannels[0]
+	if d.Observed == nil || !d.Observed.Established {
+		t.Fatalf("data channel has no established connection: %+v", d.Observed)
+	}
+	for _, f := range s.Findings {
+		if f.Code == CodeDataUnannounced {
+			t.Errorf("the connection is also reported unannounced: %s", f.Summary)
+		}
+	}
+}

@@ -146,7 +146,10 @@ func (dc *dcState) findings(s *sess) {
 	positive := d.SetupReply != nil && *d.SetupReply >= 200 && *d.SetupReply < 300
 	switch {
 	case o == nil:
-		if positive && d.TransferCommand != nil {
+		// A transfer refused for reasons of its own (550 no such file,
+		// 452 no space, 530 not logged in) needs no data connection.
+		refused := d.TransferReply != nil && *d.TransferReply >= 450 && *d.TransferReply != 425 && *d.TransferReply != 426
+		if positive && d.TransferCommand != nil && !refused {
 			who, whom := "client", "server"
 			if d.Mode == ModeActive {
 				who, whom = "server", "client"

@@ -134,6 +134,24 @@ func (c *controlStream) announce(dc *dcState, ep netip.AddrPort, pkt int, t Time
 	}
 	a.expect[ep] = append(a.expect[ep], e)
 	dc.exp = e
+	// The connection may have started before the announcement was read
+	// (its control segment arrived late): adopt it.
+	for i, c := range s.unannounce {
+		if c.responder == ep || (e.nat.IsValid() && c.responder == e.nat) {
+			c.dc = dc
+			c.initIsClient = dc.out.Mode == ModePassive
+			c.match = "announced"
+			if c.responder != ep {
+				c.match = "control-peer-port"
+			}
+			dc.conns = append(dc.conns, c)
+			s.unannounce = append(s.unannounce[:i], s.unannounce[i+1:]...)
+			if c.obs.Established {
+				a.withdraw(dc)
+			}
+			break
+		}
+	}
 }
 
 // replyLine handles one server line (RFC 959 §4.2).
