@@ -293,6 +293,14 @@ func (f *Filter) expandOr(n *node, ls *linkState) (*cond, error) {
 		case len(run) == 0:
 		case run[0].kind == primHost4:
 			c = or(c, ls.host4(run))
+		case ls.kind == lkNull || ls.kind == lkLoop:
+			// The IPv6 test is three comparisons there, after which
+			// tcpdump's optimiser no longer knows the outcome of the
+			// next port's IPv6 test, and leaves the IPv6 parts alone.
+			c = or(c, or(ls.port6(run[:1]), ls.port4(run)))
+			for _, p := range run[1:] {
+				c = or(c, ls.port6([]*prim{p}))
+			}
 		default:
 			c = or(c, or(ls.port6(run), ls.port4(run)))
 		}
