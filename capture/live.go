@@ -273,7 +273,7 @@ func (s *liveSource) Next() (Packet, error) {
 			s.shutdownLocked(nil)
 			return Packet{}, io.EOF
 		case err != nil:
-			s.shutdownLocked(fmt.Errorf("%s: capture ended: %w", s.info.Name, err))
+			s.shutdownLocked(fmt.Errorf("%s: capture ended: %w", s.info.Name, explainReadError(s.info.Name, err)))
 			return Packet{}, io.EOF
 		}
 		if !isIP(data) {

@@ -103,7 +103,7 @@ func OpenLive(ctx context.Context, o LiveOptions) (Source, error) {
 		h.Close()
 		return nil, fmt.Errorf("capture: %s has link type %v, which live capture cannot strip down to IP", o.Interface, lt)
 	}
-	return newLiveSource(ctx, o.Interface, o.Snaplen, &pcapHandle{h: h, lt: lt, vm: vm, name: o.Interface}), nil
+	return newLiveSource(ctx, o.Interface, o.Snaplen, &pcapHandle{h: h, lt: lt, vm: vm}), nil
 }
 
 // pcapOpenError maps libpcap's activation errors to the ones OpenLive
@@ -130,8 +130,7 @@ func pcapOpenError(name string, err error) error {
 type pcapHandle struct {
 	h    *pcap.Handle
 	lt   layers.LinkType
-	vm   *bpf.VM // nil: no user-space filter
-	name string
+	vm *bpf.VM // nil: no user-space filter
 }
 
 func (p *pcapHandle) read() ([]byte, gopacket.CaptureInfo, error) {
@@ -145,7 +144,7 @@ func (p *pcapHandle) read() ([]byte, gopacket.CaptureInfo, error) {
 		if perr := p.h.Error(); perr != nil && perr.Error() != "" {
 			err = perr
 		}
-		return nil, ci, explainReadError(p.name, err)
+		return nil, ci, err
 	case err != nil:
 		return nil, ci, err
 	}

@@ -97,7 +97,7 @@ func OpenLive(ctx context.Context, o LiveOptions) (Source, error) {
 			return nil, fmt.Errorf("capture: promiscuous mode on %s: %w", o.Interface, err)
 		}
 	}
-	return newLiveSource(ctx, o.Interface, o.Snaplen, &afpacketHandle{tp: tp, name: o.Interface}), nil
+	return newLiveSource(ctx, o.Interface, o.Snaplen, &afpacketHandle{tp: tp}), nil
 }
 
 // kernelFilter returns the program attached to the socket: a prologue that
@@ -179,20 +179,17 @@ func kernelFilter(user []bpf.RawInstruction, loopbacks []int, snaplen int) ([]bp
 
 // afpacketHandle is a liveHandle over an AF_PACKET ring.
 type afpacketHandle struct {
-	tp   *afpacket.TPacket
-	name string
+	tp *afpacket.TPacket
 }
 
 func (h *afpacketHandle) read() ([]byte, gopacket.CaptureInfo, error) {
 	data, ci, err := h.tp.ZeroCopyReadPacketData()
-	switch {
-	case errors.Is(err, afpacket.ErrTimeout):
+	if errors.Is(err, afpacket.ErrTimeout) {
 		return nil, ci, errPollTimeout
-	case err != nil:
-		// The socket reports an interface going down or away as POLLERR.
-		return nil, ci, explainReadError(h.name, err)
 	}
-	return data, ci, nil
+	// An interface going down or away shows as afpacket.ErrPoll (POLLERR),
+	// which explainReadError makes sense of.
+	return data, ci, err
 }
 
 func (h *afpacketHandle) dropped() (int64, error) {

@@ -14,7 +14,12 @@ const LiveBackend = "none"
 
 // OpenLive cannot capture in this build: live capture needs Linux, or a
 // build with cgo and -tags libpcap. It returns an error matching
-// ErrLiveUnsupported.
+// ErrLiveUnsupported, or first ErrNoInterface or ErrInterfaceDown as on
+// Linux.
 func OpenLive(ctx context.Context, o LiveOptions) (Source, error) {
+	// A mistyped name is reported as on Linux, being the first thing to fix.
+	if _, _, err := checkInterface(o.Interface); err != nil {
+		return nil, err
+	}
 	return nil, fmt.Errorf("%w on this system: live capture on %s needs Linux, or a build with cgo and -tags libpcap", ErrLiveUnsupported, o.Interface)
 }

@@ -28,6 +28,7 @@ func newProgress(src capture.Source, o options, e env) *progress {
 		progressbar.OptionSetWriter(e.stderr),
 		progressbar.OptionSetDescription("reading"),
 		progressbar.OptionShowBytes(true),
+		progressbar.OptionShowCount(),
 		progressbar.OptionSetPredictTime(true),
 		progressbar.OptionShowElapsedTimeOnFinish(),
 		progressbar.OptionSetWidth(30),

@@ -376,12 +376,21 @@ cap_stop() {
 	CAP_FILES=()
 }
 
-# truth NAME SCENARIO SIDE [truth.py options...]
+# truth NAME SCENARIO SIDE [truth.py options...] queues the derivation of
+# NAME's truth file; the queue runs after the last scenario, several at a time
+# (tshark's start-up dominates).
 truth() {
 	local name=$1 scen=$2 side=$3
 	shift 3
-	python3 "$LAB_DIR/truth.py" --capture "$OUT/captures/$name.pcap" --out "$OUT/truth/$name.json" \
-		--scenario "$scen" --side "$side" "$@"
+	mkdir -p "$WORK/truth-jobs"
+	printf '%q ' python3 "$LAB_DIR/truth.py" --capture "$OUT/captures/$name.pcap" --out "$OUT/truth/$name.json" \
+		--scenario "$scen" --side "$side" "$@" >"$WORK/truth-jobs/$name.sh"
+}
+
+run_truth_jobs() {
+	[[ -d $WORK/truth-jobs ]] || return 0
+	log "deriving truth files from the captures"
+	find "$WORK/truth-jobs" -name '*.sh' -print0 | sort -z | xargs -0 -P 4 -n 1 bash
 }
 
 # ---------------------------------------------------------------- clients
@@ -532,15 +541,17 @@ sc_aborted-transfer() {
 	nsx c sysctl -qw net.ipv4.tcp_rmem="4096 32768 65536"
 	nsx s sysctl -qw net.ipv4.tcp_wmem="4096 32768 65536"
 	cap_start aborted-transfer c eth0 "$SNAP"
-	nsx c curl -sS --limit-rate 200k -o /dev/null "ftp://$SRV/big.bin" &
+	# ip netns exec execs curl, so $! is curl itself. SIGTERM, not SIGINT: a
+	# non-interactive shell starts background commands with SIGINT ignored.
+	ip netns exec "${PFX}c" curl -sS --limit-rate 200k -o /dev/null "ftp://$SRV/big.bin" &
 	local pid=$!
 	sleep 1.5
-	kill -INT "$pid" 2>/dev/null || true
+	kill -TERM "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	sleep 1
 	cap_stop
 	truth aborted-transfer aborted-transfer client --intent-findings transfer-failed \
-		--notes "curl --limit-rate 200k downloads big.bin (8 MiB) in EPSV mode and is interrupted with SIGINT after 1.5 s, as a user pressing Ctrl-C. Socket buffers are kept small (client tcp_rmem max 64 KiB, server tcp_wmem max 64 KiB), otherwise the whole file is in flight before the interrupt. The kernel closes both sockets (RST on the data connection, which still holds unread data); vsftpd's write fails and it sends 426 Failure writing network stream on the control connection, which the client no longer reads (RST). Captured on the client."
+		--notes "curl --limit-rate 200k downloads big.bin (8 MiB) in EPSV mode and is killed with SIGTERM after 1.5 s, as a user pressing Ctrl-C would (curl has no handler for either signal and dies). Socket buffers are kept small (client tcp_rmem max 64 KiB, server tcp_wmem max 64 KiB), otherwise the whole file is in flight before the interrupt. The kernel closes both sockets (RST on the data connection, which still holds unread data); vsftpd's write fails and it sends 426 Failure writing network stream on the control connection, which the client no longer reads (RST). Captured on the client."
 }
 
 sc_port-2121() {
@@ -660,6 +671,7 @@ main() {
 		fi
 		ns_teardown
 	done
+	run_truth_jobs || failed+=(truth.py)
 	log "done in $((SECONDS - t0)) s; captures: $(du -cb "$OUT"/captures/*.pcap 2>/dev/null | tail -1 | cut -f1) bytes"
 	if [[ ${#failed[@]} -gt 0 ]]; then
 		die "failed scenarios: ${failed[*]}"
