@@ -128,8 +128,8 @@ func pcapOpenError(name string, err error) error {
 
 // pcapHandle is a liveHandle over a libpcap handle.
 type pcapHandle struct {
-	h    *pcap.Handle
-	lt   layers.LinkType
+	h  *pcap.Handle
+	lt layers.LinkType
 	vm *bpf.VM // nil: no user-space filter
 }
 
