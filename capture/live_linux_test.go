@@ -29,6 +29,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ftpscope/ftpscope/filter"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/gopacket/gopacket"
@@ -653,8 +654,9 @@ func TestLiveCapture(t *testing.T) {
 		checkLivePackets(t, src, n.host, n.hostIndex, got)
 	})
 
-	t.Run("veth with a kernel filter sees only its ports", func(t *testing.T) {
-		src := openLiveT(t, LiveOptions{Interface: n.host, Filter: tcpPortsFilter(t, ports...)})
+	// filtered checks a capture through a filter that accepts ports only.
+	filtered := func(t *testing.T, o LiveOptions) {
+		src := openLiveT(t, o)
 		_, conns := vethTraffic(t)
 		got := liveReadUntil(t, src, conns[len(conns)-1])
 		var outside []liveSeg
@@ -670,6 +672,27 @@ func TestLiveCapture(t *testing.T) {
 			t.Errorf("handshakes mismatch (-want +got):\n%s", diff)
 		}
 		checkLivePackets(t, src, n.host, n.hostIndex, got)
+	}
+
+	t.Run("veth with a hand-assembled kernel filter sees only its ports", func(t *testing.T) {
+		filtered(t, LiveOptions{Interface: n.host, Filter: tcpPortsFilter(t, ports...)})
+	})
+
+	t.Run("veth with package filter's program for LiveLinkType", func(t *testing.T) {
+		var terms []string
+		for _, p := range ports {
+			terms = append(terms, fmt.Sprintf("tcp port %d", p))
+		}
+		expr := strings.Join(terms, " or ")
+		f, err := filter.Parse(expr)
+		if err != nil {
+			t.Fatalf("filter.Parse(%q): %v", expr, err)
+		}
+		prog, err := f.Compile(LiveLinkType(), DefaultSnaplen)
+		if err != nil {
+			t.Fatalf("Compile(%v): %v", LiveLinkType(), err)
+		}
+		filtered(t, LiveOptions{Interface: n.host, Filter: prog, FilterExpr: expr})
 	})
 
 	t.Run("lo sees each packet once, not twice", func(t *testing.T) {
