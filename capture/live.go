@@ -42,6 +42,8 @@ type LiveOptions struct {
 	// start at the IP header). The afpacket backend attaches it to the
 	// socket before the first read; nil accepts every IP packet. The
 	// libpcap backend runs it in user space on the stripped IP packet.
+	// As with any socket filter, a non-zero return value is the number of
+	// bytes to keep; Snaplen cuts further.
 	//
 	// Packets that reach the socket in the few microseconds between its
 	// creation and the filter's attachment are not filtered (and on a
