@@ -217,6 +217,7 @@ func (dc *dcState) blocked(s *sess, ann netip.AddrPort, annEv Evidence) Finding 
 		evs = append(evs, ev(p, o.SYNTimes[i], what))
 	}
 	var summary, detail string
+	nat := false
 	switch o.State {
 	case StateRefused:
 		evs = append(evs, ev(o.RSTPacket, o.RSTTime, "RST from "+o.Responder))
@@ -227,17 +228,31 @@ func (dc *dcState) blocked(s *sess, ann netip.AddrPort, annEv Evidence) Finding 
 		summary = fmt.Sprintf("%s %s's %s data connection to %s was rejected: ICMP %s from %s.", titleRole(who), hostOf(o.Initiator), d.Mode, o.Responder, o.ICMPWhat, o.ICMPFrom)
 		detail = fmt.Sprintf("%s answered the SYN with an ICMP error (%s): a firewall or router on the path rejects the connection. ", o.ICMPFrom, o.ICMPWhat)
 	default:
+		peer := s.server.Addr()
+		if d.Mode == ModeActive {
+			peer = s.client.Addr()
+		}
+		if r, err := netip.ParseAddrPort(o.Responder); err == nil && r == ann && isPrivate(ann.Addr()) && ann.Addr() != peer {
+			summary = fmt.Sprintf("%s data connection blocked: the %s's SYNs went only to the private address %s it was told, not to %s, and got no answer (%d attempts).",
+				titleRole(string(d.Mode)), who, ann, peer, o.SYNAttempts)
+			detail = fmt.Sprintf("The %s announced an internal address from behind NAT; %s cannot be reached from the %s's side, so the SYNs die unanswered. ", whom, ann.Addr(), who)
+			nat = true
+			break
+		}
 		summary = fmt.Sprintf("%s data connection blocked: %s %s never answered the %s's SYN to port %d (%d attempts).",
 			titleRole(string(d.Mode)), whom, hostOf(o.Responder), who, ann.Port(), o.SYNAttempts)
 		detail = "The SYN got no answer at all: a firewall drops it silently. "
 	}
-	if d.Mode == ModePassive {
+	switch {
+	case nat && d.Mode == ModePassive:
+		detail += "Make the server announce its public address (vsftpd pasv_address, ProFTPD MasqueradeAddress, Pure-FTPd -P) and forward its passive port range, " +
+			"or use a client that connects to the control connection's address instead (curl does by default)."
+	case nat:
+		detail += "Use passive mode, or enable an FTP helper on the client's NAT device (Linux: nf_conntrack_ftp with a CT helper rule) so that PORT is rewritten to the public address."
+	case d.Mode == ModePassive:
 		detail += "In passive mode the client connects to the port the server announced; the server's firewall must allow the server's passive port range " +
 			"(vsftpd pasv_min_port/pasv_max_port, ProFTPD PassivePorts, Pure-FTPd -p) or run an FTP helper that opens it."
-		if isPrivate(ann.Addr()) && ann.Addr() != s.server.Addr() {
-			detail += fmt.Sprintf(" The announced address %s is private: the server is behind NAT and should announce its public address.", ann.Addr())
-		}
-	} else {
+	default:
 		detail += "In active mode the server connects back to the client; a client-side firewall or NAT usually blocks that. " +
 			"Switch the client to passive mode, or allow inbound connections from the server (an FTP helper such as nf_conntrack_ftp does this while the control connection is cleartext)."
 	}

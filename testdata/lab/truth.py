@@ -138,9 +138,11 @@ class Direction:
             self.pending[rel] = (p["payload"], p["frame"], p["time"], full, p["len"])
         else:
             self.dup_segments += 1
-        self.drain()
+        self.drain(p["frame"], p["time"])
 
-    def drain(self):
+    def drain(self, trig_frame=0, trig_time=0.0):
+        """Moves contiguous pending segments into data. Bytes become readable at
+        the later of their own frame and the frame that filled the hole before them."""
         while True:
             best = None
             for rel, seg in self.pending.items():
@@ -156,6 +158,8 @@ class Direction:
             del self.pending[rel]
             off = self.next - rel
             have = payload[off:]
+            if trig_frame > frame:
+                frame, t = trig_frame, trig_time
             if have:
                 self.data.append((have, frame, t))
             missing = (length - off) - len(have)
@@ -178,17 +182,23 @@ class Direction:
             self.drain()
 
     def lines(self):
-        """CRLF lines with the frame that completed each; None for a line hit by a gap."""
-        out, buf, broken = [], b"", False
+        """CRLF lines as (text, frame that completed it, time, truncated).
+
+        Where bytes are missing (snaplen, capture loss) the captured start of the
+        line is kept as a truncated line and the next captured byte is taken to
+        start a new line: FTP peers write each command and reply in one send(),
+        so a hole normally runs to the end of a segment."""
+        out, buf = [], b""
         for chunk, frame, t in self.data:
             if chunk is None:
-                broken = True
+                if buf:
+                    out.append((buf.rstrip(b"\r").decode("latin-1"), frame, t, True))
+                    buf = b""
                 continue
             buf += chunk
             while b"\n" in buf:
                 line, buf = buf.split(b"\n", 1)
-                out.append((None if broken else line.rstrip(b"\r").decode("latin-1"), frame, t))
-                broken = False
+                out.append((line.rstrip(b"\r").decode("latin-1"), frame, t, False))
         return out
 
 
@@ -278,7 +288,7 @@ def analyse(args):
         sess = {
             "client": join(*client), "server": join(*server), "user": None, "auth_tls": False,
             "auth_command_arg": None, "control_handshake_in_capture": handshake,
-            "commands": 0, "replies": 0, "multiline_replies": 0, "unreadable_lines": 0,
+            "commands": 0, "replies": 0, "multiline_replies": 0, "truncated_lines": 0,
             "control_gap_bytes": up.gap_bytes + down.gap_bytes,
             "control_retransmitted_segments": up.dup_segments + down.dup_segments,
             "data_channels": [],
@@ -289,15 +299,14 @@ def analyse(args):
         pending, cmds = [], []
         multi = None
         tls_from = None
-        for who, text, frame, t in events:
+        for who, text, frame, t, cut in events:
             if tls_from is not None:
                 break
-            if text is None:
-                sess["unreadable_lines"] += 1
-                continue
+            if cut:
+                sess["truncated_lines"] += 1
             if who == "C":
                 word, _, arg = text.partition(" ")
-                cmd = {"cmd": word.upper(), "arg": arg, "frame": frame, "time": t, "replies": []}
+                cmd = {"cmd": word.upper(), "arg": arg, "frame": frame, "time": t, "replies": [], "cut": cut}
                 cmds.append(cmd)
                 pending.append(cmd)
                 sess["commands"] += 1
@@ -322,7 +331,8 @@ def analyse(args):
             else:
                 continue
             sess["replies"] += 1
-            reply = {"code": code, "text": reply_text, "frame": frame, "time": t}
+            reply = {"code": code, "text": reply_text + (" [cut by the capture]" if cut else ""),
+                     "frame": frame, "time": t, "cut": cut}
             if not pending:
                 continue  # greeting or unsolicited
             if code < 200:
@@ -344,6 +354,8 @@ def analyse(args):
                 continue
             final = next((r for r in cmd["replies"] if r["code"] >= 200), None)
             ann, ann_frame = None, cmd["frame"]
+            if cmd["cut"] or (name in SETUP_PASSIVE and final is not None and final["cut"]):
+                continue  # the announcement itself is not in the capture
             if name == "PORT":
                 ann = parse_port(cmd["arg"])
             elif name == "EPRT":
