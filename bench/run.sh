@@ -6,7 +6,7 @@
 #
 # Environment:
 #   SEED=1                 seed of the capture (timing and file sizes)
-#   REPEAT=3               runs of each ftpscope/baseline command; the fastest is shown
+#   REPEAT=2               runs of each ftpscope/baseline command; the fastest is shown
 #   TSHARK_SESSIONS=5000   sessions of the capture tshark is timed on (it takes ~2 ms of
 #                          CPU per session); when below SESSIONS, a second table compares
 #                          ftpscope and tshark on that smaller capture. Set it to SESSIONS
@@ -24,7 +24,7 @@ cd "$(dirname "$0")/.."
 
 SESSIONS=${1:-20000}
 SEED=${SEED:-1}
-REPEAT=${REPEAT:-3}
+REPEAT=${REPEAT:-2}
 TSHARK_SESSIONS=${TSHARK_SESSIONS:-5000}
 TSHARK_REPEAT=${TSHARK_REPEAT:-1}
 BENCH_DIR=${BENCH_DIR:-${TMPDIR:-/tmp}/ftpscope-bench}
@@ -138,6 +138,7 @@ bench() {
 	: >"$work/rows"
 	measure "read only (capture.OpenFiles)" "$REPEAT" "$work/read.out" "$bin/decodeloop" -mode read -r "$CAP"
 	measure "decode loop (baseline)" "$REPEAT" "$work/decode.out" "$bin/decodeloop" -mode decode -r "$CAP"
+	measure "analysis only, no report" "$REPEAT" "$work/analyse.out" "$bin/decodeloop" -mode analyse -o none -r "$CAP"
 	measure "ftpscope -o json" "$REPEAT" "$work/report.json" "$bin/ftpscope" -r "$CAP" -o json -q
 	measure "ftpscope -o table" "$REPEAT" "$work/report.txt" "$bin/ftpscope" -r "$CAP" -o table -q
 	if [ "$with_tshark" = 1 ]; then
@@ -149,10 +150,12 @@ bench() {
 	table "$bytes" "$PKTS"
 	echo
 	local got
-	for m in read decode; do
+	for m in read decode analyse; do
 		got=$(sed -n 's/.* packets=\([0-9]*\) .*/\1/p' "$work/$m.out")
 		[ "$got" = "$PKTS" ] || fail "decodeloop -mode $m read $got packets, want $PKTS"
 	done
+	got=$(sed -n 's/.* sessions=\([0-9]*\) .*/\1/p' "$work/analyse.out")
+	[ "$got" = "$n" ] || fail "decodeloop -mode analyse found $got sessions, want $n"
 	if out=$("$bin/checkreport" -passive "$P" -active "$A" <"$work/report.json" 2>&1); then
 		echo "check json:   $out"
 	else

@@ -6,8 +6,12 @@
 //
 // With -mode read it only reads packets; with -mode analyse it runs the
 // whole analysis of ftpscope without its command line (session.Analyzer,
-// then report.WriteJSON to nowhere), which with -cpuprofile shows where
-// ftpscope spends its time beyond the baseline.
+// then the report of -o json, table or none written to nowhere), which
+// with -cpuprofile shows where ftpscope spends its time beyond the
+// baseline:
+//
+//	go run ./bench/decodeloop -r /tmp/big.pcap -mode analyse -o table -cpuprofile cpu.out
+//	go tool pprof -top cpu.out
 //
 // It prints one line of key=value pairs on stdout: the mode, packets,
 // bytes, TCP packets decoded, elapsed seconds, packets/s and MB/s (10^6

@@ -35,6 +35,7 @@ func run(args []string, stdout io.Writer) (err error) {
 	mode := fs.String("mode", "decode", "read (packets only), decode (packets and headers) or analyse (the whole analysis)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the pass to this file")
 	memProfile := fs.String("memprofile", "", "write an allocation profile to this file after the pass")
+	format := fs.String("o", "json", "with -mode analyse: report written (to nowhere) as json, table or none")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -48,7 +49,18 @@ func run(args []string, stdout io.Writer) (err error) {
 	case "decode":
 		pass = decodeAll
 	case "analyse":
-		pass = analyse
+		var write func(*session.Report) error
+		switch *format {
+		case "json":
+			write = func(r *session.Report) error { return report.WriteJSON(io.Discard, r) }
+		case "table":
+			write = func(r *session.Report) error { return report.WriteTable(io.Discard, r, report.Options{}) }
+		case "none":
+			write = func(*session.Report) error { return nil }
+		default:
+			return fmt.Errorf("-o %q: want json, table or none", *format)
+		}
+		pass = func(src capture.Source) (counts, error) { return analyse(src, write) }
 	default:
 		return fmt.Errorf("-mode %q: want read, decode or analyse", *mode)
 	}
@@ -136,9 +148,8 @@ func decodeAll(src capture.Source) (counts, error) {
 	}
 }
 
-// analyse runs ftpscope's analysis as cmd/ftpscope does for -o json, the
-// report written to nowhere.
-func analyse(src capture.Source) (counts, error) {
+// analyse runs ftpscope's analysis as cmd/ftpscope does, then write.
+func analyse(src capture.Source, write func(*session.Report) error) (counts, error) {
 	var c counts
 	var names []string
 	for _, in := range src.Infos() {
@@ -159,8 +170,8 @@ func analyse(src capture.Source) (counts, error) {
 	}
 	r := an.Finish(src.Infos())
 	c.sessions = len(r.Sessions)
-	if err := report.WriteJSON(io.Discard, r); err != nil {
-		return c, fmt.Errorf("json: %w", err)
+	if err := write(r); err != nil {
+		return c, fmt.Errorf("report: %w", err)
 	}
 	return c, nil
 }
