@@ -73,7 +73,7 @@ func parseFlags(args []string, stdout io.Writer) (options, error) {
 	}
 	if *help {
 		fmt.Fprint(stdout, usageHead)
-		fmt.Fprint(stdout, fs.FlagUsagesWrapped(100))
+		fmt.Fprint(stdout, flagUsages(fs))
 		fmt.Fprintf(stdout, "\nThis build captures live packets with %s.\n", liveBackendHelp())
 		fmt.Fprint(stdout, "Exit status: 0 analysed, 1 --fail-on threshold met, 2 usage error or unreadable input.\n")
 		return o, errHelpShown
@@ -147,4 +147,40 @@ func severityRank(level string) int {
 		return 3
 	}
 	return 0
+}
+
+// flagUsages lists the flags as tcpdump users expect: "-r, --read FILE",
+// with no "[=true|false]" after switches.
+func flagUsages(fs *pflag.FlagSet) string {
+	type row struct{ left, usage string }
+	var rows []row
+	width := 0
+	fs.VisitAll(func(f *pflag.Flag) {
+		left := "      --" + f.Name
+		if f.Shorthand != "" {
+			left = "  -" + f.Shorthand + ", --" + f.Name
+		}
+		name, usage := pflag.UnquoteUsage(f)
+		if f.Value.Type() != "bool" {
+			if name == "stringArray" || name == "string" {
+				name = "LIST"
+				if f.Name == "read" {
+					name = "FILE"
+				} else if f.Name == "interface" {
+					name = "NAME"
+				}
+			}
+			left += " " + name
+		}
+		if f.DefValue != "" && f.Value.Type() != "bool" && f.DefValue != "0" && f.DefValue != "0s" && f.DefValue != "[]" {
+			usage += fmt.Sprintf(" (default %s)", f.DefValue)
+		}
+		rows = append(rows, row{left, usage})
+		width = max(width, len(left))
+	})
+	var b strings.Builder
+	for _, r := range rows {
+		fmt.Fprintf(&b, "%-*s  %s\n", width, r.left, r.usage)
+	}
+	return b.String()
 }

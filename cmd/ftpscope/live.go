@@ -33,5 +33,5 @@ func liveBackendHelp() string {
 	if capture.LiveBackend == "libpcap" {
 		return "libpcap (full tcpdump filter syntax)"
 	}
-	return "AF_PACKET, CGO-free (filters: the tcpdump subset host, net, port, portrange, src/dst, tcp, udp, icmp, ip, ip6, vlan, and/or/not; build with -tags libpcap for the full syntax)"
+	return "AF_PACKET, CGO-free.\nFilters: the tcpdump subset host, net, port, portrange, src/dst, tcp, udp, icmp,\nip, ip6, vlan, and/or/not; build with -tags libpcap for the full syntax"
 }
