@@ -140,6 +140,8 @@ func lex(expr string) ([]token, error) {
 			toks = append(toks, tok)
 			i = j
 			continue
+		case c == '%' && len(toks) > 0 && toks[len(toks)-1].kind == tHID6 && toks[len(toks)-1].pos+len(toks[len(toks)-1].text) == i:
+			return nil, &Error{Expr: expr, Offset: i, Near: "%", Msg: "IPv6 addresses with a zone are not valid in filters"}
 		case strings.IndexByte("[]&|+-*%^<>=!", c) >= 0:
 			j := i + 1
 			for j < len(expr) && strings.IndexByte("&|<>=", expr[j]) >= 0 {
