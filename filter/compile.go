@@ -13,6 +13,14 @@ import (
 // what an accepting program returns then: tcpdump's default.
 const DefaultSnaplen = 262144
 
+// MaxInstructions is the longest program the Linux kernel accepts
+// (BPF_MAXINSNS); Compile refuses to return a longer one.
+const MaxInstructions = 4096
+
+// ErrTooLong is wrapped by the error Compile returns for a program longer
+// than MaxInstructions.
+var ErrTooLong = errors.New("filter: program too long for the kernel")
+
 // ErrLinkType is wrapped by the error Compile returns for a link type it
 // has no offsets for.
 var ErrLinkType = errors.New("filter: link type not supported")
@@ -100,7 +108,8 @@ func linkFor(lt layers.LinkType) (linkState, error) {
 // The program behaves as tcpdump's for the same expression and link type,
 // down to packets too short for a header it reads (the program rejects
 // those as the kernel does). It is not optimised as tcpdump's is, but
-// loads nothing twice in a row. A filter that can match nothing (ip6 on
+// loads nothing twice in a row; a program longer than MaxInstructions is
+// an error wrapping ErrTooLong. A filter that can match nothing (ip6 on
 // LinkTypeIPv4) compiles to a program that rejects everything, where
 // tcpdump reports an error. A nil Filter compiles to a program that
 // accepts everything.
@@ -109,6 +118,20 @@ func linkFor(lt layers.LinkType) (linkState, error) {
 // with their tag removed; this program, like tcpdump -d's, does not use the
 // kernel's VLAN extensions.
 func (f *Filter) Compile(lt layers.LinkType, snaplen int) ([]bpf.RawInstruction, error) {
+	prog, err := f.compile(lt, snaplen)
+	if err != nil {
+		return nil, err
+	}
+	if len(prog) > MaxInstructions {
+		return nil, fmt.Errorf("filter: compiling %q for link type %s: %d instructions, more than %d: %w",
+			f.expr, lt, len(prog), MaxInstructions, ErrTooLong)
+	}
+	return prog, nil
+}
+
+// compile is Compile without the limit on the program's length, which
+// only the kernel has.
+func (f *Filter) compile(lt layers.LinkType, snaplen int) ([]bpf.RawInstruction, error) {
 	ls, err := linkFor(lt)
 	if err != nil {
 		return nil, err

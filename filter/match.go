@@ -32,7 +32,8 @@ func (f *Filter) NewMatcher() *Matcher {
 }
 
 // Prepare compiles the filter for link type lt, if not done yet, and
-// returns the error Compile gave, if any. Match calls it itself; calling it
+// returns the error Compile gave, if any (a Matcher has no limit on the
+// program's length). Match calls it itself; calling it
 // first tells whether packets of lt can match at all.
 func (m *Matcher) Prepare(lt layers.LinkType) error {
 	return m.prog(lt).err
@@ -44,7 +45,7 @@ func (m *Matcher) prog(lt layers.LinkType) *linkProg {
 			return &m.progs[i]
 		}
 	}
-	prog, err := m.f.Compile(lt, DefaultSnaplen)
+	prog, err := m.f.compile(lt, DefaultSnaplen)
 	m.progs = append(m.progs, linkProg{lt: lt, prog: prog, err: err})
 	return &m.progs[len(m.progs)-1]
 }
