@@ -6,7 +6,8 @@
 #
 # Environment:
 #   SEED=1                 seed of the capture (timing and file sizes)
-#   REPEAT=2               runs of each ftpscope/baseline command; the fastest is shown
+#   REPEAT=2               runs of each ftpscope/baseline command; the least wall and CPU
+#                          times are shown
 #   TSHARK_SESSIONS=5000   sessions of the capture tshark is timed on (it takes ~2 ms of
 #                          CPU per session); when below SESSIONS, a second table compares
 #                          ftpscope and tshark on that smaller capture. Set it to SESSIONS
@@ -85,24 +86,25 @@ capture() {
 }
 
 # measure LABEL REPS OUT CMD...: runs CMD REPS times under GNU time with its
-# stdout in OUT and appends the fastest run (wall, user+sys, peak RSS) to
-# $work/rows. A failing command ends the benchmark.
+# stdout in OUT and appends to $work/rows the least wall time, the least CPU
+# time (user + sys) and the largest peak RSS of the runs. A failing command
+# ends the benchmark.
 measure() {
-	local label=$1 reps=$2 out=$3 best="" i wall user sys rss
+	local label=$1 reps=$2 out=$3 i wall user sys rss runs=""
 	shift 3
 	for ((i = 1; i <= reps; i++)); do
-		if ! /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$@" >"$out.run" 2>"$work/stderr"; then
+		if ! /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$@" >"$out" 2>"$work/stderr"; then
 			cat "$work/stderr" >&2
 			die "$label failed: $*"
 		fi
 		read -r wall user sys rss < <(tail -1 "$work/time")
-		if [ -z "$best" ] || awk -v a="$wall" -v b="${best%% *}" 'BEGIN { exit !(a < b) }'; then
-			best="$wall $(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }') $rss"
-			mv "$out.run" "$out"
-		fi
+		runs+="$wall $user $sys $rss"$'\n'
 	done
-	rm -f "$out.run"
-	printf '%s\t%s\n' "$label" "$best" >>"$work/rows"
+	printf '%s\t%s\n' "$label" "$(printf '%s' "$runs" | awk '
+		NR == 1 || $1 < w { w = $1 }
+		NR == 1 || $2 + $3 < c { c = $2 + $3 }
+		$4 > r { r = $4 }
+		END { printf "%s %.2f %d", w, c, r }')" >>"$work/rows"
 }
 
 # table BYTES PACKETS: prints the rows measured so far; ratios are to the
@@ -185,7 +187,8 @@ bench() {
 tshark_here=0
 if [ "$TSHARK_SESSIONS" -ge "$SESSIONS" ]; then tshark_here=1; fi
 echo "$(go version); $(tshark -v 2>/dev/null | head -1 || true)"
-echo "best of $REPEAT runs (tshark: $TSHARK_REPEAT); cpu = user + sys; packets/s and MB/s per wall second;"
+echo "best of $REPEAT runs (tshark: $TSHARK_REPEAT), wall and cpu (user + sys) each the least seen, RSS the largest;"
+echo "packets/s and MB/s per wall second;"
 echo "x = ratio to the decode loop; RSS = peak resident set size (GNU time)."
 echo "tshark -n -Y '$TSHARK_FILTER' dissects every frame (TCP analysis, FTP, PASV/PORT -> ftp-data"
 echo "conversations) and prints frame number, FTP command and reply code of the FTP frames."
