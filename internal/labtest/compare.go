@@ -1,0 +1,219 @@
+package labtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"slices"
+	"strings"
+)
+
+// truth is the part of a truth file (testdata/lab/truth/*.json, and the peer
+// truth files of ../shared/peer-captures) that the comparison reads.
+type truth struct {
+	Capture          string         `json:"capture"`
+	Ports            *string        `json:"ports"` // --ports value; null for the default 21
+	ControlSessions  []truthSession `json:"control_sessions"`
+	ExpectedFindings []string       `json:"expected_findings"`
+	Healthy          bool           `json:"healthy"`
+	Notes            string         `json:"notes"`
+}
+
+type truthSession struct {
+	Client       string         `json:"client"`
+	Server       string         `json:"server"`
+	DataChannels []truthChannel `json:"data_channels"`
+}
+
+type truthChannel struct {
+	SetupCommand string         `json:"setup_command"`
+	Announced    string         `json:"announced"`
+	Mode         string         `json:"mode"`
+	Observed     *truthObserved `json:"observed"` // null when no data connection is in the capture
+}
+
+type truthObserved struct {
+	Initiator   *string `json:"initiator"`
+	Responder   *string `json:"responder"`
+	Established *bool   `json:"established"`
+}
+
+// report is the part of ftpscope's JSON report (CONTRACT.md) that the
+// comparison reads.
+type report struct {
+	Sessions []reportSession `json:"sessions"`
+	Findings []finding       `json:"findings"`
+}
+
+type reportSession struct {
+	Client       string          `json:"client"`
+	Server       string          `json:"server"`
+	DataChannels []reportChannel `json:"data_channels"`
+	Findings     []finding       `json:"findings"`
+}
+
+type reportChannel struct {
+	SetupCommand string          `json:"setup_command"`
+	Announced    *string         `json:"announced"`
+	Mode         string          `json:"mode"`
+	Observed     *reportObserved `json:"observed"`
+	Findings     []finding       `json:"findings"`
+}
+
+type reportObserved struct {
+	Initiator   string `json:"initiator"`
+	Responder   string `json:"responder"`
+	Established bool   `json:"established"`
+}
+
+type finding struct {
+	Code     string `json:"code"`
+	Severity string `json:"severity"`
+}
+
+// readTruth reads one truth file.
+func readTruth(path string) (truth, error) {
+	var t truth
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return t, fmt.Errorf("labtest: read truth: %w", err)
+	}
+	if err := json.Unmarshal(b, &t); err != nil {
+		return t, fmt.Errorf("labtest: decode truth %s: %w", path, err)
+	}
+	return t, nil
+}
+
+// canon returns ep as "ip:port" with an IPv4-mapped IPv6 address unmapped, so
+// that 10.0.0.1:21 and [::ffff:10.0.0.1]:21 compare equal. An endpoint that is
+// not host:port, or whose host is not an IP address, is returned trimmed.
+func canon(ep string) string {
+	ep = strings.TrimSpace(ep)
+	host, port, err := net.SplitHostPort(ep)
+	if err != nil {
+		return ep
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil {
+		return host + ":" + port
+	}
+	return addr.Unmap().WithZone("").String() + ":" + port
+}
+
+func canonPtr(ep *string) string {
+	if ep == nil {
+		return ""
+	}
+	return canon(*ep)
+}
+
+// allFindings lists the report's findings at every level.
+func allFindings(r report) []finding {
+	out := slices.Clone(r.Findings)
+	for _, s := range r.Sessions {
+		out = append(out, s.Findings...)
+		for _, d := range s.DataChannels {
+			out = append(out, d.Findings...)
+		}
+	}
+	return out
+}
+
+type sessionKey struct{ client, server string }
+
+// compare checks a report against a truth with the rules of
+// ../shared/conformance/check and returns how many checks it made and the
+// problems it found, one sentence each.
+func compare(t truth, r report) (checks int, problems []string) {
+	bad := func(format string, args ...any) {
+		problems = append(problems, fmt.Sprintf(format, args...))
+	}
+	byEnds := make(map[sessionKey][]reportSession)
+	for _, s := range r.Sessions {
+		k := sessionKey{canon(s.Client), canon(s.Server)}
+		byEnds[k] = append(byEnds[k], s)
+	}
+	for _, ts := range t.ControlSessions {
+		k := sessionKey{canon(ts.Client), canon(ts.Server)}
+		checks++
+		cands := byEnds[k]
+		if len(cands) == 0 {
+			bad("session %s -> %s not reported", k.client, k.server)
+			continue
+		}
+		var chans []reportChannel
+		for _, s := range cands {
+			chans = append(chans, s.DataChannels...)
+		}
+		used := make([]bool, len(chans))
+		for _, td := range ts.DataChannels {
+			wantCmd := strings.ToUpper(td.SetupCommand)
+			wantAnn := canon(td.Announced)
+			match := -1
+			for j, d := range chans {
+				if !used[j] && strings.ToUpper(d.SetupCommand) == wantCmd && canonPtr(d.Announced) == wantAnn {
+					match = j
+					break
+				}
+			}
+			checks++
+			if match < 0 {
+				bad("%s: data channel %s %s not reported", k.client, wantCmd, wantAnn)
+				continue
+			}
+			used[match] = true
+			d := chans[match]
+			checks++
+			if td.Mode != "" && d.Mode != td.Mode {
+				bad("%s %s: mode %q, want %q", wantCmd, wantAnn, d.Mode, td.Mode)
+			}
+			if td.Observed == nil {
+				continue
+			}
+			checks++
+			if d.Observed == nil {
+				bad("%s %s: no data connection reported, want %s -> %s", wantCmd, wantAnn,
+					canonPtr(td.Observed.Initiator), canonPtr(td.Observed.Responder))
+				continue
+			}
+			if w := td.Observed.Initiator; w != nil && canon(d.Observed.Initiator) != canon(*w) {
+				bad("%s %s: initiator %s, want %s", wantCmd, wantAnn, d.Observed.Initiator, *w)
+			}
+			if w := td.Observed.Responder; w != nil && canon(d.Observed.Responder) != canon(*w) {
+				bad("%s %s: responder %s, want %s", wantCmd, wantAnn, d.Observed.Responder, *w)
+			}
+			if w := td.Observed.Established; w != nil && d.Observed.Established != *w {
+				bad("%s %s: established %v, want %v", wantCmd, wantAnn, d.Observed.Established, *w)
+			}
+		}
+	}
+	findings := allFindings(r)
+	var codes []string
+	for _, f := range findings {
+		if f.Code != "" && !slices.Contains(codes, f.Code) {
+			codes = append(codes, f.Code)
+		}
+	}
+	slices.Sort(codes)
+	for _, code := range t.ExpectedFindings {
+		checks++
+		if !slices.Contains(codes, code) {
+			bad("finding %s not reported (got %v)", code, codes)
+		}
+	}
+	if t.Healthy {
+		checks++
+		var errs []string
+		for _, f := range findings {
+			if f.Severity == "error" {
+				errs = append(errs, f.Code)
+			}
+		}
+		if len(errs) > 0 {
+			bad("healthy capture but error findings reported: %v", errs)
+		}
+	}
+	return checks, problems
+}
