@@ -50,6 +50,7 @@ func TestParseCommand(t *testing.T) {
 		{name: "http request on port 21", in: "GET / HTTP/1.1\r\n", want: Command{Verb: "GET", Arg: "/ HTTP/1.1"}},
 		{name: "verb followed by tab", in: "RETR\tx\r\n", err: ErrNotCommand},
 		{name: "lone telnet iac", in: "\xff", err: ErrNotCommand},
+		{name: "telnet iac before a data byte", in: "\xffAUSER x", err: ErrNotCommand},
 		{name: "telnet will truncated", in: "\xff\xfb", err: ErrEmpty},
 	}
 	for _, tt := range tests {
