@@ -395,8 +395,8 @@ run_truth_jobs() {
 
 # ---------------------------------------------------------------- clients
 
+# Clients that are meant to fail send their complaints to $WORK/logs/client.err.
 CURL=(curl -sS --max-time 30 --connect-timeout 3 -o /dev/null)
-ANON=anonymous:lab@example.invalid
 LFTP_PRE="set cmd:fail-exit yes; set net:max-retries 1; set net:timeout 5; set net:reconnect-interval-base 1; set ftp:ssl-allow no; set xfer:clobber yes"
 
 # ---------------------------------------------------------------- scenarios
@@ -440,7 +440,7 @@ sc_active-blocked-client-fw() {
 	nsx c iptables -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
 	nsx c iptables -A INPUT -p tcp --syn -j DROP
 	cap_start active-blocked-client-fw c eth0 "$SNAP"
-	nsx c "${CURL[@]}" -P - --disable-eprt "ftp://$SRV/small.txt" || true
+	nsx c "${CURL[@]}" -P - --disable-eprt "ftp://$SRV/small.txt" 2>>"$WORK/logs/client.err" || true
 	cap_stop
 	truth active-blocked-client-fw active-blocked-client-fw client \
 		--intent-findings active-blocked,transfer-failed \
@@ -455,7 +455,7 @@ sc_passive-blocked-server-fw() {
 	nsx s iptables -A INPUT -p tcp --dport 21 -j ACCEPT
 	nsx s iptables -A INPUT -p tcp -j DROP
 	cap_start passive-blocked-server-fw c eth0 "$SNAP"
-	nsx c "${CURL[@]}" --disable-epsv "ftp://$SRV/small.txt" || true
+	nsx c "${CURL[@]}" --disable-epsv "ftp://$SRV/small.txt" 2>>"$WORK/logs/client.err" || true
 	cap_stop
 	truth passive-blocked-server-fw passive-blocked-server-fw client \
 		--intent-findings passive-blocked \
@@ -468,7 +468,7 @@ sc_dnat-pasv-private() {
 	vsftpd_start
 	cap_start dnat-pasv-private-client c eth0 "$SNAP"
 	cap_start dnat-pasv-private-server s eth0 "$SNAP"
-	nsx c "${CURL[@]}" --disable-epsv --no-ftp-skip-pasv-ip "ftp://$SRV/small.txt" || true
+	nsx c "${CURL[@]}" --disable-epsv --no-ftp-skip-pasv-ip "ftp://$SRV/small.txt" 2>>"$WORK/logs/client.err" || true
 	nsx c "${CURL[@]}" --disable-epsv "ftp://$SRV/readme.txt"
 	cap_stop
 	local n="Server 10.0.2.2 behind a router that forwards 203.0.113.1:21 and :40000-40049 (DNAT); vsftpd has no pasv_address so its 227 announces 10.0.2.2. Session 1: curl --no-ftp-skip-pasv-ip obeys the 227 and sends its SYN to 10.0.2.2, which the router drops (only DNAT-ed and established traffic is forwarded). Session 2: curl's default (--ftp-skip-pasv-ip) connects to the control address 203.0.113.1 at the announced port, which the router forwards: it works although the 227 is wrong."
@@ -483,7 +483,7 @@ sc_snat-port-nohelper() {
 	vsftpd_start port_promiscuous=YES connect_from_port_20=NO
 	cap_start snat-port-nohelper-client c eth0 "$SNAP"
 	cap_start snat-port-nohelper-server s eth0 "$SNAP"
-	nsx c "${CURL[@]}" -P - --disable-eprt "ftp://$SRV/small.txt" || true
+	nsx c "${CURL[@]}" -P - --disable-eprt "ftp://$SRV/small.txt" 2>>"$WORK/logs/client.err" || true
 	cap_stop
 	local n="Client 10.0.1.2 behind a masquerading router (198.51.100.1) without an FTP helper: curl's PORT carries 10,0,1,2. vsftpd runs with port_promiscuous=YES (its default NO would answer 500 Illegal PORT command) and connect_from_port_20=NO (together with port_promiscuous=YES, vsftpd 3.0.3 binds port 20 in its unprivileged process and fails with 500 OOPS: vsf_sysutil_bind), and sends its SYN from an ephemeral port to 10.0.1.2, which the router drops (it forwards only what the inside opened); 425 after connect_timeout=4 s."
 	truth snat-port-nohelper-client snat-port-nohelper client \
