@@ -103,7 +103,9 @@ type Analyzer struct {
 	srcErrors     map[int][]string
 	srcErrorCount map[int]int
 	dropped       int // sessions not tracked because of MaxSessions
-	findings      []Finding
+	// channelsDropped counts setups not tracked because of MaxChannels.
+	channelsDropped int
+	findings        []Finding
 
 	packets int
 	bytes   int64
@@ -270,6 +272,17 @@ func (a *Analyzer) Finish(sources []capture.Info) *Report {
 	}
 	sort.Slice(r.Sessions, func(i, j int) bool { return r.Sessions[i].ID < r.Sessions[j].ID })
 	r.Sources = a.Sources(sources)
+	if len(r.Sources) > 0 {
+		// Limits that were hit: say so, since the report is incomplete.
+		if a.dropped > 0 {
+			r.Sources[0].Errors = append(r.Sources[0].Errors, fmt.Sprintf(
+				"%d control connections were not followed: more than %d sessions were open at once", a.dropped, a.cfg.MaxSessions))
+		}
+		if a.channelsDropped > 0 {
+			r.Sources[0].Errors = append(r.Sources[0].Errors, fmt.Sprintf(
+				"%d data-channel setups were not followed: more than %d in one session", a.channelsDropped, a.cfg.MaxChannels))
+		}
+	}
 	r.Stats = Stats{Packets: a.packets, Bytes: a.bytes}
 	for _, s := range r.Sessions {
 		r.Stats.FTPSessions++

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -126,6 +127,19 @@ func TestMaxSessionsBounds(t *testing.T) {
 	}
 	if r := a.Finish(nil); len(r.Sessions) != 1 {
 		t.Fatalf("%d sessions, want 1", len(r.Sessions))
+	}
+	// A second analyser that may follow no more session than one sees a
+	// capture with two, and says it dropped one.
+	b := NewAnalyzer(Config{MaxSessions: 1})
+	for _, p := range loadPackets(t, "vlan.pcap") {
+		b.Packet(p)
+	}
+	r := b.Finish([]capture.Info{{Name: "vlan.pcap", Dropped: -1}})
+	if len(r.Sessions) != 1 {
+		t.Fatalf("%d sessions, want 1", len(r.Sessions))
+	}
+	if errs := r.Sources[0].Errors; len(errs) != 1 || !strings.Contains(errs[0], "1 control connections were not followed") {
+		t.Errorf("limit not reported: %q", errs)
 	}
 }
 

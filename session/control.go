@@ -42,7 +42,6 @@ type sess struct {
 
 	gaps       []Evidence // where control bytes went missing
 	unannounce []*dataConn
-	dropped    int // data channels not kept because of MaxChannels
 	ladderCut  int
 	// hiddenLines counts the middle lines of the multi-line reply being
 	// read, which the ladder leaves out.

@@ -91,7 +91,7 @@ func (c *controlStream) command(line []byte, r *pktRef) {
 func (c *controlStream) newChannel(verb string, mode Mode, pkt int, t Time) *dcState {
 	s := c.s
 	if len(s.dcs) >= c.a.cfg.MaxChannels {
-		s.dropped++
+		c.a.channelsDropped++
 		return nil
 	}
 	init := RoleClient
