@@ -88,7 +88,7 @@ type token struct {
 	pos  int
 	text string
 	num  uint32     // tNum
-	v4   uint32     // tHID, left-aligned is done by the parser
+	v4   uint32     // tHID: the parts given, right-aligned (10.1 is 0x0a01)
 	v4n  int        // tHID: number of bits given (16, 24 or 32)
 	v6   netip.Addr // tHID6
 }
