@@ -37,8 +37,8 @@ SNAP=400 # default snaplen: whole control lines, truncated bulk data
 
 ALL_SCENARIOS=(
 	passive-download active-upload ipv6-epsv-eprt active-blocked-client-fw
-	passive-blocked-server-fw dnat-pasv-private snat-port-nohelper
-	snat-port-helper ftps-explicit mixed-port-pasv aborted-transfer port-2121
+	passive-blocked-server-fw dnat-pasv-private dnat-pasv-address snat-port-nohelper
+	snat-port-helper port-bounce-refused ftps-explicit mixed-port-pasv aborted-transfer port-2121
 	large-snaplen96 fifty-sessions vlan-tagged any-sll2 control-loss
 )
 
@@ -476,6 +476,31 @@ sc_dnat-pasv-private() {
 		--intent-findings passive-private-address,passive-blocked --notes "$n Captured on the client."
 	truth dnat-pasv-private-server dnat-pasv-private server \
 		--notes "$n Captured on the server: there the 227 address is the server's own, session 1's SYN never arrives and the session ends without a transfer command."
+}
+
+sc_dnat-pasv-address() {
+	topo_dnat
+	nsx r iptables -t nat -A PREROUTING -i rc -p tcp --dport 40000:40049 -j DNAT --to-destination 10.0.2.2
+	vsftpd_start pasv_address=203.0.113.1
+	cap_start dnat-pasv-address-client c eth0 "$SNAP"
+	cap_start dnat-pasv-address-server s eth0 "$SNAP"
+	nsx c "${CURL[@]}" --disable-epsv --no-ftp-skip-pasv-ip "ftp://$SRV/small.txt"
+	nsx c "${CURL[@]}" --disable-epsv --no-ftp-skip-pasv-ip "ftp://$SRV/pub/"
+	cap_stop
+	local n="Server 10.0.2.2 behind a router that forwards 203.0.113.1:21 and :40000-40049 (DNAT), configured correctly: vsftpd pasv_address=203.0.113.1, so its 227 announces the public address. curl obeys the 227 (--no-ftp-skip-pasv-ip): PASV RETR, PASV LIST; both work."
+	truth dnat-pasv-address-client dnat-pasv-address client --intent-healthy --notes "$n Captured on the client: the 227 address is the control address."
+	truth dnat-pasv-address-server dnat-pasv-address server --intent-healthy --intent-findings address-rewritten \
+		--notes "$n Captured on the server, behind the NAT: the 227 announces 203.0.113.1 while the server's control address is 10.0.2.2, and the data connections arrive at 10.0.2.2 at the announced port."
+}
+
+sc_port-bounce-refused() {
+	topo_routed
+	vsftpd_start
+	cap_start port-bounce-refused c eth0 "$SNAP"
+	nsx c "${CURL[@]}" -P 10.0.1.2:25-25 --disable-eprt "ftp://$SRV/small.txt" 2>>"$WORK/logs/client.err" || true
+	cap_stop
+	truth port-bounce-refused port-bounce-refused client --intent-findings ftp-bounce \
+		--notes "curl -P 10.0.1.2:25-25 sends PORT 10,0,1,2,0,25: the client's own address but the privileged port 25 (the shape of an FTP bounce towards a mail server). vsftpd's default port_promiscuous=NO refuses it: 500 Illegal PORT command. No data connection. Captured on the client."
 }
 
 sc_snat-port-nohelper() {

@@ -477,7 +477,11 @@ def analyse(args):
             if ch["observed"] is not None:
                 if not ch["observed"]["established"]:
                     findings.add("active-blocked" if mode == "active" else "passive-blocked")
-                elif differs and not ch["observed_detail"]["responder_addr_differs_from_announced"]:
+                elif differs and not is_private(ann[0]):
+                    # A public address other than the control peer's, and the
+                    # data connection worked: rewritten by an ALG or NAT, or
+                    # the capture point is behind NAT. (A private one is the
+                    # *-private-address warning above instead.)
                     findings.add("address-rewritten")
             elif ch["setup_accepted"] and xfer is not None:
                 findings.add("data-connection-missing")
