@@ -181,7 +181,10 @@ func firstLayer(lt layers.LinkType, data []byte) (gopacket.LayerType, bool) {
 // without an IP packet, and an error describing the damage for a frame
 // it cannot decode.
 func (d *Decoder) Decode(data []byte, lt layers.LinkType, h *Headers) error {
+	// Keep the TCP options' backing array: a SYN would allocate it anew.
+	opts := h.TCP.Options[:0]
 	*h = Headers{}
+	h.TCP.Options = opts
 	first, ok := firstLayer(lt, data)
 	if !ok {
 		return fmt.Errorf("%w %d (%s)", ErrUnsupportedLink, int(lt), lt)

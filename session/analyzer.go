@@ -38,6 +38,10 @@ type Config struct {
 	MaxSessions int
 	// MaxChannels bounds the data channels kept per session; default 1024.
 	MaxChannels int
+	// Ladder records the control lines and data connections of each
+	// session in Session.Ladder, for the ladder diagram. Off, the
+	// analysis keeps no copy of the control lines.
+	Ladder bool
 	// MaxLadder bounds the ladder events kept per session; default 2000.
 	MaxLadder int
 
@@ -150,7 +154,11 @@ type pktRef struct {
 
 // asmContext carries a control packet's capture info into the
 // reassembler.
-type asmContext struct{ ci gopacket.CaptureInfo }
+type asmContext struct {
+	ci  gopacket.CaptureInfo
+	ref pktRef
+	anc [1]interface{}
+}
 
 func (c *asmContext) GetCaptureInfo() gopacket.CaptureInfo { return c.ci }
 
@@ -199,9 +207,13 @@ func (a *Analyzer) sourceError(src int, msg string) {
 
 // control hands a control-connection segment to the reassembler.
 func (a *Analyzer) control(p capture.Packet, h *decode.Headers) {
-	ci := p.Info
-	ci.AncillaryData = []interface{}{&pktRef{source: p.Source, number: p.Number, ts: p.Info.Timestamp}}
-	a.asm.AssembleWithContext(h.NetFlow, &h.TCP, &asmContext{ci: ci})
+	// One allocation per control segment: the context, its packet
+	// reference and the ancillary slice pointing at it live together,
+	// since the reassembler keeps the context of queued segments.
+	c := &asmContext{ci: p.Info, ref: pktRef{source: p.Source, number: p.Number, ts: p.Info.Timestamp}}
+	c.anc[0] = &c.ref
+	c.ci.AncillaryData = c.anc[:]
+	a.asm.AssembleWithContext(h.NetFlow, &h.TCP, c)
 }
 
 // tick runs once a second of capture time: it expires announcements,
@@ -341,11 +353,13 @@ func (a *Analyzer) end(s *sess) {
 		return
 	}
 	s.finalize(a)
+	out := s.out
+	s.release()
 	if a.cfg.OnSession != nil {
-		a.cfg.OnSession(s.out)
+		a.cfg.OnSession(out)
 		return
 	}
-	a.done = append(a.done, s.out)
+	a.done = append(a.done, out)
 }
 
 // forget drops every index entry that points at s.

@@ -48,6 +48,22 @@ type sess struct {
 	hiddenLines int
 }
 
+// release drops what an ended session no longer needs. The reassembler
+// keeps the connection (and so this struct) until it is flushed, which
+// for a connection that closed cleanly can be the idle timeout later.
+func (s *sess) release() {
+	s.out = nil
+	s.lines = [2]lineBuf{}
+	s.replies = decode.ReplyAssembler{}
+	s.pending = nil
+	s.dcs = nil
+	s.lastDC = nil
+	s.conns = nil
+	s.authCmd = nil
+	s.gaps = nil
+	s.unannounce = nil
+}
+
 // pendingCmd is a command waiting for its final reply.
 type pendingCmd struct {
 	verb, arg string
@@ -230,7 +246,9 @@ func (c *controlStream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly
 		if len(s.gaps) > 16 {
 			s.gaps = s.gaps[:16]
 		}
-		s.ladder(c.a, LadderEvent{Packet: pkt, Time: t, From: roleOf(d), Kind: "gap", Text: gapWhat(d, skip)})
+		if c.a.cfg.Ladder {
+			s.ladder(c.a, LadderEvent{Packet: pkt, Time: t, From: roleOf(d), Kind: "gap", Text: gapWhat(d, skip)})
+		}
 		s.lines[d].reset()
 		s.tls[d].lost()
 		if d == toClient {
@@ -302,6 +320,9 @@ func roleOf(d int) Role {
 // start a new session; the pool drops it when it is flushed.
 func (c *controlStream) ReassemblyComplete(ac reassembly.AssemblerContext) bool {
 	s := c.s
+	if s.ended {
+		return false
+	}
 	if !s.closed {
 		s.closed = true
 		s.closedAt = c.a.now

@@ -26,8 +26,10 @@ func (s *sess) finalize(a *Analyzer) {
 		out.DataChannels = append(out.DataChannels, dc.out)
 		// Draw each data connection in the ladder where its first SYN was.
 		if o := dc.out.Observed; o != nil {
-			s.ladder(a, LadderEvent{Packet: o.SYNPacket, Time: o.SYNTime, From: dc.initiatorRole(), Kind: "data", DataChannel: dc.out.ID,
-				Text: dc.out.SetupCommand})
+			if a.cfg.Ladder {
+				s.ladder(a, LadderEvent{Packet: o.SYNPacket, Time: o.SYNTime, From: dc.initiatorRole(), Kind: "data", DataChannel: dc.out.ID,
+					Text: dc.out.SetupCommand})
+			}
 		}
 	}
 	switch {

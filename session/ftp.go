@@ -23,7 +23,9 @@ func (c *controlStream) command(line []byte, r *pktRef) {
 	if err != nil {
 		if len(line) > 0 {
 			s.out.Unparsed++
-			s.ladder(a, LadderEvent{Packet: pkt, Time: t, From: RoleClient, Kind: "control", Text: printable(line)})
+			if a.cfg.Ladder {
+				s.ladder(a, LadderEvent{Packet: pkt, Time: t, From: RoleClient, Kind: "control", Text: printable(line)})
+			}
 		}
 		return
 	}
@@ -36,7 +38,9 @@ func (c *controlStream) command(line []byte, r *pktRef) {
 		cmd.Arg = "***"
 		text = "PASS ***"
 	}
-	s.ladder(a, LadderEvent{Packet: pkt, Time: t, From: RoleClient, Kind: "control", Text: printable([]byte(text))})
+	if a.cfg.Ladder {
+		s.ladder(a, LadderEvent{Packet: pkt, Time: t, From: RoleClient, Kind: "control", Text: printable([]byte(text))})
+	}
 	p := &pendingCmd{verb: cmd.Verb, arg: cmd.Arg, packet: pkt, time: t.Time}
 	switch cmd.Verb {
 	case "USER":
@@ -163,7 +167,9 @@ func (c *controlStream) replyLine(line []byte, r *pktRef) {
 	switch {
 	case err != nil:
 		s.out.Unparsed++
-		s.ladder(a, LadderEvent{Packet: pkt, Time: t, From: RoleServer, Kind: "control", Text: printable(line)})
+		if a.cfg.Ladder {
+			s.ladder(a, LadderEvent{Packet: pkt, Time: t, From: RoleServer, Kind: "control", Text: printable(line)})
+		}
 		return
 	case !done && inside:
 		// The middle of a multi-line reply: the ladder shows its first
@@ -171,13 +177,15 @@ func (c *controlStream) replyLine(line []byte, r *pktRef) {
 		s.hiddenLines++
 		return
 	}
-	text := printable(line)
-	if done && s.hiddenLines > 0 {
-		text += " (+" + itoa(s.hiddenLines) + " lines)"
-		s.hiddenLines = 0
+	if a.cfg.Ladder {
+		text := printable(line)
+		if done && s.hiddenLines > 0 {
+			text += " (+" + itoa(s.hiddenLines) + " lines)"
+		}
+		s.ladder(a, LadderEvent{Packet: pkt, Time: t, From: RoleServer, Kind: "control", Text: text})
 	}
-	s.ladder(a, LadderEvent{Packet: pkt, Time: t, From: RoleServer, Kind: "control", Text: text})
 	if done {
+		s.hiddenLines = 0
 		c.reply(rep, pkt, t)
 	}
 }

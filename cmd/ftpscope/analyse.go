@@ -54,7 +54,7 @@ func analyse(ctx context.Context, o options, e env) (int, error) {
 	worst := 0
 	var streamErr error
 	var streamed session.Stats // sessions and data channels written as they ended
-	cfg := session.Config{ControlPorts: o.ports, ShowPasswords: o.showPasswords, SourceNames: names}
+	cfg := session.Config{ControlPorts: o.ports, ShowPasswords: o.showPasswords, SourceNames: names, Ladder: o.format == "ladder"}
 	if o.format == "ndjson" {
 		nd = report.NewNDJSON(e.stdout)
 		cfg.OnSession = func(s *session.Session) {
