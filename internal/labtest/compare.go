@@ -32,6 +32,11 @@ type truthChannel struct {
 	Announced    string         `json:"announced"`
 	Mode         string         `json:"mode"`
 	Observed     *truthObserved `json:"observed"` // null when no data connection is in the capture
+	// ObservedDetail is set by the lab's truth.py (and, without a state, by the
+	// peer truth files) when the data connection is in the capture.
+	ObservedDetail *struct {
+		State string `json:"state"` // established, unanswered, refused, unreachable or reset
+	} `json:"observed_detail"`
 }
 
 type truthObserved struct {
@@ -66,6 +71,7 @@ type reportObserved struct {
 	Initiator   string `json:"initiator"`
 	Responder   string `json:"responder"`
 	Established bool   `json:"established"`
+	State       string `json:"state"`
 }
 
 type finding struct {
@@ -186,6 +192,13 @@ func compare(t truth, r report) (checks int, problems []string) {
 			}
 			if w := td.Observed.Established; w != nil && d.Observed.Established != *w {
 				bad("%s %s: established %v, want %v", wantCmd, wantAnn, d.Observed.Established, *w)
+			}
+			// Beyond conformance/check: the connection state, where the truth has one.
+			if od := td.ObservedDetail; od != nil && od.State != "" {
+				checks++
+				if d.Observed.State != od.State {
+					bad("%s %s: state %q, want %q", wantCmd, wantAnn, d.Observed.State, od.State)
+				}
 			}
 		}
 	}

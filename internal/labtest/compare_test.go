@@ -41,7 +41,8 @@ const truthJSON = `{
    {"setup_command": "PASV", "announced": "10.0.2.2:40000", "mode": "passive",
     "observed": {"initiator": "10.0.1.2:50001", "responder": "10.0.2.2:40000", "established": true}},
    {"setup_command": "PORT", "announced": "10.0.1.2:50002", "mode": "active",
-    "observed": {"initiator": "10.0.2.2:20", "responder": "10.0.1.2:50002", "established": false}},
+    "observed": {"initiator": "10.0.2.2:20", "responder": "10.0.1.2:50002", "established": false},
+    "observed_detail": {"state": "unanswered", "syn_attempts": 4}},
    {"setup_command": "EPSV", "announced": "10.0.2.2:40001", "mode": "passive", "observed": null}
   ]}]
 }`
@@ -56,7 +57,7 @@ const reportJSON = `{
     "observed": {"initiator": "10.0.1.2:50001", "responder": "10.0.2.2:40000", "established": true}},
    {"setup_command": "PORT", "announced": "10.0.1.2:50002", "mode": "active",
     "findings": [{"code": "active-blocked", "severity": "error"}],
-    "observed": {"initiator": "10.0.2.2:20", "responder": "10.0.1.2:50002", "established": false}},
+    "observed": {"initiator": "10.0.2.2:20", "responder": "10.0.1.2:50002", "established": false, "state": "unanswered"}},
    {"setup_command": "EPSV", "announced": "10.0.2.2:40001", "mode": "passive", "findings": [],
     "observed": {"initiator": "10.0.1.2:50003", "responder": "10.0.2.2:40001", "established": true}}
   ]}]
@@ -72,7 +73,7 @@ func TestCompare(t *testing.T) {
 	}{
 		{
 			name:       "agreeing report, observed in report but not in truth is fine",
-			wantChecks: 10,
+			wantChecks: 11,
 		},
 		{
 			name:       "session missing",
@@ -86,25 +87,25 @@ func TestCompare(t *testing.T) {
 				s := "10.0.2.2:40009"
 				r.Sessions[0].DataChannels[0].Announced = &s
 			},
-			wantChecks: 8,
+			wantChecks: 9,
 			want:       []string{"10.0.1.2:50000: data channel PASV 10.0.2.2:40000 not reported"},
 		},
 		{
 			name:       "null announcement",
 			editReport: func(r *report) { r.Sessions[0].DataChannels[2].Announced = nil },
-			wantChecks: 9,
+			wantChecks: 10,
 			want:       []string{"10.0.1.2:50000: data channel EPSV 10.0.2.2:40001 not reported"},
 		},
 		{
 			name:       "wrong mode",
 			editReport: func(r *report) { r.Sessions[0].DataChannels[1].Mode = "passive" },
-			wantChecks: 10,
+			wantChecks: 11,
 			want:       []string{`PORT 10.0.1.2:50002: mode "passive", want "active"`},
 		},
 		{
 			name:       "no data connection reported",
 			editReport: func(r *report) { r.Sessions[0].DataChannels[0].Observed = nil },
-			wantChecks: 10,
+			wantChecks: 11,
 			want:       []string{"PASV 10.0.2.2:40000: no data connection reported, want 10.0.1.2:50001 -> 10.0.2.2:40000"},
 		},
 		{
@@ -113,7 +114,7 @@ func TestCompare(t *testing.T) {
 				o := r.Sessions[0].DataChannels[1].Observed
 				o.Initiator, o.Responder, o.Established = "10.0.2.2:21", "10.0.1.2:1", true
 			},
-			wantChecks: 10,
+			wantChecks: 11,
 			want: []string{
 				"PORT 10.0.1.2:50002: initiator 10.0.2.2:21, want 10.0.2.2:20",
 				"PORT 10.0.1.2:50002: responder 10.0.1.2:1, want 10.0.1.2:50002",
@@ -121,9 +122,21 @@ func TestCompare(t *testing.T) {
 			},
 		},
 		{
+			name:       "wrong state",
+			editReport: func(r *report) { r.Sessions[0].DataChannels[1].Observed.State = "refused" },
+			wantChecks: 11,
+			want:       []string{`PORT 10.0.1.2:50002: state "refused", want "unanswered"`},
+		},
+		{
+			name:       "no state in the truth, none checked",
+			editTruth:  func(tr *truth) { tr.ControlSessions[0].DataChannels[1].ObservedDetail = nil },
+			editReport: func(r *report) { r.Sessions[0].DataChannels[1].Observed.State = "refused" },
+			wantChecks: 10,
+		},
+		{
 			name:       "expected finding missing",
 			editReport: func(r *report) { r.Sessions[0].DataChannels[1].Findings = nil },
-			wantChecks: 10,
+			wantChecks: 11,
 			want:       []string{"finding active-blocked not reported (got [])"},
 		},
 		{
@@ -132,12 +145,12 @@ func TestCompare(t *testing.T) {
 				r.Sessions[0].DataChannels[1].Findings = nil
 				r.Findings = []finding{{Code: "active-blocked", Severity: "error"}}
 			},
-			wantChecks: 10,
+			wantChecks: 11,
 		},
 		{
 			name:       "healthy truth with an error finding",
 			editTruth:  func(tr *truth) { tr.Healthy, tr.ExpectedFindings = true, nil },
-			wantChecks: 10,
+			wantChecks: 11,
 			want:       []string{"healthy capture but error findings reported: [active-blocked]"},
 		},
 		{
@@ -146,7 +159,7 @@ func TestCompare(t *testing.T) {
 			editReport: func(r *report) {
 				r.Sessions[0].DataChannels[1].Findings = []finding{{Code: "control-gap", Severity: "warning"}}
 			},
-			wantChecks: 10,
+			wantChecks: 11,
 		},
 		{
 			name: "the same announcement twice matches two channels in order",
@@ -154,7 +167,7 @@ func TestCompare(t *testing.T) {
 				ch := tr.ControlSessions[0].DataChannels[0]
 				tr.ControlSessions[0].DataChannels = append(tr.ControlSessions[0].DataChannels, ch)
 			},
-			wantChecks: 11,
+			wantChecks: 12,
 			want:       []string{"10.0.1.2:50000: data channel PASV 10.0.2.2:40000 not reported"},
 		},
 	}

@@ -17,7 +17,9 @@
 // endpoint, the same mode and, where the truth saw the data connection, the same
 // initiator, responder and established flag; every expected finding code must
 // appear somewhere in the report; and a capture marked healthy must carry no
-// finding of severity error.
+// finding of severity error. One check goes beyond conformance/check: where the
+// truth gives the data connection's state (observed_detail.state, written by
+// the lab's truth.py), the reported observed.state must be the same.
 //
 // TestLabFresh runs the lab script afresh (FTPSCOPE_LAB=1, as root) and applies
 // the same checks to what it captured.

@@ -37,7 +37,8 @@ SNAP=400 # default snaplen: whole control lines, truncated bulk data
 
 ALL_SCENARIOS=(
 	passive-download active-upload ipv6-epsv-eprt active-blocked-client-fw
-	passive-blocked-server-fw dnat-pasv-private dnat-pasv-address snat-port-nohelper
+	active-unreachable-client-fw passive-blocked-server-fw passive-refused-server-fw
+	dnat-pasv-private dnat-pasv-address snat-port-nohelper
 	snat-port-helper port-bounce-refused ftps-explicit mixed-port-pasv aborted-transfer port-2121
 	large-snaplen96 fifty-sessions vlan-tagged any-sll2 control-loss
 )
@@ -445,6 +446,35 @@ sc_active-blocked-client-fw() {
 	truth active-blocked-client-fw active-blocked-client-fw client \
 		--intent-findings active-blocked,transfer-failed \
 		--notes "Client firewall: stateful INPUT that drops every incoming SYN and has no FTP helper. curl sends PORT and RETR; vsftpd's SYN from port 20 reaches the client (tcpdump sees it before netfilter) and is dropped, retransmitted until vsftpd's connect_timeout=4 s, then 425. Captured on the client."
+}
+
+sc_active-unreachable-client-fw() {
+	topo_routed
+	vsftpd_start
+	nsx c iptables -A INPUT -i lo -j ACCEPT
+	nsx c iptables -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+	nsx c iptables -A INPUT -p tcp --syn -j REJECT --reject-with icmp-port-unreachable
+	cap_start active-unreachable-client-fw c eth0 "$SNAP"
+	nsx c "${CURL[@]}" -P - --disable-eprt "ftp://$SRV/small.txt" 2>>"$WORK/logs/client.err" || true
+	cap_stop
+	truth active-unreachable-client-fw active-unreachable-client-fw client \
+		--intent-findings active-blocked,transfer-failed \
+		--notes "Client firewall that rejects every incoming SYN with ICMP port unreachable (iptables REJECT --reject-with icmp-port-unreachable), no FTP helper. vsftpd's SYN from port 20 is answered by the ICMP error, its connect fails at once and it replies 425. Captured on the client."
+}
+
+sc_passive-refused-server-fw() {
+	topo_routed
+	vsftpd_start
+	nsx s iptables -A INPUT -i lo -j ACCEPT
+	nsx s iptables -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+	nsx s iptables -A INPUT -p tcp --dport 21 -j ACCEPT
+	nsx s iptables -A INPUT -p tcp -j REJECT --reject-with tcp-reset
+	cap_start passive-refused-server-fw c eth0 "$SNAP"
+	nsx c "${CURL[@]}" --disable-epsv "ftp://$SRV/small.txt" 2>>"$WORK/logs/client.err" || true
+	cap_stop
+	truth passive-refused-server-fw passive-refused-server-fw client \
+		--intent-findings passive-blocked \
+		--notes "Server firewall that accepts port 21 and established traffic and rejects every other TCP SYN with a TCP reset (iptables REJECT --reject-with tcp-reset), no FTP helper. curl's SYN to the PASV port is answered by RST; curl gives up at once. Captured on the client."
 }
 
 sc_passive-blocked-server-fw() {

@@ -35,6 +35,7 @@ TSHARK_FIELDS = [
     "tcp.srcport", "tcp.dstport", "tcp.stream",
     "tcp.flags.syn", "tcp.flags.ack", "tcp.flags.reset", "tcp.flags.fin",
     "tcp.seq_raw", "tcp.len", "tcp.payload", "vlan.id", "sll.ifindex",
+    "icmp.type", "icmpv6.type",
 ]
 # tshark's own parse of the announcements, read in the same pass.
 ANN_FIELDS = [
@@ -96,11 +97,14 @@ def read_packets(cap, ports):
         pkts.append({
             "frame": int(v["frame.number"]), "time": float(v["frame.time_epoch"]),
             "src": src, "dst": dst, "sport": int(v["tcp.srcport"]), "dport": int(v["tcp.dstport"]),
-            "stream": int(v["tcp.stream"]),
+            "stream": int(v["tcp.stream"] or -1),
             "syn": v["tcp.flags.syn"] in ("1", "True"), "ack": v["tcp.flags.ack"] in ("1", "True"),
             "rst": v["tcp.flags.reset"] in ("1", "True"), "fin": v["tcp.flags.fin"] in ("1", "True"),
-            "seq": int(v["tcp.seq_raw"]), "len": int(v["tcp.len"] or 0), "payload": payload,
+            "seq": int(v["tcp.seq_raw"] or 0), "len": int(v["tcp.len"] or 0), "payload": payload,
             "vlan": v["vlan.id"] or None, "ifindex": v["sll.ifindex"] or None,
+            # An ICMP error quoting a TCP header: the addresses, ports and
+            # flags above are those of the quoted segment (occurrence=l).
+            "icmp": bool(v["icmp.type"] or v["icmpv6.type"]),
         })
     return pkts, ann
 
@@ -242,6 +246,8 @@ def parse_lprt(arg):
 def analyse(args):
     ports = [int(p) for p in args.ports.split(",")]
     pkts, tann = read_packets(args.capture, ports)
+    icmp_errors = [p for p in pkts if p["icmp"]]
+    pkts = [p for p in pkts if not p["icmp"]]
 
     # Connections by 4-tuple; the control ones are those touching a control port.
     conns = {}
@@ -453,7 +459,21 @@ def analyse(args):
                         b_back = max(b_back, end)
                 payload_from_rsp = b_back > 0
                 established = synack or payload_from_rsp
-                state = "established" if established else ("refused" if rst_rsp else "unanswered")
+                icmp = any(((q["src"], q["sport"]), (q["dst"], q["dport"])) == (ini, rsp) for q in icmp_errors)
+                if established:
+                    # reset: an RST before both sides had closed with FIN
+                    fin_ini = next((p["frame"] for p in dp if p["fin"] and (p["src"], p["sport"]) == ini), None)
+                    fin_rsp = next((p["frame"] for p in dp if p["fin"] and (p["src"], p["sport"]) == rsp), None)
+                    first_rst = next((p["frame"] for p in dp if p["rst"]), None)
+                    closed = fin_ini is not None and fin_rsp is not None and \
+                        (first_rst is None or first_rst > max(fin_ini, fin_rsp))
+                    state = "reset" if first_rst is not None and not closed else "established"
+                elif rst_rsp:
+                    state = "refused"
+                elif icmp:
+                    state = "unreachable"
+                else:
+                    state = "unanswered"
                 attempts = sum(1 for p in dp if p["syn"] and not p["ack"] and (p["src"], p["sport"]) == ini)
                 ch["observed"] = {"initiator": join(*ini), "responder": join(*rsp), "established": established}
                 ch["observed_detail"] = {
