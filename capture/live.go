@@ -61,6 +61,11 @@ type LiveOptions struct {
 	// a cancelled context, and Close takes effect, within about this long.
 	// 0 means DefaultPollTimeout.
 	PollTimeout time.Duration
+	// ReportIdle makes Next return ErrIdle when a wait for packets timed
+	// out, so that the caller can move its clock on while the interface
+	// is quiet (end idle sessions, stream what ended). Off, Next waits
+	// until a packet arrives or the capture ends.
+	ReportIdle bool
 }
 
 // normalize fills in defaults and rejects values out of range.
@@ -223,9 +228,10 @@ const dropsRefreshEvery = 1024
 
 // liveSource is the Source returned by OpenLive, over either backend.
 type liveSource struct {
-	ctx     context.Context
-	snaplen int
-	closing atomic.Bool
+	ctx        context.Context
+	snaplen    int
+	reportIdle bool
+	closing    atomic.Bool
 
 	// mu is held by Next for the whole of a read and by Close, so the
 	// handle is never closed while a read is in progress.
@@ -250,6 +256,11 @@ func newLiveSource(ctx context.Context, name string, snaplen int, h liveHandle) 
 	}
 }
 
+// ErrIdle is returned by the Next of a live source opened with
+// LiveOptions.ReportIdle when no packet arrived within the poll timeout.
+// It is not an end: call Next again.
+var ErrIdle = errors.New("capture: no packet within the poll timeout")
+
 // Next returns the next IP packet. It returns io.EOF once the context is
 // cancelled (within the poll timeout), once Close was called, or after a
 // read error, which is recorded in Info.Errors.
@@ -270,6 +281,9 @@ func (s *liveSource) Next() (Packet, error) {
 		switch {
 		case errors.Is(err, errPollTimeout):
 			s.refreshDropsLocked()
+			if s.reportIdle {
+				return Packet{}, ErrIdle
+			}
 			continue
 		case errors.Is(err, io.EOF):
 			s.shutdownLocked(nil)

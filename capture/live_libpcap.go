@@ -103,7 +103,9 @@ func OpenLive(ctx context.Context, o LiveOptions) (Source, error) {
 		h.Close()
 		return nil, fmt.Errorf("capture: %s has link type %v, which live capture cannot strip down to IP", o.Interface, lt)
 	}
-	return newLiveSource(ctx, o.Interface, o.Snaplen, &pcapHandle{h: h, lt: lt, vm: vm}), nil
+	src := newLiveSource(ctx, o.Interface, o.Snaplen, &pcapHandle{h: h, lt: lt, vm: vm})
+	src.reportIdle = o.ReportIdle
+	return src, nil
 }
 
 // pcapOpenError maps libpcap's activation errors to the ones OpenLive

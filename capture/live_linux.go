@@ -97,7 +97,9 @@ func OpenLive(ctx context.Context, o LiveOptions) (Source, error) {
 			return nil, fmt.Errorf("capture: promiscuous mode on %s: %w", o.Interface, err)
 		}
 	}
-	return newLiveSource(ctx, o.Interface, o.Snaplen, &afpacketHandle{tp: tp}), nil
+	src := newLiveSource(ctx, o.Interface, o.Snaplen, &afpacketHandle{tp: tp})
+	src.reportIdle = o.ReportIdle
+	return src, nil
 }
 
 // kernelFilter returns the program attached to the socket: a prologue that

@@ -375,3 +375,25 @@ func TestLiveSourceStops(t *testing.T) {
 		})
 	}
 }
+
+// TestLiveSourceReportsIdle: with ReportIdle, a poll timeout comes back as
+// ErrIdle and the next packet still follows; without it, Next waits on.
+func TestLiveSourceReportsIdle(t *testing.T) {
+	reads := []fakeLiveRead{{err: errPollTimeout}, {data: liveIPv4, ci: gopacket.CaptureInfo{CaptureLength: len(liveIPv4), Length: len(liveIPv4)}}}
+	for _, idle := range []bool{true, false} {
+		h := &fakeLiveHandle{reads: append([]fakeLiveRead(nil), reads...)}
+		src := newLiveSource(context.Background(), AnyInterface, DefaultSnaplen, h)
+		src.reportIdle = idle
+		_, err := src.Next()
+		if idle {
+			if !errors.Is(err, ErrIdle) {
+				t.Fatalf("ReportIdle: first Next() = %v, want ErrIdle", err)
+			}
+			_, err = src.Next()
+		}
+		if err != nil {
+			t.Errorf("ReportIdle %v: Next() after the timeout = %v, want the packet", idle, err)
+		}
+		src.Close()
+	}
+}

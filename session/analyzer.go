@@ -198,6 +198,21 @@ func (a *Analyzer) Packet(p capture.Packet) bool {
 	return false
 }
 
+// Advance moves the capture clock to now without a packet: a live
+// capture calls it while the interface is quiet, so that sessions that
+// ended are handed on and idle ones end. A time before the newest
+// packet's is ignored.
+func (a *Analyzer) Advance(now time.Time) {
+	if !now.After(a.now) {
+		return
+	}
+	a.now = now
+	if !a.nextTick.IsZero() && !a.now.Before(a.nextTick) {
+		a.tick()
+		a.nextTick = a.now.Add(time.Second)
+	}
+}
+
 func (a *Analyzer) sourceError(src int, msg string) {
 	a.srcErrorCount[src]++
 	if len(a.srcErrors[src]) < maxSourceErrors {

@@ -199,3 +199,25 @@ func TestLateAnnouncementAdoptsConnection(t *testing.T) {
 		}
 	}
 }
+
+// TestAdvanceEndsSessionsWithoutPackets: a quiet live interface still
+// moves the clock, so a closed session is handed on without waiting for
+// another packet.
+func TestAdvanceEndsSessionsWithoutPackets(t *testing.T) {
+	pkts := loadPackets(t, "passive.pcap")
+	var got []*Session
+	a := NewAnalyzer(Config{OnSession: func(s *Session) { got = append(got, s) }})
+	for _, p := range pkts {
+		a.Packet(p)
+	}
+	last := pkts[len(pkts)-1].Info.Timestamp
+	a.Advance(last.Add(2 * time.Second))
+	if len(got) != 0 {
+		t.Fatalf("session handed on within the close grace")
+	}
+	a.Advance(last.Add(10 * time.Second))
+	if len(got) != 1 {
+		t.Fatalf("%d sessions handed on after the close grace, want 1", len(got))
+	}
+	a.Advance(last) // the past: ignored
+}

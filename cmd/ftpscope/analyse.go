@@ -98,6 +98,11 @@ func analyse(ctx context.Context, o options, e env) (int, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
+		if errors.Is(err, capture.ErrIdle) {
+			// A quiet interface: live capture time is the clock's.
+			an.Advance(time.Now())
+			continue
+		}
 		if err != nil {
 			fmt.Fprintf(e.stderr, "ftpscope: %v\n", err)
 			break

@@ -15,7 +15,7 @@ func openLive(ctx context.Context, o options, flt *packetFilter) (capture.Source
 		// The source ends when ctx does; cancel is released with it.
 		go func() { <-ctx.Done(); cancel() }()
 	}
-	lo := capture.LiveOptions{Interface: o.iface, Promisc: true, PollTimeout: 100 * time.Millisecond}
+	lo := capture.LiveOptions{Interface: o.iface, Promisc: true, PollTimeout: 250 * time.Millisecond, ReportIdle: true}
 	if flt != nil {
 		prog, err := flt.kernel(capture.LiveLinkType())
 		if err != nil {
