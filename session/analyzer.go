@@ -78,6 +78,10 @@ func (c *Config) defaults() {
 	}
 }
 
+// reattachIdle is how long a control connection may be idle before the
+// reassembler forgets it; its session goes on.
+const reattachIdle = 30 * time.Second
+
 // maxSourceErrors bounds the decode errors kept per source.
 const maxSourceErrors = 20
 
@@ -109,7 +113,14 @@ type Analyzer struct {
 	dropped       int // sessions not tracked because of MaxSessions
 	// channelsDropped counts setups not tracked because of MaxChannels.
 	channelsDropped int
-	findings        []Finding
+	// endedSessions and endedChannels count what was reported, streamed
+	// or kept.
+	endedSessions, endedChannels int
+	// byTuple finds the session of a control connection by its 4-tuple,
+	// so that a connection the reassembler let go while it was idle
+	// carries on in the same session.
+	byTuple  map[connKey]*sess
+	findings []Finding
 
 	packets int
 	bytes   int64
@@ -126,6 +137,7 @@ func NewAnalyzer(cfg Config) *Analyzer {
 		expect:        make(map[netip.AddrPort][]*expectation),
 		expectNAT:     make(map[netip.AddrPort][]*expectation),
 		hosts:         make(map[hostPair][]*sess),
+		byTuple:       make(map[connKey]*sess),
 		srcErrors:     make(map[int][]string),
 		srcErrorCount: make(map[int]int),
 	}
@@ -258,10 +270,16 @@ func (a *Analyzer) tick() {
 	}
 	// Deliver control bytes that waited more than 10 s for a missing
 	// segment: the segment was lost before the capture point.
-	a.asm.FlushWithOptions(reassembly.FlushOptions{T: now.Add(-10 * time.Second), TC: now.Add(-a.cfg.IdleTimeout)})
+	// Let the reassembler drop connections idle for 30 s: one that is
+	// still open resumes in the same session (byTuple) at its next packet.
+	a.asm.FlushWithOptions(reassembly.FlushOptions{T: now.Add(-10 * time.Second), TC: now.Add(-reattachIdle)})
 	var ended []*sess
 	for s := range a.live {
-		if s.closed && now.Sub(s.closedAt) > a.cfg.CloseGrace && !s.dataActive() {
+		if !s.materialized && now.Sub(s.lastSeen) > a.cfg.CloseGrace {
+			// Stray ACKs or FINs of a connection that ended or began
+			// before the capture: nothing to report.
+			ended = append(ended, s)
+		} else if s.closed && now.Sub(s.closedAt) > a.cfg.CloseGrace && !s.dataActive() {
 			ended = append(ended, s)
 		} else if now.Sub(s.lastSeen) > a.cfg.IdleTimeout {
 			ended = append(ended, s)
@@ -310,11 +328,7 @@ func (a *Analyzer) Finish(sources []capture.Info) *Report {
 				"%d data-channel setups were not followed: more than %d in one session", a.channelsDropped, a.cfg.MaxChannels))
 		}
 	}
-	r.Stats = Stats{Packets: a.packets, Bytes: a.bytes}
-	for _, s := range r.Sessions {
-		r.Stats.FTPSessions++
-		r.Stats.DataChannels += len(s.DataChannels)
-	}
+	r.Stats = Stats{Packets: a.packets, Bytes: a.bytes, FTPSessions: a.endedSessions, DataChannels: a.endedChannels}
 	if r.Findings == nil {
 		r.Findings = []Finding{}
 	}
@@ -367,9 +381,18 @@ func (a *Analyzer) end(s *sess) {
 	if !s.materialized {
 		return
 	}
+	// Bytes left without a line end are the last line.
+	c := &controlStream{a: a, s: s}
+	for d := range s.lines {
+		if lb := &s.lines[d]; len(lb.buf) > 0 && !s.tls[d].on {
+			c.line(d, lb.take(), nil)
+		}
+	}
 	s.finalize(a)
 	out := s.out
 	s.release()
+	a.endedSessions++
+	a.endedChannels += len(out.DataChannels)
 	if a.cfg.OnSession != nil {
 		a.cfg.OnSession(out)
 		return
@@ -390,6 +413,9 @@ func (a *Analyzer) forget(s *sess) {
 	}
 	for _, c := range s.conns {
 		delete(a.conns, c.key)
+	}
+	if k := mkConnKey(s.client, s.server); a.byTuple[k] == s {
+		delete(a.byTuple, k)
 	}
 	hp := mkHostPair(s.client.Addr(), s.server.Addr())
 	list := a.hosts[hp]

@@ -221,3 +221,62 @@ func TestAdvanceEndsSessionsWithoutPackets(t *testing.T) {
 	}
 	a.Advance(last) // the past: ignored
 }
+
+// TestIdleControlConnectionStaysOneSession: a control connection silent
+// for longer than the reassembler keeps it (a user idle at the prompt)
+// goes on in the same session.
+func TestIdleControlConnectionStaysOneSession(t *testing.T) {
+	pkts := loadPackets(t, "passive.pcap")
+	// After frame 13 (200 to TYPE I) everything happens 5 minutes later.
+	for i := 13; i < len(pkts); i++ {
+		pkts[i].Info.Timestamp = pkts[i].Info.Timestamp.Add(5 * time.Minute)
+	}
+	a := NewAnalyzer(Config{})
+	for _, p := range pkts {
+		a.Packet(p)
+	}
+	r := a.Finish(nil)
+	if len(r.Sessions) != 1 {
+		t.Fatalf("%d sessions, want 1", len(r.Sessions))
+	}
+	s := r.Sessions[0]
+	if s.Commands != 7 || len(s.DataChannels) != 1 || s.DataChannels[0].Observed == nil || !s.DataChannels[0].Observed.Established {
+		t.Errorf("session after the idle time: %d commands, channels %+v", s.Commands, s.DataChannels)
+	}
+	if r.Stats.FTPSessions != 1 || r.Stats.DataChannels != 1 {
+		t.Errorf("stats %+v", r.Stats)
+	}
+}
+
+func TestSeqCounter(t *testing.T) {
+	type seg struct {
+		seq uint32
+		syn bool
+		n   int
+	}
+	tests := []struct {
+		name string
+		segs []seg
+		want int64
+	}{
+		{"in order after SYN", []seg{{1000, true, 0}, {1001, false, 100}, {1101, false, 100}}, 200},
+		{"retransmission counted once", []seg{{1000, true, 0}, {1001, false, 100}, {1001, false, 100}, {1101, false, 50}}, 150},
+		{"overlapping retransmission", []seg{{1000, true, 0}, {1001, false, 100}, {1051, false, 100}}, 150},
+		{"lost segment still counted when later data arrives", []seg{{1000, true, 0}, {1001, false, 100}, {1201, false, 100}}, 300},
+		{"no SYN: start at the first segment", []seg{{5000, false, 10}, {5010, false, 10}}, 20},
+		{"sequence wraps", []seg{{0xffffff00, true, 0}, {0xffffff01, false, 0x100}, {0x01, false, 0x10}}, 0x110},
+		{"old segment before the start", []seg{{1000, true, 0}, {900, false, 50}}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var c seqCounter
+			var got int64
+			for _, s := range tt.segs {
+				got += c.add(s.seq, s.syn, s.n)
+			}
+			if got != tt.want {
+				t.Errorf("%d bytes, want %d", got, tt.want)
+			}
+		})
+	}
+}

@@ -106,6 +106,14 @@ func (f *streamFactory) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac 
 	sp, dp := uint16(tcp.SrcPort), uint16(tcp.DstPort)
 	from := netip.AddrPortFrom(sa, sp)
 	to := netip.AddrPortFrom(da, dp)
+	if s := a.byTuple[mkConnKey(from, to)]; s != nil && !s.ended && !(tcp.SYN && !tcp.ACK) {
+		// The connection was idle long enough for the reassembler to
+		// let it go: carry on in the same session. Byte positions are
+		// unknown again, as are TLS record boundaries.
+		s.tls[toServer].lost()
+		s.tls[toClient].lost()
+		return &controlStream{a: a, s: s, firstIsClient: from == s.client}
+	}
 	// The server is the side on a control port; when both are, the side
 	// the first SYN went to, or else the lower port.
 	firstIsClient := true
@@ -152,6 +160,7 @@ func (f *streamFactory) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac 
 		s.ended = true // followed by nobody: its stream is ignored
 	} else {
 		a.live[s] = struct{}{}
+		a.byTuple[mkConnKey(s.client, s.server)] = s
 		hp := mkHostPair(s.client.Addr(), s.server.Addr())
 		a.hosts[hp] = append(a.hosts[hp], s)
 	}
@@ -315,25 +324,14 @@ func roleOf(d int) Role {
 	return RoleServer
 }
 
-// ReassemblyComplete is called when both directions ended. Returning
-// false keeps the connection in the pool, so that a late ACK does not
-// start a new session; the pool drops it when it is flushed.
+// ReassemblyComplete is called when both directions ended: by FIN or
+// RST, by the end of input, or because the connection was idle and the
+// reassembler let it go. The connection always leaves the pool; a later
+// packet of an idle one continues its session (see streamFactory.New),
+// and a late ACK of a closed one makes a stray stream that is never
+// reported.
 func (c *controlStream) ReassemblyComplete(ac reassembly.AssemblerContext) bool {
-	s := c.s
-	if s.ended {
-		return false
-	}
-	if !s.closed {
-		s.closed = true
-		s.closedAt = c.a.now
-	}
-	// Bytes left without a line end are the last line.
-	for d := range s.lines {
-		if lb := &s.lines[d]; len(lb.buf) > 0 && !s.tls[d].on {
-			c.line(d, lb.take(), nil)
-		}
-	}
-	return false
+	return true
 }
 
 // lineBuf collects one control line, cutting it at the line limit.

@@ -66,6 +66,10 @@ type dataConn struct {
 	payInit  bool
 	payResp  bool
 	fin      [2]bool
+	// seq follows the sequence space each way (0 from the initiator,
+	// 1 from the responder): bytes are counted once, however often
+	// they were retransmitted.
+	seq      [2]seqCounter
 	lastSeen time.Time
 }
 
@@ -205,16 +209,22 @@ func (c *dataConn) update(a *Analyzer, p capture.Packet, h *decode.Headers, src 
 	} else {
 		c.fromResp = true
 	}
+	dir := 0
+	if !fromInit {
+		dir = 1
+	}
+	if n := c.seq[dir].add(t.Seq, t.SYN, h.PayloadLen); n > 0 {
+		if fromInit == c.initIsClient {
+			o.BytesToServer += n
+		} else {
+			o.BytesToClient += n
+		}
+	}
 	if n := h.PayloadLen; n > 0 {
 		if fromInit {
 			c.payInit = true
 		} else {
 			c.payResp = true
-		}
-		if fromInit == c.initIsClient {
-			o.BytesToServer += int64(n)
-		} else {
-			o.BytesToClient += int64(n)
 		}
 		// A connection whose handshake predates the capture counts as
 		// established once both sides spoke (payload one way, and
@@ -290,4 +300,35 @@ func (s *sess) dataActive() bool {
 		}
 	}
 	return false
+}
+
+// seqCounter counts the payload bytes of one direction of a connection
+// by how far its sequence numbers advance, so retransmitted bytes count
+// once, and wrap-around after 4 GiB does no harm.
+type seqCounter struct {
+	started bool
+	hi      uint32 // sequence number after the highest byte seen
+}
+
+// add notes a segment and returns how many new bytes it carried.
+func (c *seqCounter) add(seq uint32, syn bool, n int) int64 {
+	if !c.started {
+		c.started = true
+		c.hi = seq
+		if syn {
+			c.hi++ // the SYN takes one sequence number
+		}
+	}
+	if syn {
+		seq++
+	}
+	if n <= 0 {
+		return 0
+	}
+	end := seq + uint32(n)
+	if d := int32(end - c.hi); d > 0 {
+		c.hi = end
+		return int64(d)
+	}
+	return 0
 }

@@ -53,13 +53,10 @@ func analyse(ctx context.Context, o options, e env) (int, error) {
 	var nd *report.NDJSON
 	worst := 0
 	var streamErr error
-	var streamed session.Stats // sessions and data channels written as they ended
 	cfg := session.Config{ControlPorts: o.ports, ShowPasswords: o.showPasswords, SourceNames: names, Ladder: o.format == "ladder"}
 	if o.format == "ndjson" {
 		nd = report.NewNDJSON(e.stdout)
 		cfg.OnSession = func(s *session.Session) {
-			streamed.FTPSessions++
-			streamed.DataChannels += len(s.DataChannels)
 			worst = max(worst, worstOf(s))
 			if err := nd.Session(s); err != nil && streamErr == nil {
 				streamErr = err
@@ -126,10 +123,6 @@ func analyse(ctx context.Context, o options, e env) (int, error) {
 	infos := src.Infos()
 	r := an.Finish(infos)
 	r.Stats.ElapsedMS = float64(time.Since(start).Microseconds()) / 1000
-	if nd != nil {
-		// Streamed sessions never reach r.Sessions, which Finish counts.
-		r.Stats.FTPSessions, r.Stats.DataChannels = streamed.FTPSessions, streamed.DataChannels
-	}
 	for _, s := range r.Sources {
 		for _, msg := range s.Errors {
 			fmt.Fprintf(e.stderr, "ftpscope: %s\n", msg)
