@@ -231,6 +231,7 @@ type liveSource struct {
 	ctx        context.Context
 	snaplen    int
 	reportIdle bool
+	drainUntil time.Time // set when ctx is first seen cancelled
 	closing    atomic.Bool
 
 	// mu is held by Next for the whole of a read and by Close, so the
@@ -256,13 +257,19 @@ func newLiveSource(ctx context.Context, name string, snaplen int, h liveHandle) 
 	}
 }
 
+// drainFor bounds how long a cancelled live capture keeps reading what
+// the kernel already captured.
+const drainFor = time.Second
+
 // ErrIdle is returned by the Next of a live source opened with
 // LiveOptions.ReportIdle when no packet arrived within the poll timeout.
 // It is not an end: call Next again.
 var ErrIdle = errors.New("capture: no packet within the poll timeout")
 
-// Next returns the next IP packet. It returns io.EOF once the context is
-// cancelled (within the poll timeout), once Close was called, or after a
+// Next returns the next IP packet. Once the context is cancelled it
+// returns what the kernel had already captured, then io.EOF at the first
+// poll timeout (or after drainFor on a link that never goes quiet). It
+// returns io.EOF at once after Close, and after a
 // read error, which is recorded in Info.Errors.
 //
 // Packet.Data is a copy owned by the source, valid until the next call.
@@ -273,14 +280,32 @@ func (s *liveSource) Next() (Packet, error) {
 		if s.h == nil {
 			return Packet{}, io.EOF
 		}
-		if s.closing.Load() || s.ctx.Err() != nil {
+		if s.closing.Load() {
 			s.shutdownLocked(nil)
 			return Packet{}, io.EOF
+		}
+		if s.ctx.Err() != nil {
+			// Cancelled (Ctrl-C, --duration): first drain what the ring
+			// already holds, or the last packets of a transfer are lost.
+			// The ring is empty at the first poll timeout; a link that
+			// never goes quiet is cut off at the deadline.
+			if s.drainUntil.IsZero() {
+				s.drainUntil = time.Now().Add(drainFor)
+			} else if time.Now().After(s.drainUntil) {
+				s.shutdownLocked(nil)
+				return Packet{}, io.EOF
+			}
 		}
 		data, ci, err := s.h.read()
 		switch {
 		case errors.Is(err, errPollTimeout):
 			s.refreshDropsLocked()
+			if s.ctx.Err() != nil {
+				// Cancelled, and the ring stayed empty for a whole
+				// poll: nothing is left to drain.
+				s.shutdownLocked(nil)
+				return Packet{}, io.EOF
+			}
 			if s.reportIdle {
 				return Packet{}, ErrIdle
 			}

@@ -397,3 +397,28 @@ func TestLiveSourceReportsIdle(t *testing.T) {
 		src.Close()
 	}
 }
+
+// TestLiveSourceDrainsAfterCancel: packets the kernel captured before the
+// cancel are still returned; the first poll timeout then ends the source.
+func TestLiveSourceDrainsAfterCancel(t *testing.T) {
+	pkt := gopacket.CaptureInfo{CaptureLength: len(liveIPv4), Length: len(liveIPv4)}
+	h := &fakeLiveHandle{reads: []fakeLiveRead{{data: liveIPv4, ci: pkt}, {data: liveIPv4, ci: pkt}, {err: errPollTimeout}, {data: liveIPv4, ci: pkt}}}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	src := newLiveSource(ctx, AnyInterface, DefaultSnaplen, h)
+	defer src.Close()
+	n := 0
+	for {
+		_, err := src.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if n != 2 {
+		t.Errorf("%d packets drained after the cancel, want the 2 before the poll timeout", n)
+	}
+}

@@ -52,15 +52,6 @@ const (
 	liveCurlTimeout  = "20"             // curl --max-time, seconds
 )
 
-// liveSettle is how long a test waits after its last transfer before it
-// sends SIGINT, so that ftpscope has read every packet of the transfers
-// first. The AF_PACKET backend hands a ring block to ftpscope only once the
-// block is full or its timer (64 ms) retires it, and a cancelled capture
-// stops at once instead of reading what the ring still holds (see the
-// report of the live tests); the margin keeps a busy machine from losing
-// the last packets.
-const liveSettle = 500 * time.Millisecond
-
 // liveBin is the ftpscope binary the live tests run: built at most once per
 // test binary, into a directory that user nobody may read, and removed by
 // TestMain.
@@ -427,10 +418,8 @@ type channelView struct {
 	ToAnnounced          bool
 	State                string
 	Established          bool
-	// Payload says whether the whole file crossed to the client: "file"
-	// when bytes_to_client is at least its size. It may be more: ftpscope
-	// counts the payload of retransmitted segments again, and on a busy
-	// machine a tail loss probe resends the last segment of a transfer.
+	// Payload says whether exactly the file crossed to the client: "file"
+	// when bytes_to_client is its size (retransmissions count once).
 	Payload  string
 	Transfer string // command, argument and final reply
 	Findings []string
@@ -463,7 +452,7 @@ func viewSessions(ss []liveSession) []sessionView {
 				c.ToAnnounced = d.Announced != nil && *d.Announced == o.Responder
 				c.State, c.Established = o.State, o.Established
 				c.Payload = fmt.Sprintf("%d bytes, not all of the %d of the file", o.BytesToClient, liveFileSize)
-				if o.BytesToClient >= liveFileSize {
+				if o.BytesToClient == liveFileSize {
 					c.Payload = "file"
 				}
 			}
@@ -602,7 +591,8 @@ func TestLiveCapture(t *testing.T) {
 			l.transfers(t, tt.classic)
 			after := "the transfers"
 			if tt.stop == "signal" {
-				time.Sleep(liveSettle)
+				// SIGINT right after the transfers: the capture must
+				// drain what the kernel holds and still report all.
 				r.signal(t, os.Interrupt)
 				after = "SIGINT"
 			}
