@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"time"
 
@@ -244,16 +245,26 @@ func (t *tableWriter) sessionFindings(s *session.Session) {
 	v := Verdict(s)
 	t.wrapped("  ", "    ", paint(t.o.Color, verdictColor(v), v))
 	base := sourceStart(t.r.Sources, s)
+	// The worst first: what broke, then what to watch, then notes.
+	type placed struct {
+		f     session.Finding
+		where string
+	}
+	var all []placed
 	for _, f := range s.Findings {
-		t.finding(f, "", base)
+		all = append(all, placed{f, ""})
 	}
 	for _, dc := range s.DataChannels {
 		if dc == nil {
 			continue
 		}
 		for _, f := range dc.Findings {
-			t.finding(f, fmt.Sprintf(" (data channel %d/%d)", s.ID, dc.ID), base)
+			all = append(all, placed{f, fmt.Sprintf(" (data channel %d/%d)", s.ID, dc.ID)})
 		}
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].f.Severity.Rank() > all[j].f.Severity.Rank() })
+	for _, p := range all {
+		t.finding(p.f, p.where, base)
 	}
 }
 
