@@ -1,6 +1,8 @@
 package report
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,10 +24,52 @@ func WriteJSON(w io.Writer, r *session.Report) error {
 		return errNilReport
 	}
 	doc := normReport(r)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
+	// The document is written part by part, each session on its own, so
+	// a report of many sessions is never held twice in memory. The bytes
+	// are those of one json.Encoder with a two-space indent.
+	bw := bufio.NewWriterSize(w, 64<<10)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(&doc); err != nil {
+	part := func(prefix string, v any) error {
+		buf.Reset()
+		enc.SetIndent(prefix, "  ")
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
+		_, err := bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+		return err
+	}
+	err := func() error {
+		fmt.Fprintf(bw, "{\n  \"version\": %d,\n  \"sources\": ", doc.Version)
+		if err := part("  ", doc.Sources); err != nil {
+			return err
+		}
+		bw.WriteString(",\n  \"sessions\": [")
+		for i, s := range doc.Sessions {
+			if i > 0 {
+				bw.WriteString(",")
+			}
+			bw.WriteString("\n    ")
+			if err := part("    ", s); err != nil {
+				return err
+			}
+		}
+		if len(doc.Sessions) > 0 {
+			bw.WriteString("\n  ")
+		}
+		bw.WriteString("],\n  \"findings\": ")
+		if err := part("  ", doc.Findings); err != nil {
+			return err
+		}
+		bw.WriteString(",\n  \"stats\": ")
+		if err := part("  ", doc.Stats); err != nil {
+			return err
+		}
+		bw.WriteString("\n}\n")
+		return bw.Flush()
+	}()
+	if err != nil {
 		return fmt.Errorf("report: write json: %w", err)
 	}
 	return nil

@@ -441,3 +441,28 @@ func BenchmarkWriteJSON(b *testing.B) {
 	}
 	b.SetBytes(int64(buf.Len()))
 }
+
+// TestWriteJSONMatchesEncoder: WriteJSON writes the document part by part;
+// the bytes must be those of one json.Encoder over the whole (normalised)
+// report, so that no field of session.Report is left out.
+func TestWriteJSONMatchesEncoder(t *testing.T) {
+	for _, fx := range fixtures() {
+		t.Run(fx.name, func(t *testing.T) {
+			r := fx.r()
+			var got, want bytes.Buffer
+			if err := WriteJSON(&got, r); err != nil {
+				t.Fatal(err)
+			}
+			doc := normReport(r)
+			enc := json.NewEncoder(&want)
+			enc.SetIndent("", "  ")
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(&doc); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want.String(), got.String()); diff != "" {
+				t.Errorf("-encoder +WriteJSON:\n%s", diff)
+			}
+		})
+	}
+}
