@@ -158,6 +158,24 @@ func (e *InterfaceError) Unwrap() []error {
 // checkInterface looks name up among the interfaces of this network
 // namespace. It returns the interface (zero for AnyInterface) and the
 // indexes of the loopback interfaces.
+// prepareLive does what every backend's OpenLive does first: a usable
+// context, options with their defaults, and an interface that exists and
+// is up (with the indexes of the loopback interfaces).
+func prepareLive(ctx context.Context, o LiveOptions) (context.Context, LiveOptions, net.Interface, []int, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := ctx.Err(); err != nil {
+		return ctx, o, net.Interface{}, nil, fmt.Errorf("capture: opening %s: %w", o.Interface, err)
+	}
+	o, err := o.normalize()
+	if err != nil {
+		return ctx, o, net.Interface{}, nil, err
+	}
+	ifc, loopbacks, err := checkInterface(o.Interface)
+	return ctx, o, ifc, loopbacks, err
+}
+
 func checkInterface(name string) (net.Interface, []int, error) {
 	ifaces, err := net.Interfaces()
 	if err != nil {

@@ -45,17 +45,8 @@ const (
 // The errors for an interface that cannot be opened are *InterfaceError
 // values matching ErrPermission, ErrNoInterface or ErrInterfaceDown.
 func OpenLive(ctx context.Context, o LiveOptions) (Source, error) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("capture: opening %s: %w", o.Interface, err)
-	}
-	o, err := o.normalize()
+	ctx, o, _, _, err := prepareLive(ctx, o)
 	if err != nil {
-		return nil, err
-	}
-	if _, _, err := checkInterface(o.Interface); err != nil {
 		return nil, err
 	}
 	var vm *bpf.VM
