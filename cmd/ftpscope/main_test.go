@@ -291,6 +291,8 @@ func TestFindingCodes(t *testing.T) {
 		{"data-unannounced.pcap", "data-connection-unannounced", "info"},
 		{"transfer-failed-426.pcap", "transfer-failed", "error"},
 		{"control-gap.pcap", "control-gap", "warning"},
+		{"data-connection-missing.pcap", "data-connection-missing", "warning"},
+		{"data-connection-missing.pcap", "transfer-failed", "error"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.capture+"/"+tt.code, func(t *testing.T) {

@@ -326,3 +326,18 @@ func buildHostile() ([]byte, error) {
 	f.quit()
 	return t.pcap(layers.LinkTypeEthernet)
 }
+
+func buildDataConnectionMissing() ([]byte, error) {
+	t := newTape()
+	f := t.ftp(framing{}, cli().at(51000), srv().at(21))
+	f.start("anonymous", "anonymous@")
+	f.pasv(srv().at(40009))
+	f.cmd(retr)
+	// The client's own firewall drops its SYN before the capture point:
+	// no connection towards 10.0.0.2:40009 is ever seen. The server gives
+	// up waiting.
+	f.t.wait(5 * time.Second)
+	f.reply(failedToConnect)
+	f.quit()
+	return t.pcap(layers.LinkTypeEthernet)
+}

@@ -195,6 +195,7 @@ func TestCapturesReadBack(t *testing.T) {
 		"many-transfers-mixed":    {Packets: 70, LinkTypes: eth},
 		"hostile":                 {Packets: 74, LinkTypes: eth},
 		"port-2121":               {Packets: 32, LinkTypes: eth},
+		"data-connection-missing": {Packets: 22, LinkTypes: eth},
 	}
 	scenarios := synth.Scenarios()
 	if len(scenarios) != len(want) {
