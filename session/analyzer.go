@@ -10,6 +10,7 @@ import (
 	"github.com/ftpscope/ftpscope/capture"
 	"github.com/ftpscope/ftpscope/decode"
 	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/reassembly"
 )
 
@@ -108,9 +109,10 @@ type Analyzer struct {
 	expectNAT map[netip.AddrPort][]*expectation
 	hosts     map[hostPair][]*sess
 
-	srcErrors     map[int][]string
-	srcErrorCount map[int]int
-	dropped       int // sessions not tracked because of MaxSessions
+	srcErrors        map[int][]string
+	srcErrorCount    map[int]int
+	dropped          int // sessions not tracked because of MaxSessions
+	unsupportedLinks []unsupportedLink
 	// channelsDropped counts setups not tracked because of MaxChannels.
 	channelsDropped int
 	// endedSessions and endedChannels count what was reported, streamed
@@ -192,7 +194,11 @@ func (a *Analyzer) Packet(p capture.Packet) bool {
 	}
 	h := &a.hdr
 	if err := a.dec.Decode(p.Data, p.LinkType, h); err != nil {
-		if !errors.Is(err, decode.ErrNoIP) {
+		switch {
+		case errors.Is(err, decode.ErrNoIP):
+		case errors.Is(err, decode.ErrUnsupportedLink):
+			a.unsupported(p)
+		default:
 			a.sourceError(p.Source, fmt.Sprintf("packet %d: %v", p.Number, err))
 		}
 		return false
@@ -223,6 +229,28 @@ func (a *Analyzer) Advance(now time.Time) {
 		a.tick()
 		a.nextTick = a.now.Add(time.Second)
 	}
+}
+
+// unsupportedLink counts the frames of one link type the decoder cannot
+// read, in one source.
+type unsupportedLink struct {
+	source   int
+	linkType layers.LinkType
+	first    int // frame number of the first one
+	count    int
+}
+
+// unsupported notes a frame of a link type the decoder cannot read; the
+// report says so once per source and link type.
+func (a *Analyzer) unsupported(p capture.Packet) {
+	for i := range a.unsupportedLinks {
+		u := &a.unsupportedLinks[i]
+		if u.source == p.Source && u.linkType == p.LinkType {
+			u.count++
+			return
+		}
+	}
+	a.unsupportedLinks = append(a.unsupportedLinks, unsupportedLink{source: p.Source, linkType: p.LinkType, first: p.Number, count: 1})
 }
 
 func (a *Analyzer) sourceError(src int, msg string) {
@@ -351,6 +379,13 @@ func (a *Analyzer) Sources(infos []capture.Info) []Source {
 		}
 		for _, e := range a.srcErrors[i] {
 			s.Errors = append(s.Errors, in.Name+": "+e)
+		}
+		for _, u := range a.unsupportedLinks {
+			if u.source == i {
+				s.Errors = append(s.Errors, fmt.Sprintf("%s: packet %d: link type %d (%s) is not supported; its %d packets were skipped "+
+					"(supported: Ethernet with 802.1Q/QinQ, Linux SLL and SLL2, BSD loopback/NULL, raw IPv4/IPv6)",
+					in.Name, u.first, int(u.linkType), u.linkType, u.count))
+			}
 		}
 		if n := a.srcErrorCount[i] - len(a.srcErrors[i]); n > 0 {
 			s.Errors = append(s.Errors, fmt.Sprintf("%s: %d more packets could not be decoded", in.Name, n))

@@ -324,3 +324,33 @@ func TestHealthyCapturesHaveNoWarnings(t *testing.T) {
 		})
 	}
 }
+
+// TestUnknownLinkType: a capture of a link type ftpscope cannot decode is
+// named once with its packet count, and the other inputs are analysed.
+func TestUnknownLinkType(t *testing.T) {
+	// A pcap header with link type 147 (USER0) and three 40-byte packets.
+	b := []byte{0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 147, 0, 0, 0}
+	for i := range 3 {
+		b = append(b, byte(i), 0, 0, 0x65, 0, 0, 0, 0, 40, 0, 0, 0, 40, 0, 0, 0)
+		b = append(b, make([]byte, 40)...)
+	}
+	path := filepath.Join(t.TempDir(), "user0.pcap")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := ftpscope(t, "-r", path, "-r", filepath.Join(testdataDir, "passive.pcap"), "-o", "json", "-q")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	r := decodeReport(t, out)
+	if len(r.Sessions) != 1 {
+		t.Errorf("%d sessions, want the 1 of passive.pcap", len(r.Sessions))
+	}
+	want := "packet 1: link type 147 (UnknownLinkType) is not supported; its 3 packets were skipped"
+	if len(r.Sources) != 2 || len(r.Sources[0].Errors) != 1 || !strings.Contains(r.Sources[0].Errors[0], want) {
+		t.Errorf("sources[0].errors = %q, want one error with %q", r.Sources[0].Errors, want)
+	}
+	if strings.Count(stderr, "link type 147") != 1 {
+		t.Errorf("stderr names the link type %d times, want once:\n%s", strings.Count(stderr, "link type 147"), stderr)
+	}
+}
