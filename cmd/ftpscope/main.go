@@ -1,6 +1,3 @@
-// Command ftpscope explains FTP traffic in a capture file or on a live
-// interface: every control session, the data connections it announced,
-// the ones actually seen, and why a transfer broke at a firewall or NAT.
 package main
 
 import (
