@@ -303,11 +303,7 @@ func (a *Analyzer) tick() {
 	a.asm.FlushWithOptions(reassembly.FlushOptions{T: now.Add(-10 * time.Second), TC: now.Add(-reattachIdle)})
 	var ended []*sess
 	for s := range a.live {
-		if !s.materialized && now.Sub(s.lastSeen) > a.cfg.CloseGrace {
-			// Stray ACKs or FINs of a connection that ended or began
-			// before the capture: nothing to report.
-			ended = append(ended, s)
-		} else if s.closed && now.Sub(s.closedAt) > a.cfg.CloseGrace && !s.dataActive() {
+		if s.closed && now.Sub(s.closedAt) > a.cfg.CloseGrace && !s.dataActive() {
 			ended = append(ended, s)
 		} else if now.Sub(s.lastSeen) > a.cfg.IdleTimeout {
 			ended = append(ended, s)
@@ -399,11 +395,6 @@ func (a *Analyzer) Sources(infos []capture.Info) []Source {
 	return out
 }
 
-// SessionStats reports the sessions ended so far and those still open.
-func (a *Analyzer) SessionStats() (ended, open int) {
-	return a.nextID - len(a.live), len(a.live)
-}
-
 // end finishes a session: it settles its data channels, draws its
 // findings and hands it on.
 func (a *Analyzer) end(s *sess) {
@@ -413,9 +404,6 @@ func (a *Analyzer) end(s *sess) {
 	s.ended = true
 	delete(a.live, s)
 	a.forget(s)
-	if !s.materialized {
-		return
-	}
 	// Bytes left without a line end are the last line.
 	c := &controlStream{a: a, s: s}
 	for d := range s.lines {

@@ -19,16 +19,15 @@ const (
 
 // sess is the state of one FTP session while it is followed.
 type sess struct {
-	out          *Session
-	seq          int // creation order
-	client       netip.AddrPort
-	server       netip.AddrPort
-	materialized bool // a SYN or payload was seen: worth reporting
-	ended        bool
-	closed       bool // the control connection closed (FIN both ways, or RST)
-	closedAt     time.Time
-	finSeen      [2]bool
-	lastSeen     time.Time
+	out      *Session
+	seq      int // creation order
+	client   netip.AddrPort
+	server   netip.AddrPort
+	ended    bool
+	closed   bool // the control connection closed (FIN both ways, or RST)
+	closedAt time.Time
+	finSeen  [2]bool
+	lastSeen time.Time
 
 	lines        [2]lineBuf
 	tls          [2]tlsSkipper
@@ -103,38 +102,51 @@ func (f *streamFactory) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac 
 	src, dst := netFlow.Endpoints()
 	sa, _ := netip.AddrFromSlice(src.Raw())
 	da, _ := netip.AddrFromSlice(dst.Raw())
-	sp, dp := uint16(tcp.SrcPort), uint16(tcp.DstPort)
-	from := netip.AddrPortFrom(sa, sp)
-	to := netip.AddrPortFrom(da, dp)
+	from := netip.AddrPortFrom(sa, uint16(tcp.SrcPort))
+	to := netip.AddrPortFrom(da, uint16(tcp.DstPort))
 	if s := a.byTuple[mkConnKey(from, to)]; s != nil && !s.ended && !(tcp.SYN && !tcp.ACK) {
 		// The connection was idle long enough for the reassembler to
 		// let it go: carry on in the same session. Byte positions are
 		// unknown again, as are TLS record boundaries.
 		s.tls[toServer].lost()
 		s.tls[toClient].lost()
-		return &controlStream{a: a, s: s, firstIsClient: from == s.client}
+		return &controlStream{a: a, s: s, firstIsClient: from == s.client, first: from, other: to}
 	}
+	c := &controlStream{a: a, first: from, other: to, firstSeen: ac.GetCaptureInfo().Timestamp}
+	if tcp.SYN || len(tcp.Payload) > 0 {
+		c.begin(from, to, tcp, ac.GetCaptureInfo())
+	}
+	// Otherwise the stream waits for a SYN or payload before it becomes a
+	// session: the late ACKs of a connection that already ended, or pure
+	// ACKs at the start of a capture, make none.
+	return c
+}
+
+// begin makes the session of a control connection, at its first SYN or
+// payload; from and to are that segment's endpoints.
+func (c *controlStream) begin(from, to netip.AddrPort, tcp *layers.TCP, ci gopacket.CaptureInfo) {
+	a := c.a
+	sp, dp := from.Port(), to.Port()
 	// The server is the side on a control port; when both are, the side
 	// the first SYN went to, or else the lower port.
-	firstIsClient := true
+	fromIsClient := true
 	switch {
 	case a.isControlPort(dp) && !a.isControlPort(sp):
 	case a.isControlPort(sp) && !a.isControlPort(dp):
-		firstIsClient = false
+		fromIsClient = false
 	case tcp.SYN && !tcp.ACK:
 	case tcp.SYN && tcp.ACK:
-		firstIsClient = false
+		fromIsClient = false
 	case sp < dp:
-		firstIsClient = false
+		fromIsClient = false
 	}
 	s := &sess{seq: a.seq}
 	a.seq++
-	if firstIsClient {
+	if fromIsClient {
 		s.client, s.server = from, to
 	} else {
 		s.client, s.server = to, from
 	}
-	ci := ac.GetCaptureInfo()
 	r := refOf(ci)
 	src0 := 0
 	if r != nil {
@@ -148,7 +160,7 @@ func (f *streamFactory) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac 
 		Source:       name,
 		Client:       s.client.String(),
 		Server:       s.server.String(),
-		Start:        Time{ci.Timestamp},
+		Start:        Time{c.firstSeen},
 		End:          Time{ci.Timestamp},
 		Mode:         ModeNone,
 		DataChannels: []*DataChannel{},
@@ -159,12 +171,15 @@ func (f *streamFactory) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac 
 		a.dropped++
 		s.ended = true // followed by nobody: its stream is ignored
 	} else {
+		a.nextID++
+		s.out.ID = a.nextID
 		a.live[s] = struct{}{}
 		a.byTuple[mkConnKey(s.client, s.server)] = s
 		hp := mkHostPair(s.client.Addr(), s.server.Addr())
 		a.hosts[hp] = append(a.hosts[hp], s)
 	}
-	return &controlStream{a: a, s: s, firstIsClient: firstIsClient}
+	c.s = s
+	c.firstIsClient = c.first == s.client
 }
 
 func refOf(ci gopacket.CaptureInfo) *pktRef {
@@ -178,8 +193,12 @@ func refOf(ci gopacket.CaptureInfo) *pktRef {
 
 // controlStream receives one control connection from the reassembler.
 type controlStream struct {
-	a             *Analyzer
-	s             *sess
+	a *Analyzer
+	s *sess // nil until the first SYN or payload
+	// first and other are the endpoints of the connection's first segment
+	// (its source and destination), seen at firstSeen.
+	first, other  netip.AddrPort
+	firstSeen     time.Time
 	firstIsClient bool
 	started       [2]bool
 }
@@ -195,6 +214,16 @@ func (c *controlStream) ftpDir(dir reassembly.TCPFlowDirection) int {
 
 // Accept sees every segment of the connection before reassembly.
 func (c *controlStream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassembly.TCPFlowDirection, nextSeq reassembly.Sequence, start *bool, ac reassembly.AssemblerContext) bool {
+	if c.s == nil {
+		if !tcp.SYN && len(tcp.Payload) == 0 {
+			return false
+		}
+		from, to := c.first, c.other
+		if dir != reassembly.TCPDirClientToServer {
+			from, to = to, from
+		}
+		c.begin(from, to, tcp, ci)
+	}
 	s := c.s
 	if s.ended {
 		return false
@@ -206,9 +235,6 @@ func (c *controlStream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir rea
 	}
 	if ts.After(s.out.End.Time) {
 		s.out.End = Time{ts}
-	}
-	if tcp.SYN || len(tcp.Payload) > 0 {
-		c.materialize()
 	}
 	// A capture that starts mid-connection has no SYN: start the stream
 	// at the first segment seen in each direction.
@@ -228,20 +254,10 @@ func (c *controlStream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir rea
 	return true
 }
 
-func (c *controlStream) materialize() {
-	s := c.s
-	if s.materialized {
-		return
-	}
-	s.materialized = true
-	c.a.nextID++
-	s.out.ID = c.a.nextID
-}
-
 // ReassembledSG receives control bytes in order.
 func (c *controlStream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.AssemblerContext) {
 	s := c.s
-	if s.ended {
+	if s == nil || s.ended {
 		return
 	}
 	dir, _, _, skip := sg.Info()

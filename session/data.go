@@ -104,7 +104,7 @@ func (a *Analyzer) data(p capture.Packet, h *decode.Headers) bool {
 	}
 	// A SYN between the hosts of a session that no announcement explains.
 	for _, s := range a.hosts[mkHostPair(h.Src, h.Dst)] {
-		if s.ended || !s.materialized || len(s.unannounce) >= maxUnannounced {
+		if s.ended || len(s.unannounce) >= maxUnannounced {
 			continue
 		}
 		c := a.track(s, nil, src, dst, "")
