@@ -340,6 +340,9 @@ func (a *Analyzer) Finish(sources []capture.Info) *Report {
 		r.Sessions = []*Session{}
 	}
 	sort.Slice(r.Sessions, func(i, j int) bool { return r.Sessions[i].ID < r.Sessions[j].ID })
+	if len(sources) > 1 {
+		correlatePoints(r.Sessions)
+	}
 	r.Sources = a.Sources(sources)
 	if len(r.Sources) > 0 {
 		// Limits that were hit: say so, since the report is incomplete.

@@ -21,6 +21,7 @@ const (
 type sess struct {
 	out      *Session
 	seq      int // creation order
+	source   int // index of the input its first segment came from
 	client   netip.AddrPort
 	server   netip.AddrPort
 	ended    bool
@@ -140,17 +141,17 @@ func (c *controlStream) begin(from, to netip.AddrPort, tcp *layers.TCP, ci gopac
 	case sp < dp:
 		fromIsClient = false
 	}
-	s := &sess{seq: a.seq}
+	r := refOf(ci)
+	src0 := 0
+	if r != nil {
+		src0 = r.source
+	}
+	s := &sess{seq: a.seq, source: src0}
 	a.seq++
 	if fromIsClient {
 		s.client, s.server = from, to
 	} else {
 		s.client, s.server = to, from
-	}
-	r := refOf(ci)
-	src0 := 0
-	if r != nil {
-		src0 = r.source
 	}
 	name := ""
 	if src0 < len(a.cfg.SourceNames) {

@@ -87,7 +87,7 @@ func (a *Analyzer) data(p capture.Packet, h *decode.Headers) bool {
 		return false
 	}
 	syn := h.TCP.SYN && !h.TCP.ACK
-	if e, how := a.lookup(dst); e != nil && (syn || !h.TCP.SYN) {
+	if e, how := a.lookup(p.Source, dst, h.Src); e != nil && (syn || !h.TCP.SYN) {
 		c := a.track(e.dc.s, e.dc, src, dst, how)
 		c.update(a, p, h, src)
 		return true
@@ -95,7 +95,7 @@ func (a *Analyzer) data(p capture.Packet, h *decode.Headers) bool {
 	if !syn {
 		// A connection whose handshake predates the capture, seen from
 		// the responder's side.
-		if e, how := a.lookup(src); e != nil && !h.TCP.SYN {
+		if e, how := a.lookup(p.Source, src, h.Dst); e != nil && !h.TCP.SYN {
 			c := a.track(e.dc.s, e.dc, dst, src, how)
 			c.update(a, p, h, src)
 			return true
@@ -115,27 +115,56 @@ func (a *Analyzer) data(p capture.Packet, h *decode.Headers) bool {
 	return false
 }
 
-// lookup finds the newest live expectation for a connection towards ep:
+// lookup finds the expectation for a connection from src towards dst:
 // the announced endpoint first, then the announced port at the control
-// peer's address.
-func (a *Analyzer) lookup(ep netip.AddrPort) (*expectation, string) {
-	if len(a.expect) != 0 {
-		list := a.expect[ep]
-		for i := len(list) - 1; i >= 0; i-- {
-			if list[i].live {
-				return list[i], "announced"
-			}
-		}
+// peer's address. Among several (two captures of one session, two
+// clients behind one NAT), the one seen in the packet's own capture wins,
+// then the one whose session's control addresses are the connection's,
+// then the newest.
+func (a *Analyzer) lookup(source int, dst netip.AddrPort, src netip.Addr) (*expectation, string) {
+	if e := pick(a.expect[dst], source, src, dst.Addr()); e != nil {
+		return e, "announced"
 	}
-	if len(a.expectNAT) != 0 {
-		list := a.expectNAT[ep]
-		for i := len(list) - 1; i >= 0; i-- {
-			if list[i].live {
-				return list[i], "control-peer-port"
-			}
-		}
+	if e := pick(a.expectNAT[dst], source, src, dst.Addr()); e != nil {
+		return e, "control-peer-port"
 	}
 	return nil, ""
+}
+
+func pick(list []*expectation, source int, src, dst netip.Addr) *expectation {
+	var best *expectation
+	bestScore := -1
+	for i := len(list) - 1; i >= 0; i-- {
+		e := list[i]
+		if !e.live {
+			continue
+		}
+		init, resp := e.controlAddrs()
+		score := 0
+		if e.dc.s.source == source {
+			score += 4
+		}
+		if init == src {
+			score++
+		}
+		if resp == dst {
+			score++
+		}
+		if score > bestScore {
+			best, bestScore = e, score
+		}
+	}
+	return best
+}
+
+// controlAddrs are the control-connection addresses of the side that
+// should open the data connection and of the side that should accept it.
+func (e *expectation) controlAddrs() (initiator, responder netip.Addr) {
+	s := e.dc.s
+	if e.dc.out.Mode == ModeActive {
+		return s.server.Addr(), s.client.Addr()
+	}
+	return s.client.Addr(), s.server.Addr()
 }
 
 // track starts following a connection from initiator to responder.

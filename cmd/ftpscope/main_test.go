@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in ../../testdata")
@@ -352,5 +353,99 @@ func TestUnknownLinkType(t *testing.T) {
 	}
 	if strings.Count(stderr, "link type 147") != 1 {
 		t.Errorf("stderr names the link type %d times, want once:\n%s", strings.Count(stderr, "link type 147"), stderr)
+	}
+}
+
+// TestTwoCapturePoints: one session captured on both sides of a NAT and
+// given as two files is analysed per capture point as each file alone,
+// and where an FTP helper rewrote an announcement between the points, an
+// address-rewritten finding says so.
+func TestTwoCapturePoints(t *testing.T) {
+	lab := filepath.Join(testdataDir, "lab", "captures")
+	type view struct{ Source, Setup, Announced, Initiator, Responder string }
+	views := func(out string) []view {
+		var r struct {
+			Sessions []struct {
+				Source       string `json:"source"`
+				DataChannels []struct {
+					SetupCommand string  `json:"setup_command"`
+					Announced    *string `json:"announced"`
+					Observed     *struct{ Initiator, Responder string }
+				} `json:"data_channels"`
+			} `json:"sessions"`
+		}
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatal(err)
+		}
+		var vs []view
+		for _, s := range r.Sessions {
+			for _, d := range s.DataChannels {
+				v := view{Source: filepath.Base(s.Source), Setup: d.SetupCommand, Announced: str(d.Announced)}
+				if d.Observed != nil {
+					v.Initiator, v.Responder = d.Observed.Initiator, d.Observed.Responder
+				}
+				vs = append(vs, v)
+			}
+		}
+		return vs
+	}
+	for _, tt := range []struct {
+		pair      string
+		rewritten bool
+	}{
+		{"snat-port-helper", true},
+		{"snat-port-nohelper", false},
+		{"dnat-pasv-private", false},
+		{"dnat-pasv-address", false},
+	} {
+		t.Run(tt.pair, func(t *testing.T) {
+			client := filepath.Join(lab, tt.pair+"-client.pcap")
+			server := filepath.Join(lab, tt.pair+"-server.pcap")
+			var want []view
+			for _, f := range []string{client, server} {
+				_, out, _ := ftpscope(t, "-r", f, "-o", "json", "-q")
+				want = append(want, views(out)...)
+			}
+			_, out, _ := ftpscope(t, "-r", client, "-r", server, "-o", "json", "-q")
+			got := views(out)
+			less := func(a, b view) bool { return a.Source+a.Setup+a.Announced < b.Source+b.Setup+b.Announced }
+			if diff := cmp.Diff(want, got, cmpopts.SortSlices(less)); diff != "" {
+				t.Errorf("both files together differ from each alone (-alone +together):\n%s", diff)
+			}
+			r := decodeReport(t, out)
+			n, channels := 0, 0
+			for _, s := range r.Sessions {
+				for _, d := range s.DataChannels {
+					channels++
+					for _, f := range d.Findings {
+						if f.Code == "address-rewritten" {
+							n++
+						}
+					}
+				}
+			}
+			// Alone, dnat-pasv-address's server view already reports the
+			// rewrite done by DNAT; count only what two points add.
+			alone := 0
+			for _, f := range []string{client, server} {
+				_, o, _ := ftpscope(t, "-r", f, "-o", "json", "-q")
+				for _, s := range decodeReport(t, o).Sessions {
+					for _, d := range s.DataChannels {
+						for _, f := range d.Findings {
+							if f.Code == "address-rewritten" {
+								alone++
+							}
+						}
+					}
+				}
+			}
+			added := n - alone
+			if tt.rewritten && added != channels {
+				t.Errorf("%d address-rewritten findings added for %d data channels, want one each", added, channels)
+			}
+			if !tt.rewritten && added != 0 {
+				t.Errorf("%d address-rewritten findings added, want none", added)
+			}
+		})
 	}
 }
