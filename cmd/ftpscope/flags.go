@@ -39,6 +39,7 @@ Usage:
 Examples:
   ftpscope -r capture.pcap                 table of sessions, data channels, findings
   ftpscope -r a.pcapng -r b.pcap.gz        several files analysed as one timeline
+  ftpscope -r inside.pcap -r outside.pcap   both sides of a NAT: was PORT/PASV rewritten?
   ftpscope -r capture.pcap -o json         one JSON document (see CONTRACT.md)
   ftpscope -r capture.pcap -o ladder       sequence diagram of each session
   tcpdump -w - port 21 | ftpscope -r -     read a capture from standard input
