@@ -398,6 +398,7 @@ type tlsSkipper struct {
 // It turns itself off at a record boundary that does not start a record.
 func (t *tlsSkipper) skip(b []byte) int {
 	used := 0
+	hs := 0 // where the record header being read started in b
 	for used < len(b) {
 		if t.left > 0 {
 			k := min(t.left, len(b)-used)
@@ -406,6 +407,7 @@ func (t *tlsSkipper) skip(b []byte) int {
 			continue
 		}
 		if t.nhdr == 0 {
+			hs = used
 			ct := b[used]
 			if ct < 20 || ct > 24 {
 				t.on = false // cleartext again
@@ -417,9 +419,10 @@ func (t *tlsSkipper) skip(b []byte) int {
 		used++
 		if t.nhdr == 5 {
 			if t.hdr[1] != 3 { // not a TLS/SSL3 version: not TLS after all
+				// Give the header bytes of this chunk back as cleartext.
 				t.on = false
 				t.nhdr = 0
-				return used
+				return hs
 			}
 			t.left = int(t.hdr[3])<<8 | int(t.hdr[4])
 			t.nhdr = 0
