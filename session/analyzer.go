@@ -275,31 +275,20 @@ func (a *Analyzer) control(p capture.Packet, h *decode.Headers) {
 // flushes control data stuck behind a gap and ends idle sessions.
 func (a *Analyzer) tick() {
 	now := a.now
-	for ep, list := range a.expect {
-		keep := list[:0]
+	// Announcements whose connection never came expire.
+	for _, list := range a.expect {
 		for _, e := range list {
 			if e.live && now.After(e.deadline) {
 				e.live = false
 			}
-			if e.live {
-				keep = append(keep, e)
-			}
 		}
-		a.setExpect(a.expect, ep, keep)
 	}
-	for ep, list := range a.expectNAT {
-		keep := list[:0]
-		for _, e := range list {
-			if e.live {
-				keep = append(keep, e)
-			}
-		}
-		a.setExpect(a.expectNAT, ep, keep)
-	}
+	a.pruneExpect(a.expect)
+	a.pruneExpect(a.expectNAT)
 	// Deliver control bytes that waited more than 10 s for a missing
-	// segment: the segment was lost before the capture point.
-	// Let the reassembler drop connections idle for 30 s: one that is
-	// still open resumes in the same session (byTuple) at its next packet.
+	// segment (lost before the capture point), and let the reassembler
+	// drop connections idle for 30 s: one that is still open resumes in
+	// the same session (byTuple) at its next packet.
 	a.asm.FlushWithOptions(reassembly.FlushOptions{T: now.Add(-10 * time.Second), TC: now.Add(-reattachIdle)})
 	var ended []*sess
 	for s := range a.live {
@@ -312,6 +301,19 @@ func (a *Analyzer) tick() {
 	sort.Slice(ended, func(i, j int) bool { return ended[i].seq < ended[j].seq })
 	for _, s := range ended {
 		a.end(s)
+	}
+}
+
+// pruneExpect drops the expectations that are no longer live.
+func (a *Analyzer) pruneExpect(m map[netip.AddrPort][]*expectation) {
+	for ep, list := range m {
+		keep := list[:0]
+		for _, e := range list {
+			if e.live {
+				keep = append(keep, e)
+			}
+		}
+		a.setExpect(m, ep, keep)
 	}
 }
 
@@ -429,13 +431,7 @@ func (a *Analyzer) end(s *sess) {
 // forget drops every index entry that points at s.
 func (a *Analyzer) forget(s *sess) {
 	for _, dc := range s.dcs {
-		if e := dc.exp; e != nil {
-			e.live = false
-			a.dropExpect(a.expect, e.ep, e)
-			if e.nat.IsValid() {
-				a.dropExpect(a.expectNAT, e.nat, e)
-			}
-		}
+		a.withdraw(dc)
 	}
 	for _, c := range s.conns {
 		delete(a.conns, c.key)

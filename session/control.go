@@ -3,6 +3,7 @@ package session
 import (
 	"bytes"
 	"net/netip"
+	"strconv"
 	"time"
 
 	"github.com/ftpscope/ftpscope/decode"
@@ -290,9 +291,9 @@ func (c *controlStream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly
 
 func gapWhat(d, n int) string {
 	if d == toServer {
-		return itoa(n) + " bytes from the client missing from the capture"
+		return strconv.Itoa(n) + " bytes from the client missing from the capture"
 	}
-	return itoa(n) + " bytes from the server missing from the capture"
+	return strconv.Itoa(n) + " bytes from the server missing from the capture"
 }
 
 // consume frames the bytes of one direction into lines, skipping TLS
@@ -436,26 +437,4 @@ func (t *tlsSkipper) skip(b []byte) int {
 func (t *tlsSkipper) lost() {
 	t.left = 0
 	t.nhdr = 0
-}
-
-func itoa(n int) string {
-	var b [20]byte
-	i := len(b)
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	for {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-		if n == 0 {
-			break
-		}
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
 }

@@ -230,7 +230,7 @@ func (c *dataConn) update(a *Analyzer, p capture.Packet, h *decode.Headers, src 
 		o.Established = true
 		o.State = StateEstablished
 		if c.dc != nil && c.dc.exp != nil {
-			a.settle(c.dc)
+			a.withdraw(c.dc)
 		}
 	}
 	if fromInit {
@@ -302,10 +302,6 @@ func (a *Analyzer) icmp(p capture.Packet, h *decode.Headers) bool {
 	}
 	return c.dc != nil
 }
-
-// settle stops expecting a data channel once its connection is
-// established.
-func (a *Analyzer) settle(dc *dcState) { a.withdraw(dc) }
 
 // withdraw stops expecting a data channel's connection.
 func (a *Analyzer) withdraw(dc *dcState) {

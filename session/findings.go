@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -402,7 +403,7 @@ func (s *sess) setupFinding() {
 		sort.Ints(ps)
 		var strs []string
 		for _, p := range ps {
-			strs = append(strs, itoa(p))
+			strs = append(strs, strconv.Itoa(p))
 		}
 		parts = append(parts, "opened active-mode connections from port "+strings.Join(strs, ", "))
 		if !srcPorts[20] {

@@ -2,6 +2,7 @@ package session
 
 import (
 	"net/netip"
+	"strconv"
 	"strings"
 
 	"github.com/ftpscope/ftpscope/decode"
@@ -180,7 +181,7 @@ func (c *controlStream) replyLine(line []byte, r *pktRef) {
 	if a.cfg.Ladder {
 		text := printable(line)
 		if done && s.hiddenLines > 0 {
-			text += " (+" + itoa(s.hiddenLines) + " lines)"
+			text += " (+" + strconv.Itoa(s.hiddenLines) + " lines)"
 		}
 		s.ladder(a, LadderEvent{Packet: pkt, Time: t, From: RoleServer, Kind: "control", Text: text})
 	}
