@@ -345,7 +345,7 @@ func (a *Analyzer) Finish(sources []capture.Info) *Report {
 	if len(sources) > 1 {
 		correlatePoints(r.Sessions)
 	}
-	r.Sources = a.Sources(sources)
+	r.Sources = a.sources(sources)
 	if len(r.Sources) > 0 {
 		// Limits that were hit: say so, since the report is incomplete.
 		if a.dropped > 0 {
@@ -364,9 +364,9 @@ func (a *Analyzer) Finish(sources []capture.Info) *Report {
 	return r
 }
 
-// Sources turns capture infos into the report's sources, adding the
+// sources turns capture infos into the report's sources, adding the
 // decode errors met in each.
-func (a *Analyzer) Sources(infos []capture.Info) []Source {
+func (a *Analyzer) sources(infos []capture.Info) []Source {
 	out := make([]Source, 0, len(infos))
 	for i, in := range infos {
 		s := Source{
