@@ -434,7 +434,10 @@ func (a *Analyzer) forget(s *sess) {
 		a.withdraw(dc)
 	}
 	for _, c := range s.conns {
-		delete(a.conns, c.key)
+		// A newer connection on the same four-tuple may own the key.
+		if a.conns[c.key] == c {
+			delete(a.conns, c.key)
+		}
 	}
 	if k := mkConnKey(s.client, s.server); a.byTuple[k] == s {
 		delete(a.byTuple, k)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -278,5 +279,69 @@ func TestSeqCounter(t *testing.T) {
 				t.Errorf("%d bytes, want %d", got, tt.want)
 			}
 		})
+	}
+}
+
+// synFrame is an Ethernet frame of a TCP SYN from src to dst.
+func synFrame(tb testing.TB, src, dst netip.AddrPort, seq uint32) []byte {
+	tb.Helper()
+	buf := gopacket.NewSerializeBuffer()
+	eth := &layers.Ethernet{SrcMAC: net.HardwareAddr{2, 0, 0, 0, 0, 1}, DstMAC: net.HardwareAddr{2, 0, 0, 0, 0, 2}, EthernetType: layers.EthernetTypeIPv4}
+	ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolTCP, SrcIP: src.Addr().AsSlice(), DstIP: dst.Addr().AsSlice()}
+	tcp := &layers.TCP{SrcPort: layers.TCPPort(src.Port()), DstPort: layers.TCPPort(dst.Port()), SYN: true, Seq: seq, Window: 64240}
+	if err := tcp.SetNetworkLayerForChecksum(ip); err != nil {
+		tb.Fatal(err)
+	}
+	if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, eth, ip, tcp); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestSYNFloodKeepsRealConnection: a flood of SYNs towards an announced
+// endpoint, from ports that never get an answer, neither grows the state
+// without bound nor hides the real data connection that follows it.
+func TestSYNFloodKeepsRealConnection(t *testing.T) {
+	pkts := loadPackets(t, "passive.pcap")
+	announced := netip.MustParseAddrPort("10.0.0.2:40001")
+	first := -1 // the real data connection's SYN
+	for i, p := range pkts {
+		var h layers.TCP
+		pk := gopacket.NewPacket(p.Data, layers.LayerTypeEthernet, gopacket.Default)
+		if l, ok := pk.Layer(layers.LayerTypeTCP).(*layers.TCP); ok {
+			h = *l
+		}
+		if h.SYN && !h.ACK && uint16(h.DstPort) == announced.Port() {
+			first = i
+			break
+		}
+	}
+	if first < 0 {
+		t.Fatal("passive.pcap has no SYN towards the announced port")
+	}
+	a := NewAnalyzer(Config{})
+	for _, p := range pkts[:first] {
+		a.Packet(p)
+	}
+	ts := pkts[first].Info.Timestamp
+	const flood = 500
+	for i := range flood {
+		src := netip.AddrPortFrom(netip.MustParseAddr("10.0.0.1"), uint16(20000+i))
+		a.Packet(capture.Packet{Data: synFrame(t, src, announced, uint32(i)*7919), LinkType: layers.LinkTypeEthernet,
+			Number: 1000 + i, Info: gopacket.CaptureInfo{Timestamp: ts}})
+	}
+	if len(a.conns) > maxConnsPerChan {
+		t.Errorf("%d connections followed after a flood of %d SYNs, want at most %d", len(a.conns), flood, maxConnsPerChan)
+	}
+	for _, p := range pkts[first:] {
+		a.Packet(p)
+	}
+	r := a.Finish(nil)
+	if len(r.Sessions) != 1 || len(r.Sessions[0].DataChannels) != 1 {
+		t.Fatalf("want 1 session with 1 data channel, got %+v", r.Sessions)
+	}
+	o := r.Sessions[0].DataChannels[0].Observed
+	if o == nil || !o.Established || o.Initiator != "10.0.0.1:51002" {
+		t.Errorf("observed %+v, want the established connection from 10.0.0.1:51002", o)
 	}
 }

@@ -60,6 +60,7 @@ type dataConn struct {
 
 	obs      Observed
 	sawSYN   bool
+	isn      uint32 // sequence number of the initiator's first SYN
 	synFirst time.Time
 	fromInit bool // payload or packets seen from each side (no-SYN start)
 	fromResp bool
@@ -79,8 +80,13 @@ func (a *Analyzer) data(p capture.Packet, h *decode.Headers) bool {
 	dst := netip.AddrPortFrom(h.Dst, uint16(h.TCP.DstPort))
 	if len(a.conns) != 0 {
 		if c := a.conns[mkConnKey(src, dst)]; c != nil {
-			c.update(a, p, h, src)
-			return c.dc != nil
+			if !c.reincarnated(h, src) {
+				c.update(a, p, h, src)
+				return c.dc != nil
+			}
+			// The four-tuple is used again by a new connection: the
+			// old one keeps what it saw, the new one is matched afresh.
+			delete(a.conns, c.key)
 		}
 	}
 	if len(a.expect) == 0 && len(a.hosts) == 0 {
@@ -88,6 +94,9 @@ func (a *Analyzer) data(p capture.Packet, h *decode.Headers) bool {
 	}
 	syn := h.TCP.SYN && !h.TCP.ACK
 	if e, how := a.lookup(p.Source, dst, h.Src); e != nil && (syn || !h.TCP.SYN) {
+		if !a.makeRoom(e.dc) {
+			return true
+		}
 		c := a.track(e.dc.s, e.dc, src, dst, how)
 		c.update(a, p, h, src)
 		return true
@@ -96,6 +105,9 @@ func (a *Analyzer) data(p capture.Packet, h *decode.Headers) bool {
 		// A connection whose handshake predates the capture, seen from
 		// the responder's side.
 		if e, how := a.lookup(p.Source, src, h.Dst); e != nil && !h.TCP.SYN {
+			if !a.makeRoom(e.dc) {
+				return true
+			}
 			c := a.track(e.dc.s, e.dc, dst, src, how)
 			c.update(a, p, h, src)
 			return true
@@ -157,6 +169,36 @@ func pick(list []*expectation, source int, src, dst netip.Addr) *expectation {
 	return best
 }
 
+// makeRoom reports whether dc may follow one more connection. At the
+// limit (a SYN flood towards one announced endpoint) it forgets the oldest
+// attempt that never got an answer, keeping the first as evidence, so that
+// the real connection arriving after a flood is still found; it refuses
+// only when every connection it follows was answered.
+func (a *Analyzer) makeRoom(dc *dcState) bool {
+	if len(dc.conns) < maxConnsPerChan {
+		return true
+	}
+	for i := 1; i < len(dc.conns); i++ {
+		c := dc.conns[i]
+		if c.obs.Established || c.obs.State != StateUnanswered {
+			continue
+		}
+		dc.conns = append(dc.conns[:i], dc.conns[i+1:]...)
+		if a.conns[c.key] == c {
+			delete(a.conns, c.key)
+		}
+		s := c.s
+		for j, o := range s.conns {
+			if o == c {
+				s.conns = append(s.conns[:j], s.conns[j+1:]...)
+				break
+			}
+		}
+		return true
+	}
+	return false
+}
+
 // controlAddrs are the control-connection addresses of the side that
 // should open the data connection and of the side that should accept it.
 func (e *expectation) controlAddrs() (initiator, responder netip.Addr) {
@@ -182,15 +224,30 @@ func (a *Analyzer) track(s *sess, dc *dcState, initiator, responder netip.AddrPo
 	c.obs.State = StateUnanswered
 	if dc != nil {
 		c.initIsClient = dc.out.Mode == ModePassive
-		if len(dc.conns) < maxConnsPerChan {
-			dc.conns = append(dc.conns, c)
-		}
+		dc.conns = append(dc.conns, c)
 	} else {
 		c.initIsClient = initiator.Addr() == s.client.Addr()
 	}
 	a.conns[c.key] = c
 	s.conns = append(s.conns, c)
 	return c
+}
+
+// reincarnated reports whether a SYN from src opens a new connection on
+// c's four-tuple rather than belonging to c: a SYN whose sequence number is
+// not that of c's first SYN, a SYN from c's responder, or a SYN after c was
+// seen without one. Stacks reuse a tuple in TIME_WAIT for a SYN with a
+// higher sequence number (RFC 6191), and the server's port 20 makes that
+// common for active-mode data connections.
+func (c *dataConn) reincarnated(h *decode.Headers, src netip.AddrPort) bool {
+	t := &h.TCP
+	if !t.SYN || t.ACK {
+		return false
+	}
+	if src != c.initiator || !c.sawSYN {
+		return true
+	}
+	return t.Seq != c.isn
 }
 
 // update follows one packet of a tracked connection.
@@ -211,6 +268,7 @@ func (c *dataConn) update(a *Analyzer, p capture.Packet, h *decode.Headers, src 
 	case t.SYN && !t.ACK && fromInit:
 		if !c.sawSYN {
 			c.sawSYN = true
+			c.isn = t.Seq
 			c.synFirst = ts
 			o.SYNPacket, o.SYNTime = p.Number, ev
 		}

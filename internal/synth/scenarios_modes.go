@@ -292,3 +292,25 @@ func buildPort2121() ([]byte, error) {
 	f.quit()
 	return t.pcap(layers.LinkTypeEthernet)
 }
+
+// buildDataTupleReused plays two active sessions of one client, one after
+// the other, whose data connections have the same four-tuple: the second
+// PORT names the port the first did, and the server connects from port 20
+// again. A stack accepts a new SYN for a tuple in TIME_WAIT when its
+// sequence number is higher (RFC 6191), so this happens on busy servers.
+func buildDataTupleReused() ([]byte, error) {
+	t := newTape()
+	for i, ctl := range []uint16{51000, 51010} {
+		f := t.ftp(framing{}, cli().at(ctl), srv().at(21))
+		f.start("anonymous", "anonymous@")
+		f.port(cli().at(50000))
+		d := f.data(srv().at(20), cli().at(50000))
+		// A later incarnation starts higher in the sequence space.
+		d.nxt[initiator] += uint32(i) * 1_000_000
+		d.nxt[responder] += uint32(i) * 3_000_000
+		f.activeTransfer(d, fmt.Sprintf("RETR pub/file%d.txt", i+1), textBody(1200+i*300))
+		f.quit()
+		t.wait(300 * time.Millisecond)
+	}
+	return t.pcap(layers.LinkTypeEthernet)
+}

@@ -196,6 +196,7 @@ func TestCapturesReadBack(t *testing.T) {
 		"hostile":                 {Packets: 74, LinkTypes: eth},
 		"port-2121":               {Packets: 32, LinkTypes: eth},
 		"data-connection-missing": {Packets: 22, LinkTypes: eth},
+		"data-tuple-reused":       {Packets: 62, LinkTypes: eth},
 	}
 	scenarios := synth.Scenarios()
 	if len(scenarios) != len(want) {

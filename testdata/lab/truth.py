@@ -249,16 +249,31 @@ def analyse(args):
     icmp_errors = [p for p in pkts if p["icmp"]]
     pkts = [p for p in pkts if not p["icmp"]]
 
-    # Connections by 4-tuple; the control ones are those touching a control port.
-    conns = {}
+    # Connections by 4-tuple and incarnation: a SYN that is not a
+    # retransmission of the first SYN of the tuple's current connection
+    # starts a new one (a stack reuses a tuple in TIME_WAIT for a SYN with
+    # a higher sequence number, RFC 6191). The control ones are those
+    # touching a control port.
+    conns = {}  # (key, n) -> connection
+    current = {}  # key -> (key, n) of its newest connection
     for p in pkts:
         a, b = (p["src"], p["sport"]), (p["dst"], p["dport"])
         key = tuple(sorted([a, b]))
-        c = conns.setdefault(key, {"pkts": [], "first": p["frame"]})
-        c["pkts"].append(p)
+        cid = current.get(key)
+        if p["syn"] and not p["ack"]:
+            first_syn = (p["src"], p["sport"], p["seq"])
+            if cid is None or conns[cid]["first_syn"] != first_syn:
+                cid = None
+        if cid is None:
+            cid = (key, len([k for k in conns if k[0] == key]))
+            current[key] = cid
+            first_syn = (p["src"], p["sport"], p["seq"]) if p["syn"] and not p["ack"] else None
+            conns[cid] = {"pkts": [], "first": p["frame"], "first_syn": first_syn}
+        p["conn"] = cid
+        conns[cid]["pkts"].append(p)
 
     controls = []
-    for key, c in conns.items():
+    for (key, _), c in conns.items():
         (h1, p1), (h2, p2) = key
         if p2 in ports and p1 not in ports:
             client, server = (h1, p1), (h2, p2)
@@ -272,9 +287,9 @@ def analyse(args):
     controls.sort(key=lambda x: x[0])
 
     syns = [p for p in pkts if p["syn"] and not p["ack"]]
-    used_syn_tuples = set()
+    used_conns = set()
     sessions, all_findings, notes = [], [], []
-    control_keys = {tuple(sorted([cl, sv])) for _, cl, sv, _ in controls}
+    control_conns = {c["pkts"][0]["conn"] for _, _, _, c in controls}
 
     for _, client, server, c in controls:
         up, down = Direction(), Direction()
@@ -417,8 +432,7 @@ def analyse(args):
                 for s in syns:
                     if s["frame"] <= ann_frame:
                         continue
-                    tup = ((s["src"], s["sport"]), (s["dst"], s["dport"]))
-                    if tup in used_syn_tuples or tuple(sorted(tup)) in control_keys:
+                    if s["conn"] in used_conns or s["conn"] in control_conns:
                         continue
                     dst = (ipaddress.ip_address(s["dst"]), s["dport"])
                     if how == "announced" and dst == want:
@@ -432,10 +446,9 @@ def analyse(args):
                     ch["match"] = how
                     break
             if match:
-                used_syn_tuples.add(((match["src"], match["sport"]), (match["dst"], match["dport"])))
+                used_conns.add(match["conn"])
                 ini, rsp = (match["src"], match["sport"]), (match["dst"], match["dport"])
-                key = tuple(sorted([ini, rsp]))
-                dp = conns[key]["pkts"]
+                dp = conns[match["conn"]]["pkts"]
                 synack = any(p["syn"] and p["ack"] and (p["src"], p["sport"]) == rsp for p in dp)
                 rst_rsp = any(p["rst"] and (p["src"], p["sport"]) == rsp for p in dp)
                 rst_any = any(p["rst"] for p in dp)
@@ -459,7 +472,8 @@ def analyse(args):
                         b_back = max(b_back, end)
                 payload_from_rsp = b_back > 0
                 established = synack or payload_from_rsp
-                icmp = any(((q["src"], q["sport"]), (q["dst"], q["dport"])) == (ini, rsp) for q in icmp_errors)
+                icmp = any(((q["src"], q["sport"]), (q["dst"], q["dport"])) == (ini, rsp) and q["frame"] > match["frame"]
+                           for q in icmp_errors)
                 if established:
                     # reset: an RST before both sides had closed with FIN
                     fin_ini = next((p["frame"] for p in dp if p["fin"] and (p["src"], p["sport"]) == ini), None)
@@ -518,14 +532,15 @@ def analyse(args):
         sessions.append(sess)
 
     # Data connections that match no announcement.
-    unmatched = []
+    unmatched, seen_unmatched = [], set()
     for s in syns:
         tup = ((s["src"], s["sport"]), (s["dst"], s["dport"]))
-        if tup in used_syn_tuples or tuple(sorted(tup)) in control_keys:
+        if s["conn"] in used_conns or s["conn"] in control_conns:
             continue
-        if any(u["initiator"] == join(*tup[0]) and u["responder"] == join(*tup[1]) for u in unmatched):
+        if s["conn"] in seen_unmatched:
             continue
-        dp = conns[tuple(sorted(tup))]["pkts"]
+        seen_unmatched.add(s["conn"])
+        dp = conns[s["conn"]]["pkts"]
         est = any(p["syn"] and p["ack"] and (p["src"], p["sport"]) == tup[1] for p in dp)
         unmatched.append({"initiator": join(*tup[0]), "responder": join(*tup[1]), "syn_frame": s["frame"],
                           "established": est})
