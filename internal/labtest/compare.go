@@ -14,7 +14,8 @@ import (
 // truth files of ../shared/peer-captures) that the comparison reads.
 type truth struct {
 	Capture          string         `json:"capture"`
-	Ports            *string        `json:"ports"` // --ports value; null for the default 21
+	Scenario         string         `json:"scenario"` // the lab scenario that made it (lab truth files only)
+	Ports            *string        `json:"ports"`    // --ports value; null for the default 21
 	ControlSessions  []truthSession `json:"control_sessions"`
 	ExpectedFindings []string       `json:"expected_findings"`
 	Healthy          bool           `json:"healthy"`
@@ -32,6 +33,11 @@ type truthChannel struct {
 	Announced    string         `json:"announced"`
 	Mode         string         `json:"mode"`
 	Observed     *truthObserved `json:"observed"` // null when no data connection is in the capture
+	// Frames and transfer, for describing a channel (lab truth files only).
+	SetupFrame      int     `json:"setup_frame"`
+	AnnounceFrame   int     `json:"announce_frame"`
+	TransferCommand *string `json:"transfer_command"`
+	TransferReply   *string `json:"transfer_reply"`
 	// ObservedDetail is set by the lab's truth.py (and, without a state, by the
 	// peer truth files) when the data connection is in the capture.
 	ObservedDetail *struct {

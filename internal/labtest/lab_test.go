@@ -147,11 +147,63 @@ func TestLabFresh(t *testing.T) {
 		ctx, cancel = context.WithDeadline(ctx, dl.Add(-30*time.Second))
 		defer cancel()
 	}
+	// FTPSCOPE_LAB_SCENARIOS="a b" runs only those scenarios (run.sh --list).
+	only := strings.Fields(os.Getenv("FTPSCOPE_LAB_SCENARIOS"))
+	log, err := runLab(ctx, t, out, only...)
+	if err != nil {
+		t.Errorf("lab script: %v\n%s", err, log)
+	} else {
+		t.Logf("lab log:\n%s", log)
+	}
+
+	t.Run("same-findings-as-committed", func(t *testing.T) {
+		differ := compareWithCommitted(t, filepath.Join(out, "truth"), filepath.Join(labDir, "truth"), log, only)
+		if len(differ) == 0 {
+			return
+		}
+		// A real network is not a simulation: a difference could be a
+		// one-off of the machine's timing. Each scenario that differed runs
+		// once more; only a difference that comes back fails the test, and
+		// the first one is described either way.
+		rerun := t.TempDir()
+		var scenarios []string
+		for _, d := range differ {
+			if !slices.Contains(scenarios, d.scenario) {
+				scenarios = append(scenarios, d.scenario)
+			}
+		}
+		relog, err := runLab(ctx, t, rerun, scenarios...)
+		if err != nil {
+			t.Errorf("lab script, rerun of %v: %v\n%s", scenarios, err, relog)
+		}
+		for _, d := range differ {
+			first := fmt.Sprintf("%s: fresh lab run differs from the committed truth (-committed +fresh):\n%s%s",
+				d.name, d.diff, describeMissing(filepath.Join(out, "truth", d.name), filepath.Join(out, "captures")))
+			again := filepath.Join(rerun, "truth", d.name)
+			if _, err := os.Stat(again); err != nil {
+				t.Errorf("%s\nthe rerun made no %s", first, d.name)
+				continue
+			}
+			if diff := cmp.Diff(summarize(t, d.committed), summarize(t, again)); diff != "" {
+				t.Errorf("%s\nand the rerun of scenario %s differs too:\n%s%s", first, d.scenario, diff,
+					describeMissing(again, filepath.Join(rerun, "captures")))
+				continue
+			}
+			t.Logf("%s\na rerun of scenario %s agrees with the committed truth: a one-off of this run, not a failure", first, d.scenario)
+		}
+	})
+	checkCaptures(t, filepath.Join(out, "truth"), filepath.Join(out, "captures"))
+}
+
+// runLab runs the lab script into out, all scenarios or the ones named,
+// and returns its log.
+func runLab(ctx context.Context, t *testing.T, out string, scenarios ...string) (string, error) {
+	t.Helper()
 	script, err := filepath.Abs(filepath.Join(labDir, "run.sh"))
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
-	cmd := exec.CommandContext(ctx, "bash", script, out)
+	cmd := exec.CommandContext(ctx, "bash", append([]string{script, out}, scenarios...)...)
 	// SIGTERM, so that the script's trap deletes its namespaces and processes.
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = 20 * time.Second
@@ -159,17 +211,8 @@ func TestLabFresh(t *testing.T) {
 	cmd.Stdout, cmd.Stderr = &log, &log
 	start := time.Now()
 	err = cmd.Run()
-	t.Logf("lab run took %v", time.Since(start).Round(time.Second))
-	if err != nil {
-		t.Errorf("lab script: %v\n%s", err, log.Bytes())
-	} else {
-		t.Logf("lab log:\n%s", log.Bytes())
-	}
-
-	t.Run("same-findings-as-committed", func(t *testing.T) {
-		compareWithCommitted(t, filepath.Join(out, "truth"), filepath.Join(labDir, "truth"), log.String())
-	})
-	checkCaptures(t, filepath.Join(out, "truth"), filepath.Join(out, "captures"))
+	t.Logf("lab run %v took %v", scenarios, time.Since(start).Round(time.Second))
+	return log.String(), err
 }
 
 // probeNetns creates and deletes a network namespace to learn whether this
@@ -212,11 +255,32 @@ func summarize(t *testing.T, path string) truthSummary {
 	return s
 }
 
-// compareWithCommitted checks that a fresh lab run found what the committed
-// truth files say, capture by capture.
-func compareWithCommitted(t *testing.T, freshDir, committedDir, labLog string) {
+// difference is a truth file of a fresh lab run whose summary differs from
+// the committed one.
+type difference struct {
+	name      string // truth file name
+	scenario  string // the lab scenario that made it
+	committed string // path of the committed truth file
+	diff      string
+}
+
+// compareWithCommitted compares a fresh lab run's truth files with the
+// committed ones (of the scenarios in only, when it is not empty), capture
+// by capture, and returns those that differ. A committed truth file the
+// fresh run did not make is an error at once.
+func compareWithCommitted(t *testing.T, freshDir, committedDir, labLog string, only []string) []difference {
+	var out []difference
 	for _, f := range truthFiles(t, committedDir) {
 		name := filepath.Base(f)
+		if len(only) > 0 {
+			tr, err := readTruth(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Contains(only, tr.Scenario) {
+				continue
+			}
+		}
 		fresh := filepath.Join(freshDir, name)
 		if _, err := os.Stat(fresh); err != nil {
 			if strings.HasPrefix(name, "snat-port-helper") && strings.Contains(labLog, "snat-port-helper skipped") {
@@ -227,7 +291,83 @@ func compareWithCommitted(t *testing.T, freshDir, committedDir, labLog string) {
 			continue
 		}
 		if diff := cmp.Diff(summarize(t, f), summarize(t, fresh)); diff != "" {
-			t.Errorf("%s: fresh lab run differs from the committed truth (-committed +fresh):\n%s", name, diff)
+			tr, err := readTruth(fresh)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, difference{name: name, scenario: tr.Scenario, committed: f, diff: diff})
+		}
+	}
+	return out
+}
+
+// describeMissing says, for each data channel of a truth file that has no
+// data connection, what was announced and which SYNs towards that port the
+// capture holds, so that a failure in CI explains itself.
+func describeMissing(truthPath, captureDir string) string {
+	tr, err := readTruth(truthPath)
+	if err != nil {
+		return fmt.Sprintf("(cannot read %s: %v)\n", truthPath, err)
+	}
+	var sb strings.Builder
+	capture := filepath.Join(captureDir, filepath.Base(tr.Capture))
+	for _, s := range tr.ControlSessions {
+		for _, d := range s.DataChannels {
+			if d.Observed != nil {
+				continue
+			}
+			fmt.Fprintf(&sb, "  no connection for %s %s in session %s -> %s (setup frame %d, announced in frame %d, transfer %s, reply %q)\n",
+				d.SetupCommand, d.Announced, s.Client, s.Server, d.SetupFrame, d.AnnounceFrame, deref(d.TransferCommand), deref(d.TransferReply))
+			port := d.Announced[strings.LastIndexByte(d.Announced, ':')+1:]
+			out, err := exec.Command("tshark", "-n", "-r", capture, "-Y", "tcp.flags.syn == 1 && tcp.port == "+port,
+				"-T", "fields", "-e", "frame.number", "-e", "frame.time_relative", "-e", "ip.src", "-e", "ipv6.src", "-e", "tcp.srcport",
+				"-e", "ip.dst", "-e", "ipv6.dst", "-e", "tcp.dstport", "-e", "tcp.flags.str", "-e", "tcp.seq_raw").Output()
+			if err != nil {
+				fmt.Fprintf(&sb, "  (tshark on %s: %v)\n", capture, err)
+				continue
+			}
+			fmt.Fprintf(&sb, "  SYNs with port %s in %s (frame, time, src, port, dst, port, flags, seq):\n", port, capture)
+			n := 0
+			for line := range strings.Lines(string(out)) {
+				if f := strings.Fields(line); len(f) > 0 {
+					sb.WriteString("    " + strings.Join(f, " ") + "\n")
+					n++
+				}
+			}
+			if n == 0 {
+				sb.WriteString("    none\n")
+			}
+		}
+	}
+	return sb.String()
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return "none"
+	}
+	return *s
+}
+
+// TestDescribeMissing: the description of a channel without a data
+// connection names it and lists the capture's SYNs on its port.
+func TestDescribeMissing(t *testing.T) {
+	for _, tool := range []string{"python3", "tshark"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("needs %s (the lab's truth.py): %v", tool, err)
+		}
+	}
+	truthPath := filepath.Join(t.TempDir(), "missing.json")
+	cmd := exec.Command("python3", filepath.Join(labDir, "truth.py"), "--capture", "../../testdata/data-connection-missing.pcap",
+		"--out", truthPath, "--scenario", "synthetic", "--side", "client")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("truth.py: %v\n%s", err, out)
+	}
+	got := describeMissing(truthPath, "../../testdata")
+	for _, want := range []string{"no connection for PASV 10.0.0.2:40009 in session 10.0.0.1:51000 -> 10.0.0.2:21",
+		"transfer RETR", "SYNs with port 40009", "    none\n"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("description lacks %q:\n%s", want, got)
 		}
 	}
 }

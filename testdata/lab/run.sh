@@ -40,7 +40,7 @@ ALL_SCENARIOS=(
 	active-unreachable-client-fw passive-blocked-server-fw passive-refused-server-fw
 	dnat-pasv-private dnat-pasv-address snat-port-nohelper
 	snat-port-helper port-bounce-refused ftps-explicit mixed-port-pasv aborted-transfer port-2121
-	large-snaplen96 fifty-sessions vlan-tagged any-sll2 control-loss
+	large-snaplen96 fifty-sessions vlan-tagged any-sll2 control-loss data-tuple-reused
 )
 
 log() { printf '[lab %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
@@ -648,6 +648,23 @@ sc_fifty-sessions() {
 	cap_stop
 	truth fifty-sessions fifty-sessions server --intent-healthy \
 		--notes "Fifty short anonymous curl sessions, alternating between two clients (10.0.1.2, 10.0.3.2), cycling PASV, EPSV and PORT, each a RETR of a small file. Captured on the server."
+}
+
+sc_data-tuple-reused() {
+	topo_routed
+	# Linux reuses a TIME_WAIT tuple for an outgoing connection only with
+	# tcp_tw_reuse=1 (and a timestamp a second newer); vsftpd's connect from
+	# port 20 to the port curl names again then opens a new connection on
+	# the four-tuple of the previous transfer.
+	nsx s sysctl -qw net.ipv4.tcp_tw_reuse=1
+	vsftpd_start
+	cap_start data-tuple-reused s eth0 "$SNAP"
+	nsx c "${CURL[@]}" -P 10.0.1.2:50000 --disable-eprt "ftp://$SRV/small.txt"
+	sleep 1.2
+	nsx c "${CURL[@]}" -P 10.0.1.2:50000 --disable-eprt "ftp://$SRV/readme.txt"
+	cap_stop
+	truth data-tuple-reused data-tuple-reused server --intent-healthy \
+		--notes "Two curl sessions in active mode naming the same port (-P 10.0.1.2:50000) 1.2 s apart; vsftpd connects from port 20 both times (tcp_tw_reuse=1 on the server), so both data connections have the four-tuple 10.0.2.2:20 -> 10.0.1.2:50000, the second with a new initial sequence number. Captured on the server."
 }
 
 sc_vlan-tagged() {
