@@ -106,7 +106,17 @@ func (f *streamFactory) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac 
 	da, _ := netip.AddrFromSlice(dst.Raw())
 	from := netip.AddrPortFrom(sa, uint16(tcp.SrcPort))
 	to := netip.AddrPortFrom(da, uint16(tcp.DstPort))
-	if s := a.byTuple[mkConnKey(from, to)]; s != nil && !s.ended && !(tcp.SYN && !tcp.ACK) {
+	syn := tcp.SYN && !tcp.ACK
+	prev := a.byTuple[mkConnKey(from, to)]
+	if prev != nil && prev.closed && !syn {
+		// The reassembler let go of a connection that closed with FIN
+		// both ways; this is one of its last ACKs or retransmissions.
+		// Only a new SYN on the same four-tuple starts a session again.
+		c := &controlStream{a: a, first: from, other: to, closedSess: prev}
+		c.late(ac.GetCaptureInfo().Timestamp)
+		return c
+	}
+	if s := prev; s != nil && !s.ended && !syn {
 		// The connection was idle long enough for the reassembler to
 		// let it go: carry on in the same session. Byte positions are
 		// unknown again, as are TLS record boundaries.
@@ -203,6 +213,18 @@ type controlStream struct {
 	firstSeen     time.Time
 	firstIsClient bool
 	started       [2]bool
+	// closedSess is set on a stream made for the late packets of a
+	// control connection that closed: they still count towards the end
+	// of its session, and only a new SYN starts a session again.
+	closedSess *sess
+}
+
+// late counts a late packet of a closed control connection towards its
+// session's end.
+func (c *controlStream) late(ts time.Time) {
+	if s := c.closedSess; !s.ended && ts.After(s.out.End.Time) {
+		s.out.End = Time{ts}
+	}
 }
 
 var _ reassembly.Stream = (*controlStream)(nil)
@@ -217,6 +239,14 @@ func (c *controlStream) ftpDir(dir reassembly.TCPFlowDirection) int {
 // Accept sees every segment of the connection before reassembly.
 func (c *controlStream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassembly.TCPFlowDirection, nextSeq reassembly.Sequence, start *bool, ac reassembly.AssemblerContext) bool {
 	if c.s == nil {
+		if c.closedSess != nil {
+			if !tcp.SYN || tcp.ACK {
+				c.late(ci.Timestamp)
+				return false
+			}
+			c.closedSess = nil
+			c.firstSeen = ci.Timestamp
+		}
 		if !tcp.SYN && len(tcp.Payload) == 0 {
 			return false
 		}

@@ -197,6 +197,7 @@ func TestCapturesReadBack(t *testing.T) {
 		"port-2121":               {Packets: 32, LinkTypes: eth},
 		"data-connection-missing": {Packets: 22, LinkTypes: eth},
 		"data-tuple-reused":       {Packets: 62, LinkTypes: eth},
+		"control-tuple-reused":    {Packets: 62, LinkTypes: eth},
 	}
 	scenarios := synth.Scenarios()
 	if len(scenarios) != len(want) {
