@@ -32,3 +32,37 @@ func FuzzAnalyzer(f *testing.F) {
 		}
 	})
 }
+
+// FuzzAnalyzerTCP rewrites the TCP flags and sequence numbers of two
+// packets of a real session (control or data): SYNs on used four-tuples,
+// RSTs and FINs out of place, jumps in the sequence space. The analyser
+// must not panic and must keep the session.
+func FuzzAnalyzerTCP(f *testing.F) {
+	pkts := loadPackets(f, "many-transfers-mixed.pcap")
+	f.Add(uint8(40), uint8(0x02), uint32(12345), uint8(41), uint8(0x12), uint32(99))
+	f.Add(uint8(10), uint8(0x04), uint32(0), uint8(60), uint8(0x02), uint32(1<<31))
+	f.Add(uint8(66), uint8(0x11), uint32(7), uint8(67), uint8(0x02), uint32(8))
+	f.Fuzz(func(t *testing.T, w1, flags1 uint8, seq1 uint32, w2, flags2 uint8, seq2 uint32) {
+		a := NewAnalyzer(Config{})
+		// Ethernet (14) + IPv4 without options (20): TCP at 34.
+		const tcpOff = 34
+		for i, p := range pkts {
+			for _, m := range []struct {
+				w, flags uint8
+				seq      uint32
+			}{{w1, flags1, seq1}, {w2, flags2, seq2}} {
+				if i == int(m.w)%len(pkts) && len(p.Data) >= tcpOff+20 {
+					d := append([]byte(nil), p.Data...)
+					d[tcpOff+4], d[tcpOff+5], d[tcpOff+6], d[tcpOff+7] = byte(m.seq>>24), byte(m.seq>>16), byte(m.seq>>8), byte(m.seq)
+					d[tcpOff+13] = m.flags
+					p.Data = d
+				}
+			}
+			a.Packet(p)
+		}
+		r := a.Finish(nil)
+		if len(r.Sessions) == 0 {
+			t.Fatal("the session was lost")
+		}
+	})
+}
