@@ -19,6 +19,8 @@
 //
 // # What it does not do
 //
-// It does not reassemble IP fragments or TCP streams, and keeps no state
-// between frames beyond reused buffers.
+// It does not reassemble TCP streams or IPv6 fragments. The only state kept
+// between frames, beyond reused buffers, is the IPv4 fragments that wait
+// for the rest of their datagram (Decoder.Reassemble, with gopacket's
+// ip4defrag; bounded in bytes and forgotten after FragmentTimeout).
 package decode

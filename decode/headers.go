@@ -27,7 +27,8 @@ type Headers struct {
 	// Proto is the transport protocol after IPv6 extension headers.
 	Proto layers.IPProtocol
 	// Fragment is set for an IP fragment; its transport header, if any,
-	// is not decoded.
+	// is not decoded (Decoder.Reassemble puts IPv4 datagrams back
+	// together).
 	Fragment bool
 
 	// HasTCP is set when TCP holds a decoded TCP header.
@@ -124,6 +125,8 @@ type Decoder struct {
 
 	byFirst map[gopacket.LayerType]*gopacket.DecodingLayerParser
 	decoded []gopacket.LayerType
+
+	frag defrag // IPv4 fragments waiting for the rest of their datagram
 }
 
 // NewDecoder returns a Decoder for every link type Supported reports.

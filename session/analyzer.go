@@ -203,6 +203,15 @@ func (a *Analyzer) Packet(p capture.Packet) bool {
 		}
 		return false
 	}
+	if h.Fragment {
+		done, err := a.dec.Reassemble(h, ts)
+		if err != nil {
+			a.sourceError(p.Source, fmt.Sprintf("packet %d: %v", p.Number, err))
+		}
+		if !done {
+			return false
+		}
+	}
 	switch {
 	case h.HasTCP:
 		if a.isControlPort(uint16(h.TCP.SrcPort)) || a.isControlPort(uint16(h.TCP.DstPort)) {
@@ -290,6 +299,7 @@ func (a *Analyzer) tick() {
 	// drop connections idle for 30 s: one that is still open resumes in
 	// the same session (byTuple) at its next packet.
 	a.asm.FlushWithOptions(reassembly.FlushOptions{T: now.Add(-10 * time.Second), TC: now.Add(-reattachIdle)})
+	a.dec.ForgetFragmentsBefore(now.Add(-decode.FragmentTimeout))
 	var ended []*sess
 	for s := range a.live {
 		if s.closed && now.Sub(s.closedAt) > a.cfg.CloseGrace && !s.dataActive() {

@@ -332,3 +332,32 @@ func buildControlTupleReused() ([]byte, error) {
 	}
 	return t.pcap(layers.LinkTypeEthernet)
 }
+
+// buildIPFragments plays a passive RETR across a path that fragments: the
+// 227 reply arrives as three IPv4 fragments, and one data segment as three
+// fragments, the last one first.
+func buildIPFragments() ([]byte, error) {
+	t := newTape()
+	f := t.ftp(framing{}, cli().at(51000), srv().at(21))
+	f.start("anonymous", "anonymous@")
+	f.cmd("PASV")
+	f.t.wait(f.rtt + f.work)
+	f.putFragmented(f.mk(responder, fACK|fPSH, []byte(fmt.Sprintf("227 Entering Passive Mode (%s).\r\n", hostPort(srv().at(40013))))), 32, nil)
+	f.t.wait(40 * time.Microsecond)
+	f.ack(initiator)
+	d := f.data(cli().at(51002), srv().at(40013))
+	f.t.wait(150 * time.Microsecond)
+	d.handshake()
+	f.cmd("RETR pub/notes.txt")
+	f.reply("150 Opening BINARY mode data connection for pub/notes.txt (2400 bytes).")
+	body := textBody(2400)
+	d.t.wait(200 * time.Microsecond)
+	d.putFragmented(d.mk(responder, fACK, body[:1400]), 560, []int{2, 0, 1})
+	d.send(responder, fACK|fPSH, body[1400:])
+	d.t.wait(d.rtt / 2)
+	d.ack(initiator)
+	d.close(responder)
+	f.reply("226 Transfer complete.")
+	f.quit()
+	return t.pcap(layers.LinkTypeEthernet)
+}

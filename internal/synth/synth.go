@@ -62,6 +62,7 @@ func Scenarios() []Scenario {
 		{"data-connection-missing", "data-connection-missing.pcap", "PASV, RETR, but no SYN towards the announced 10.0.0.2:40009 is ever seen (dropped before the capture point); 425 after 5 s.", buildDataConnectionMissing},
 		{"data-tuple-reused", "data-tuple-reused.pcap", "Two active sessions, one after the other, whose data connections share one four-tuple (10.0.0.2:20 -> 10.0.0.1:50000), the second with higher sequence numbers.", buildDataTupleReused},
 		{"control-tuple-reused", "control-tuple-reused.pcap", "Two passive sessions one second apart on the same control four-tuple (10.0.0.1:51000 -> 10.0.0.2:21), the second with new initial sequence numbers.", buildControlTupleReused},
+		{"ip-fragments", "ip-fragments.pcap", "Passive RETR across a fragmenting path: the 227 reply arrives as three IPv4 fragments, a 1400-byte data segment as three, the last one first.", buildIPFragments},
 		{"port-2121", "port-2121.pcap", "Server on port 2121 (analyse with --ports 21,2121), passive RETR.", buildPort2121},
 	}
 }

@@ -221,3 +221,55 @@ func (c *conv) close(first side) {
 func (c *conv) reset(from side) {
 	c.put(c.mk(from, fRST|fACK, nil))
 }
+
+// putFragmented records s as IPv4 fragments of at most size payload bytes
+// each (a multiple of 8), in the order given by order (indexes into the
+// fragments; nil for their natural order), as a router on a path with a
+// small MTU makes them from a datagram sent without DF (RFC 791 section
+// 3.2).
+func (c *conv) putFragmented(s seg, size int, order []int) {
+	src, dst := c.ep[s.from], c.ep[s.from.other()]
+	// Built and recorded once to get the datagram, then taken back off
+	// the tape: only its fragments are captured.
+	n := len(c.t.frames)
+	ip := c.put(s)
+	c.t.frames = c.t.frames[:n]
+	frags := fragmentIPv4(ip, size)
+	if order == nil {
+		for i := range frags {
+			order = append(order, i)
+		}
+	}
+	for _, i := range order {
+		c.t.record(c.fr, src.host, dst.host, frags[i])
+	}
+}
+
+// fragmentIPv4 splits an IPv4 datagram without options into fragments
+// carrying size bytes of its payload each (the last one the rest).
+func fragmentIPv4(ip []byte, size int) [][]byte {
+	const hl = 20
+	payload := ip[hl:]
+	var out [][]byte
+	for off := 0; off < len(payload); off += size {
+		end := min(off+size, len(payload))
+		f := append(append([]byte(nil), ip[:hl]...), payload[off:end]...)
+		binary.BigEndian.PutUint16(f[2:], uint16(len(f)))
+		flagsOff := uint16(off / 8)
+		if end < len(payload) {
+			flagsOff |= 0x2000 // more fragments; DF clear
+		}
+		binary.BigEndian.PutUint16(f[6:], flagsOff)
+		f[10], f[11] = 0, 0
+		var sum uint32
+		for i := 0; i < hl; i += 2 {
+			sum += uint32(binary.BigEndian.Uint16(f[i:]))
+		}
+		for sum > 0xffff {
+			sum = sum>>16 + sum&0xffff
+		}
+		binary.BigEndian.PutUint16(f[10:], ^uint16(sum))
+		out = append(out, f)
+	}
+	return out
+}

@@ -1,0 +1,219 @@
+package decode
+
+import (
+	"encoding/binary"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+)
+
+// fragment splits the raw IPv4 datagram dg (no options) into fragments of
+// size payload bytes, with identification id.
+func fragment(dg []byte, size int, id uint16) [][]byte {
+	var out [][]byte
+	pl := dg[20:]
+	for off := 0; off < len(pl); off += size {
+		end := min(off+size, len(pl))
+		f := append(append([]byte(nil), dg[:20]...), pl[off:end]...)
+		binary.BigEndian.PutUint16(f[2:], uint16(len(f)))
+		binary.BigEndian.PutUint16(f[4:], id)
+		fo := uint16(off / 8)
+		if end < len(pl) {
+			fo |= 0x2000
+		}
+		binary.BigEndian.PutUint16(f[6:], fo)
+		out = append(out, f)
+	}
+	return out
+}
+
+// tcpDatagram is a raw IPv4 datagram of a TCP segment carrying payload.
+func tcpDatagram(t *testing.T, payload string) []byte {
+	return serialize(t, ip4("10.0.0.2", "10.0.0.1", layers.IPProtocolTCP), data(21, 51000), gopacket.Payload(payload))
+}
+
+func TestReassembleIPv4(t *testing.T) {
+	line := "227 Entering Passive Mode (10,0,0,2,156,65).\r\n"
+	frags := fragment(tcpDatagram(t, line), 24, 7)
+	if len(frags) != 3 {
+		t.Fatalf("%d fragments, want 3", len(frags))
+	}
+	d := NewDecoder()
+	var h Headers
+	ts := time.Unix(1000, 0)
+	// Out of order, with a duplicate: the last fragment first.
+	for i, f := range [][]byte{frags[2], frags[0], frags[0], frags[1]} {
+		if err := d.Decode(f, layers.LinkTypeIPv4, &h); err != nil {
+			t.Fatalf("fragment %d: %v", i, err)
+		}
+		if !h.Fragment || h.HasTCP {
+			t.Fatalf("fragment %d: Fragment %v, HasTCP %v", i, h.Fragment, h.HasTCP)
+		}
+		done, err := d.Reassemble(&h, ts)
+		if err != nil {
+			t.Fatalf("fragment %d: %v", i, err)
+		}
+		if done != (i == 3) {
+			t.Fatalf("fragment %d: done %v", i, done)
+		}
+	}
+	if !h.HasTCP || h.Fragment || string(h.TCP.Payload) != line || h.PayloadLen != len(line) || h.TCP.SrcPort != 21 {
+		t.Errorf("reassembled: HasTCP %v, Fragment %v, payload %q (%d), port %d", h.HasTCP, h.Fragment, h.TCP.Payload, h.PayloadLen, h.TCP.SrcPort)
+	}
+	if len(d.frag.held) != 0 || d.frag.bytes != 0 {
+		t.Errorf("after the datagram: %d datagrams, %d bytes held", len(d.frag.held), d.frag.bytes)
+	}
+}
+
+// TestReassembleKeepsOwnCopy: the frame buffer is reused by the capture;
+// fragments held must not change with it.
+func TestReassembleKeepsOwnCopy(t *testing.T) {
+	line := strings.Repeat("x", 40) + "\r\n"
+	frags := fragment(tcpDatagram(t, line), 32, 9)
+	d := NewDecoder()
+	var h Headers
+	buf := make([]byte, 100)
+	for i, f := range frags {
+		n := copy(buf, f)
+		if err := d.Decode(buf[:n], layers.LinkTypeIPv4, &h); err != nil {
+			t.Fatal(err)
+		}
+		done, err := d.Reassemble(&h, time.Unix(1, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			for j := range buf {
+				buf[j] = 0xee
+			}
+		}
+		if done && string(h.TCP.Payload) != line {
+			t.Errorf("payload %q, want %q", h.TCP.Payload, line)
+		}
+	}
+}
+
+func TestReassembleBadFragments(t *testing.T) {
+	frags := fragment(tcpDatagram(t, strings.Repeat("y", 60)), 32, 11)
+	d := NewDecoder()
+	var h Headers
+	feed := func(f []byte, ts time.Time) (bool, error) {
+		t.Helper()
+		if err := d.Decode(f, layers.LinkTypeIPv4, &h); err != nil {
+			t.Fatal(err)
+		}
+		return d.Reassemble(&h, ts)
+	}
+	// A fragment overlapping another with other bytes: both dropped.
+	if _, err := feed(frags[0], time.Unix(1, 0)); err != nil {
+		t.Fatal(err)
+	}
+	bad := append([]byte(nil), frags[1]...)
+	binary.BigEndian.PutUint16(bad[6:], 0x2000|2) // offset 16: inside the first
+	if _, err := feed(bad, time.Unix(1, 0)); err == nil {
+		t.Error("overlapping fragment accepted")
+	}
+	if len(d.frag.held) != 0 || d.frag.bytes != 0 {
+		t.Errorf("after the overlap: %d datagrams, %d bytes held", len(d.frag.held), d.frag.bytes)
+	}
+	// An incomplete datagram is forgotten after the timeout.
+	if _, err := feed(frags[0], time.Unix(10, 0)); err != nil {
+		t.Fatal(err)
+	}
+	d.ForgetFragmentsBefore(time.Unix(5, 0))
+	if len(d.frag.held) != 1 {
+		t.Fatalf("%d datagrams held, want 1", len(d.frag.held))
+	}
+	d.ForgetFragmentsBefore(time.Unix(11, 0))
+	if len(d.frag.held) != 0 || d.frag.bytes != 0 {
+		t.Errorf("after the timeout: %d datagrams, %d bytes held", len(d.frag.held), d.frag.bytes)
+	}
+	// The rest of it, after the timeout, completes nothing.
+	for _, f := range frags[1:] {
+		if done, err := feed(f, time.Unix(12, 0)); done || err != nil {
+			t.Errorf("late fragment: done %v, err %v", done, err)
+		}
+	}
+}
+
+// TestReassembleBounded: first fragments of ever new datagrams stop being
+// held at the limit, with an error.
+func TestReassembleBounded(t *testing.T) {
+	first := fragment(tcpDatagram(t, strings.Repeat("z", 1400)), 1200, 0)[0]
+	d := NewDecoder()
+	var h Headers
+	var refused int
+	for id := range 20000 {
+		binary.BigEndian.PutUint16(first[4:], uint16(id))
+		if err := d.Decode(first, layers.LinkTypeIPv4, &h); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Reassemble(&h, time.Unix(1, 0)); err != nil {
+			refused++
+		}
+	}
+	if d.frag.bytes > maxHeldFragmentBytes {
+		t.Errorf("%d bytes held, limit %d", d.frag.bytes, maxHeldFragmentBytes)
+	}
+	if refused == 0 {
+		t.Error("no fragment refused at the limit")
+	}
+}
+
+func TestReassembleIgnoresIPv6(t *testing.T) {
+	b := serialize(t, ip6("2001:db8::1", "2001:db8::2", layers.IPProtocolIPv6Fragment),
+		&layers.IPv6Fragment{NextHeader: layers.IPProtocolTCP, MoreFragments: true, Identification: 5},
+		gopacket.Payload(make([]byte, 24)))
+	d := NewDecoder()
+	var h Headers
+	if err := d.Decode(b, layers.LinkTypeIPv6, &h); err != nil {
+		t.Fatal(err)
+	}
+	if !h.Fragment {
+		t.Fatal("not marked as a fragment")
+	}
+	if done, err := d.Reassemble(&h, time.Unix(1, 0)); done || err != nil {
+		t.Errorf("IPv6 fragment: done %v, err %v", done, err)
+	}
+}
+
+// FuzzReassemble feeds three fragments of a datagram whose offsets, flags,
+// lengths and identifications are rewritten, in any order: no panic, a
+// consistent count of held bytes, and a segment only from whole datagrams.
+func FuzzReassemble(f *testing.F) {
+	f.Add(uint16(0x2000), uint16(0x2003), uint16(6), uint8(0), uint16(7), []byte{})
+	f.Add(uint16(0x2000), uint16(0x2002), uint16(4), uint8(5), uint16(7), []byte{1, 2, 3})
+	f.Fuzz(func(t *testing.T, fo0, fo1, fo2 uint16, order uint8, id uint16, junk []byte) {
+		dg := serialize(t, ip4("10.0.0.2", "10.0.0.1", layers.IPProtocolTCP), data(21, 51000),
+			gopacket.Payload("227 Entering Passive Mode (10,0,0,2,156,65).\r\n"+string(junk)))
+		frags := fragment(dg, 24, id)
+		if len(frags) < 3 {
+			return
+		}
+		for i, fo := range []uint16{fo0, fo1, fo2} {
+			binary.BigEndian.PutUint16(frags[i][6:], fo)
+		}
+		perms := [][3]int{{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}}
+		d := NewDecoder()
+		var h Headers
+		for _, i := range perms[int(order)%len(perms)] {
+			if err := d.Decode(frags[i], layers.LinkTypeIPv4, &h); err != nil || !h.Fragment {
+				continue
+			}
+			done, _ := d.Reassemble(&h, time.Unix(int64(i), 0))
+			if done && (!h.HasTCP || len(h.TCP.Payload) > h.PayloadLen) {
+				t.Fatalf("reassembled segment: HasTCP %v, payload %d of %d", h.HasTCP, len(h.TCP.Payload), h.PayloadLen)
+			}
+			sum := 0
+			for _, hd := range d.frag.held {
+				sum += hd.bytes
+			}
+			if sum != d.frag.bytes || sum < 0 {
+				t.Fatalf("held bytes %d, datagrams say %d", d.frag.bytes, sum)
+			}
+		}
+	})
+}
