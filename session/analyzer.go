@@ -1,6 +1,7 @@
 package session
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -123,6 +124,12 @@ type Analyzer struct {
 	// carries on in the same session.
 	byTuple  map[connKey]*sess
 	findings []Finding
+
+	// reset is the control stream whose last segment was an RST the
+	// reassembler takes as the end of its half; control closes the other
+	// half too. injecting marks that synthetic segment.
+	reset     *controlStream
+	injecting bool
 
 	packets int
 	bytes   int64
@@ -278,6 +285,42 @@ func (a *Analyzer) control(p capture.Packet, h *decode.Headers) {
 	c.anc[0] = &c.ref
 	c.ci.AncillaryData = c.anc[:]
 	a.asm.AssembleWithContext(h.NetFlow, &h.TCP, c)
+	if cs := a.reset; cs != nil {
+		a.reset = nil
+		a.closeAfterReset(cs, h, c)
+	}
+}
+
+// closeAfterReset ends the other half of a control connection that an RST
+// just ended. The reassembler ends only the half that sent the RST, and
+// keeps the connection until it is idle for reattachIdle; a new connection
+// on the same four-tuple before that (a client binding the same port
+// again) would be read as more of the old one. After an RST neither side
+// takes data any more (RFC 9293 section 3.10.7), so a FIN at the other
+// half's next sequence number is what the connection amounts to. When
+// that number is not known for sure (data still out of order), nothing is
+// sent, and the reassembler drops the FIN if it is wrong.
+func (a *Analyzer) closeAfterReset(cs *controlStream, h *decode.Headers, ctx *asmContext) {
+	s := cs.s
+	od := cs.rstDir ^ 1
+	if s == nil || s.finSeen[od] || !cs.nextKnown[od] {
+		return
+	}
+	// Decoded from bytes, as every segment the reassembler sees: it
+	// reads the ports of its flow from what was decoded.
+	var b [20]byte
+	binary.BigEndian.PutUint16(b[0:], uint16(h.TCP.DstPort))
+	binary.BigEndian.PutUint16(b[2:], uint16(h.TCP.SrcPort))
+	binary.BigEndian.PutUint32(b[4:], uint32(cs.next[od]))
+	b[12] = 5 << 4
+	b[13] = 0x11 // FIN, ACK
+	var fin layers.TCP
+	if err := fin.DecodeFromBytes(b[:], gopacket.NilDecodeFeedback); err != nil {
+		return
+	}
+	a.injecting = true
+	a.asm.AssembleWithContext(h.NetFlow.Reverse(), &fin, ctx)
+	a.injecting = false
 }
 
 // tick runs once a second of capture time: it expires announcements,

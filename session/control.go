@@ -213,6 +213,12 @@ type controlStream struct {
 	firstSeen     time.Time
 	firstIsClient bool
 	started       [2]bool
+	// next is the sequence number the reassembler expects next in each
+	// direction, when nextKnown; rstDir is the direction of an RST that
+	// ended its half (see follow).
+	next      [2]reassembly.Sequence
+	nextKnown [2]bool
+	rstDir    int
 	// closedSess is set on a stream made for the late packets of a
 	// control connection that closed: they still count towards the end
 	// of its session, and only a new SYN starts a session again.
@@ -238,6 +244,9 @@ func (c *controlStream) ftpDir(dir reassembly.TCPFlowDirection) int {
 
 // Accept sees every segment of the connection before reassembly.
 func (c *controlStream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassembly.TCPFlowDirection, nextSeq reassembly.Sequence, start *bool, ac reassembly.AssemblerContext) bool {
+	if c.a.injecting {
+		return true
+	}
 	if c.s == nil {
 		if c.closedSess != nil {
 			if !tcp.SYN || tcp.ACK {
@@ -276,6 +285,7 @@ func (c *controlStream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir rea
 			*start = true
 		}
 	}
+	c.follow(tcp, d, nextSeq, *start)
 	if tcp.FIN {
 		s.finSeen[d] = true
 	}
@@ -284,6 +294,34 @@ func (c *controlStream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir rea
 		s.closedAt = ts
 	}
 	return true
+}
+
+// follow keeps the sequence number the reassembler will expect next in
+// direction d, as far as it is sure: after a segment that starts where the
+// reassembler stood (or starts the half). A segment out of order makes it
+// unsure until one lands in order again. An RST at that number ends the
+// half in the reassembler: the Analyzer then ends the other half too.
+func (c *controlStream) follow(tcp *layers.TCP, d int, nextSeq reassembly.Sequence, start bool) {
+	seq := reassembly.Sequence(tcp.Seq)
+	inOrder := seq == nextSeq || (nextSeq == -1 && (tcp.SYN || start))
+	if !inOrder {
+		c.nextKnown[d] = false
+		return
+	}
+	if tcp.RST {
+		if nextSeq != -1 {
+			c.a.reset, c.rstDir = c, d
+		}
+		return
+	}
+	n := len(tcp.Payload)
+	if tcp.SYN {
+		n++
+	}
+	if tcp.FIN {
+		n++
+	}
+	c.next[d], c.nextKnown[d] = seq.Add(n), true
 }
 
 // ReassembledSG receives control bytes in order.

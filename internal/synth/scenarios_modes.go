@@ -315,19 +315,27 @@ func buildDataTupleReused() ([]byte, error) {
 	return t.pcap(layers.LinkTypeEthernet)
 }
 
-// buildControlTupleReused plays two sessions on one control four-tuple: the
-// client binds the same source port again a second after the first
-// session closed, with a new initial sequence number on both sides.
+// buildControlTupleReused plays three sessions on one control four-tuple:
+// the client binds the same source port again a second after the previous
+// session ended, with new initial sequence numbers on both sides. The
+// first session closes with FIN both ways, the second with the client's
+// RST after 221.
 func buildControlTupleReused() ([]byte, error) {
 	t := newTape()
-	for i := range 2 {
+	for i := range 3 {
 		f := t.ftp(framing{}, cli().at(51000), srv().at(21))
 		f.nxt[initiator] += uint32(i) * 5_000_000
 		f.nxt[responder] += uint32(i) * 7_000_000
 		f.start("anonymous", "anonymous@")
 		f.pasv(srv().at(uint16(40001 + i)))
 		f.passiveTransfer(f.data(cli().at(uint16(51002+i)), srv().at(uint16(40001+i))), fmt.Sprintf("RETR pub/file%d.txt", i+1), textBody(1000+i*500))
-		f.quit()
+		if i == 1 {
+			f.cmd("QUIT")
+			f.reply("221 Goodbye.")
+			f.reset(initiator)
+		} else {
+			f.quit()
+		}
 		t.wait(time.Second)
 	}
 	return t.pcap(layers.LinkTypeEthernet)

@@ -61,7 +61,7 @@ func Scenarios() []Scenario {
 		{"hostile", "hostile.pcap", "A 20 KiB command line, an 8 KiB reply line, NUL bytes, a 227 with 300 numbers, PORT with numbers > 255, a reply without code; then a healthy PASV RETR.", buildHostile},
 		{"data-connection-missing", "data-connection-missing.pcap", "PASV, RETR, but no SYN towards the announced 10.0.0.2:40009 is ever seen (dropped before the capture point); 425 after 5 s.", buildDataConnectionMissing},
 		{"data-tuple-reused", "data-tuple-reused.pcap", "Two active sessions, one after the other, whose data connections share one four-tuple (10.0.0.2:20 -> 10.0.0.1:50000), the second with higher sequence numbers.", buildDataTupleReused},
-		{"control-tuple-reused", "control-tuple-reused.pcap", "Two passive sessions one second apart on the same control four-tuple (10.0.0.1:51000 -> 10.0.0.2:21), the second with new initial sequence numbers.", buildControlTupleReused},
+		{"control-tuple-reused", "control-tuple-reused.pcap", "Three passive sessions one second apart on the same control four-tuple (10.0.0.1:51000 -> 10.0.0.2:21), each with new initial sequence numbers; the first closes with FIN, the second with the client's RST.", buildControlTupleReused},
 		{"ip-fragments", "ip-fragments.pcap", "Passive RETR across a fragmenting path: the 227 reply arrives as three IPv4 fragments, a 1400-byte data segment as three, the last one first.", buildIPFragments},
 		{"port-2121", "port-2121.pcap", "Server on port 2121 (analyse with --ports 21,2121), passive RETR.", buildPort2121},
 	}

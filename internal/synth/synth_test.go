@@ -197,7 +197,7 @@ func TestCapturesReadBack(t *testing.T) {
 		"port-2121":               {Packets: 32, LinkTypes: eth},
 		"data-connection-missing": {Packets: 22, LinkTypes: eth},
 		"data-tuple-reused":       {Packets: 62, LinkTypes: eth},
-		"control-tuple-reused":    {Packets: 62, LinkTypes: eth},
+		"control-tuple-reused":    {Packets: 92, LinkTypes: eth},
 		"ip-fragments":            {Packets: 37, LinkTypes: eth, Undecodable: 6}, // the fragments: 3 of the 227, 3 of a data segment
 	}
 	scenarios := synth.Scenarios()
