@@ -8,13 +8,16 @@ import (
 	"github.com/gopacket/gopacket/layers"
 )
 
-// Limits on the IPv4 fragments held while their datagram is incomplete.
+// Limits on the fragments held while their datagram is incomplete.
 const (
-	// FragmentTimeout is how long fragments wait for the rest of their
-	// datagram, as Linux's ipfrag_time.
+	// FragmentTimeout is how long IPv4 fragments wait for the rest of
+	// their datagram, as Linux's ipfrag_time.
 	FragmentTimeout = 30 * time.Second
+	// Fragment6Timeout is the same for IPv6 (RFC 8200 section 4.5).
+	Fragment6Timeout = 60 * time.Second
 	// maxHeldFragmentBytes bounds the payload of the fragments held at
-	// once; beyond it new datagrams are not reassembled (hostile input).
+	// once, IPv4 and IPv6 together; beyond it new datagrams are not
+	// reassembled (hostile input).
 	maxHeldFragmentBytes = 16 << 20
 )
 
@@ -38,18 +41,25 @@ type heldDatagram struct {
 type defrag struct {
 	lib   *ip4defrag.IPv4Defragmenter
 	held  map[fragKey]heldDatagram
-	bytes int
+	v6    map[frag6Key]*datagram6
+	bytes int // payload held, IPv4 and IPv6
 }
 
-// Reassemble takes the frame Decode just marked as an IPv4 fragment. When
+// Reassemble takes the frame Decode just marked as an IP fragment. When
 // the fragment completes its datagram and that datagram is a TCP segment,
 // it fills h with the segment as Decode fills it for an unfragmented one
 // and returns true. Until then it keeps a copy of the fragment and returns
 // false. An error says why fragments were dropped (they contradict each
 // other, or too many are held); the frame is then of no further use.
-// IPv6 fragments are not reassembled.
+// IPv6 fragments are put together by reassemble6.
 func (d *Decoder) Reassemble(h *Headers, ts time.Time) (bool, error) {
-	if !h.Fragment || !h.Src.Is4() || d.decodedIPv6Fragment() {
+	if !h.Fragment {
+		return false, nil
+	}
+	if d.decodedIPv6Fragment() {
+		return d.reassemble6(h, ts)
+	}
+	if !h.Src.Is4() {
 		return false, nil
 	}
 	f := &d.frag
@@ -85,20 +95,27 @@ func (d *Decoder) Reassemble(h *Headers, ts time.Time) (bool, error) {
 	if out == nil || out.Protocol != layers.IPProtocolTCP {
 		return false, nil
 	}
-	h.Fragment = false
-	h.Proto = out.Protocol
-	if err := decodeTCP(&h.TCP, out.Payload); err != nil {
+	if err := segment(h, out.Payload, len(out.Payload)); err != nil {
 		return false, err
 	}
-	h.HasTCP = true
-	h.PayloadLen = len(out.Payload) - int(h.TCP.DataOffset)*4
-	if h.PayloadLen < 0 {
-		h.PayloadLen = 0
+	return true, nil
+}
+
+// segment fills h with the TCP segment of a reassembled datagram: data is
+// what was captured of its transport bytes, n how many it announced.
+func segment(h *Headers, data []byte, n int) error {
+	h.Fragment = false
+	h.Proto = layers.IPProtocolTCP
+	if err := decodeTCP(&h.TCP, data); err != nil {
+		return err
 	}
+	h.HasTCP = true
+	h.PayloadLen = max(0, n-int(h.TCP.DataOffset)*4)
 	if h.PayloadLen < len(h.TCP.Payload) {
 		h.TCP.Payload = h.TCP.Payload[:h.PayloadLen]
 	}
-	return true, nil
+	h.Truncated = h.PayloadLen > len(h.TCP.Payload)
+	return nil
 }
 
 // decodedIPv6Fragment reports whether the last frame was an IPv6 fragment.
@@ -111,17 +128,24 @@ func (d *Decoder) decodedIPv6Fragment() bool {
 	return false
 }
 
-// ForgetFragmentsBefore drops the fragments of datagrams that saw no
-// fragment since t: the rest of them is not coming.
-func (d *Decoder) ForgetFragmentsBefore(t time.Time) {
+// ForgetFragments drops the fragments of datagrams that saw no fragment
+// for FragmentTimeout (IPv4) or Fragment6Timeout (IPv6) before now: the
+// rest of them is not coming.
+func (d *Decoder) ForgetFragments(now time.Time) {
 	f := &d.frag
-	if len(f.held) == 0 {
-		return
+	if len(f.held) > 0 {
+		t := now.Add(-FragmentTimeout)
+		f.lib.DiscardOlderThan(t)
+		for k, h := range f.held {
+			if h.lastSeen.Before(t) {
+				f.forget(k)
+			}
+		}
 	}
-	f.lib.DiscardOlderThan(t)
-	for k, h := range f.held {
-		if h.lastSeen.Before(t) {
-			f.forget(k)
+	t := now.Add(-Fragment6Timeout)
+	for k, g := range f.v6 {
+		if g.lastSeen.Before(t) {
+			f.forget6(k)
 		}
 	}
 }

@@ -123,11 +123,11 @@ func TestReassembleBadFragments(t *testing.T) {
 	if _, err := feed(frags[0], time.Unix(10, 0)); err != nil {
 		t.Fatal(err)
 	}
-	d.ForgetFragmentsBefore(time.Unix(5, 0))
+	d.ForgetFragments(time.Unix(5, 0).Add(FragmentTimeout))
 	if len(d.frag.held) != 1 {
 		t.Fatalf("%d datagrams held, want 1", len(d.frag.held))
 	}
-	d.ForgetFragmentsBefore(time.Unix(11, 0))
+	d.ForgetFragments(time.Unix(11, 0).Add(FragmentTimeout))
 	if len(d.frag.held) != 0 || d.frag.bytes != 0 {
 		t.Errorf("after the timeout: %d datagrams, %d bytes held", len(d.frag.held), d.frag.bytes)
 	}
@@ -163,20 +163,104 @@ func TestReassembleBounded(t *testing.T) {
 	}
 }
 
-func TestReassembleIgnoresIPv6(t *testing.T) {
-	b := serialize(t, ip6("2001:db8::1", "2001:db8::2", layers.IPProtocolIPv6Fragment),
-		&layers.IPv6Fragment{NextHeader: layers.IPProtocolTCP, MoreFragments: true, Identification: 5},
-		gopacket.Payload(make([]byte, 24)))
+// fragment6 splits the raw IPv6 datagram dg (no extension headers) into
+// fragments of size bytes of its payload, with identification id.
+func fragment6(dg []byte, size int, id uint32) [][]byte {
+	var out [][]byte
+	next, pl := dg[6], dg[40:]
+	for off := 0; off < len(pl); off += size {
+		end := min(off+size, len(pl))
+		f := append([]byte(nil), dg[:40]...)
+		f[6] = 44 // Fragment header
+		binary.BigEndian.PutUint16(f[4:], uint16(8+end-off))
+		fh := make([]byte, 8)
+		fh[0] = next
+		fo := uint16(off/8) << 3
+		if end < len(pl) {
+			fo |= 1
+		}
+		binary.BigEndian.PutUint16(fh[2:], fo)
+		binary.BigEndian.PutUint32(fh[4:], id)
+		out = append(out, append(append(f, fh...), pl[off:end]...))
+	}
+	return out
+}
+
+func tcp6Datagram(t *testing.T, payload string) []byte {
+	return serialize(t, ip6("2001:db8::2", "2001:db8::1", layers.IPProtocolTCP), data(21, 51000), gopacket.Payload(payload))
+}
+
+func TestReassembleIPv6(t *testing.T) {
+	line := "229 Entering Extended Passive Mode (|||40002|)\r\n"
+	frags := fragment6(tcp6Datagram(t, line), 32, 0xabcdef)
+	if len(frags) != 3 {
+		t.Fatalf("%d fragments, want 3", len(frags))
+	}
 	d := NewDecoder()
 	var h Headers
-	if err := d.Decode(b, layers.LinkTypeIPv6, &h); err != nil {
+	for i, f := range [][]byte{frags[1], frags[2], frags[1], frags[0]} {
+		if err := d.Decode(f, layers.LinkTypeIPv6, &h); err != nil {
+			t.Fatalf("fragment %d: %v", i, err)
+		}
+		if !h.Fragment {
+			t.Fatalf("fragment %d not marked as a fragment", i)
+		}
+		done, err := d.Reassemble(&h, time.Unix(1, 0))
+		if err != nil {
+			t.Fatalf("fragment %d: %v", i, err)
+		}
+		if done != (i == 3) {
+			t.Fatalf("fragment %d: done %v", i, done)
+		}
+	}
+	if !h.HasTCP || string(h.TCP.Payload) != line || h.PayloadLen != len(line) || h.TCP.DstPort != 51000 {
+		t.Errorf("reassembled: HasTCP %v, payload %q (%d), port %d", h.HasTCP, h.TCP.Payload, h.PayloadLen, h.TCP.DstPort)
+	}
+	if len(d.frag.v6) != 0 || d.frag.bytes != 0 {
+		t.Errorf("after the datagram: %d datagrams, %d bytes held", len(d.frag.v6), d.frag.bytes)
+	}
+}
+
+func TestReassembleIPv6Bad(t *testing.T) {
+	frags := fragment6(tcp6Datagram(t, strings.Repeat("q", 60)), 32, 3)
+	feed := func(d *Decoder, f []byte, ts time.Time) (bool, error) {
+		t.Helper()
+		var h Headers
+		if err := d.Decode(f, layers.LinkTypeIPv6, &h); err != nil {
+			t.Fatal(err)
+		}
+		return d.Reassemble(&h, ts)
+	}
+	// Overlap (RFC 5722): the whole datagram goes.
+	d := NewDecoder()
+	if _, err := feed(d, frags[0], time.Unix(1, 0)); err != nil {
 		t.Fatal(err)
 	}
-	if !h.Fragment {
-		t.Fatal("not marked as a fragment")
+	bad := append([]byte(nil), frags[1]...)
+	binary.BigEndian.PutUint16(bad[42:], 2<<3|1) // offset 16: inside the first
+	if _, err := feed(d, bad, time.Unix(1, 0)); err == nil {
+		t.Error("overlapping fragment accepted")
 	}
-	if done, err := d.Reassemble(&h, time.Unix(1, 0)); done || err != nil {
-		t.Errorf("IPv6 fragment: done %v, err %v", done, err)
+	if len(d.frag.v6) != 0 || d.frag.bytes != 0 {
+		t.Errorf("after the overlap: %d datagrams, %d bytes held", len(d.frag.v6), d.frag.bytes)
+	}
+	// A non-final fragment whose length is not a multiple of 8.
+	odd := append([]byte(nil), frags[0][:len(frags[0])-3]...)
+	binary.BigEndian.PutUint16(odd[4:], uint16(len(odd)-40))
+	if _, err := feed(d, odd, time.Unix(1, 0)); err == nil {
+		t.Error("non-final fragment of 29 bytes accepted")
+	}
+	// Incomplete datagrams are forgotten after Fragment6Timeout.
+	if _, err := feed(d, frags[0], time.Unix(100, 0)); err != nil {
+		t.Fatal(err)
+	}
+	d.ForgetFragments(time.Unix(100, 0).Add(FragmentTimeout))
+	if len(d.frag.v6) != 1 {
+		t.Fatalf("%d datagrams held after 30 s, want 1", len(d.frag.v6))
+	}
+	d.ForgetFragments(time.Unix(101, 0).Add(Fragment6Timeout))
+	if len(d.frag.v6) != 0 || d.frag.bytes != 0 {
+		t.Errorf("after the timeout: %d datagrams, %d bytes held", len(d.frag.v6), d.frag.bytes)
 	}
 }
 
@@ -210,6 +294,62 @@ func FuzzReassemble(f *testing.F) {
 			sum := 0
 			for _, hd := range d.frag.held {
 				sum += hd.bytes
+			}
+			if sum != d.frag.bytes || sum < 0 {
+				t.Fatalf("held bytes %d, datagrams say %d", d.frag.bytes, sum)
+			}
+		}
+	})
+}
+
+// TestReassembleIPv6Bounded: the byte bound holds for IPv6 too.
+func TestReassembleIPv6Bounded(t *testing.T) {
+	first := fragment6(tcp6Datagram(t, strings.Repeat("z", 1400)), 1200, 0)[0]
+	d := NewDecoder()
+	var h Headers
+	var refused int
+	for id := range 20000 {
+		binary.BigEndian.PutUint32(first[44:], uint32(id))
+		if err := d.Decode(first, layers.LinkTypeIPv6, &h); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Reassemble(&h, time.Unix(1, 0)); err != nil {
+			refused++
+		}
+	}
+	if d.frag.bytes > maxHeldFragmentBytes || refused == 0 {
+		t.Errorf("%d bytes held (limit %d), %d refused", d.frag.bytes, maxHeldFragmentBytes, refused)
+	}
+}
+
+// FuzzReassemble6 is FuzzReassemble for IPv6 fragments.
+func FuzzReassemble6(f *testing.F) {
+	f.Add(uint16(0<<3|1), uint16(4<<3|1), uint16(8<<3), uint8(0), uint32(7), []byte{})
+	f.Add(uint16(0<<3|1), uint16(2<<3|1), uint16(8<<3), uint8(5), uint32(7), []byte{1, 2, 3})
+	f.Fuzz(func(t *testing.T, fo0, fo1, fo2 uint16, order uint8, id uint32, junk []byte) {
+		dg := serialize(t, ip6("2001:db8::2", "2001:db8::1", layers.IPProtocolTCP), data(21, 51000),
+			gopacket.Payload("229 Entering Extended Passive Mode (|||40002|)\r\n"+string(junk)))
+		frags := fragment6(dg, 32, id)
+		if len(frags) < 3 {
+			return
+		}
+		for i, fo := range []uint16{fo0, fo1, fo2} {
+			binary.BigEndian.PutUint16(frags[i][42:], fo)
+		}
+		perms := [][3]int{{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}}
+		d := NewDecoder()
+		var h Headers
+		for _, i := range perms[int(order)%len(perms)] {
+			if err := d.Decode(frags[i], layers.LinkTypeIPv6, &h); err != nil || !h.Fragment {
+				continue
+			}
+			done, _ := d.Reassemble(&h, time.Unix(int64(i), 0))
+			if done && (!h.HasTCP || len(h.TCP.Payload) > h.PayloadLen) {
+				t.Fatalf("reassembled segment: HasTCP %v, payload %d of %d", h.HasTCP, len(h.TCP.Payload), h.PayloadLen)
+			}
+			sum := 0
+			for _, g := range d.frag.v6 {
+				sum += g.bytes
 			}
 			if sum != d.frag.bytes || sum < 0 {
 				t.Fatalf("held bytes %d, datagrams say %d", d.frag.bytes, sum)

@@ -19,8 +19,9 @@
 //
 // # What it does not do
 //
-// It does not reassemble TCP streams or IPv6 fragments. The only state kept
-// between frames, beyond reused buffers, is the IPv4 fragments that wait
-// for the rest of their datagram (Decoder.Reassemble, with gopacket's
-// ip4defrag; bounded in bytes and forgotten after FragmentTimeout).
+// It does not reassemble TCP streams. The only state kept between frames,
+// beyond reused buffers, is the IP fragments that wait for the rest of
+// their datagram (Decoder.Reassemble: IPv4 with gopacket's ip4defrag, IPv6
+// by RFC 8200 and RFC 5722 since gopacket has no defragmenter for it;
+// bounded in bytes and forgotten after FragmentTimeout or Fragment6Timeout).
 package decode

@@ -342,7 +342,7 @@ func (a *Analyzer) tick() {
 	// drop connections idle for 30 s: one that is still open resumes in
 	// the same session (byTuple) at its next packet.
 	a.asm.FlushWithOptions(reassembly.FlushOptions{T: now.Add(-10 * time.Second), TC: now.Add(-reattachIdle)})
-	a.dec.ForgetFragmentsBefore(now.Add(-decode.FragmentTimeout))
+	a.dec.ForgetFragments(now)
 	var ended []*sess
 	for s := range a.live {
 		if s.closed && now.Sub(s.closedAt) > a.cfg.CloseGrace && !s.dataActive() {

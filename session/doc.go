@@ -37,7 +37,6 @@
 //
 // # What it does not do
 //
-// It does not read or write files or print. IPv4 fragments are put back
-// together by the decoder; IPv6 fragments are not. It is not safe for
-// concurrent use.
+// It does not read or write files or print. IP fragments are put back
+// together by the decoder. It is not safe for concurrent use.
 package session

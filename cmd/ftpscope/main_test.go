@@ -314,7 +314,7 @@ func TestHealthyCapturesHaveNoWarnings(t *testing.T) {
 	for _, name := range []string{"passive.pcap", "active.pcap", "active-nonstandard-port.pcap", "epsv-eprt-ipv6.pcap",
 		"lprt-lpsv.pcap", "multiline-replies.pcap", "split-227.pcap", "out-of-order.pcap", "midstream.pcap", "vlan.pcap",
 		"sll.pcap", "sll2.pcap", "pcapng-two-interfaces.pcapng", "nanosecond.pcap", "loopback-null.pcap", "raw-ip.pcap",
-		"many-transfers-mixed.pcap", "data-tuple-reused.pcap", "control-tuple-reused.pcap", "ip-fragments.pcap"} {
+		"many-transfers-mixed.pcap", "data-tuple-reused.pcap", "control-tuple-reused.pcap", "ip-fragments.pcap", "ip6-fragments.pcap"} {
 		t.Run(name, func(t *testing.T) {
 			_, out, _ := ftpscope(t, "-r", filepath.Join(testdataDir, name), "-o", "json", "-q")
 			for code, sev := range codes(decodeReport(t, out)) {

@@ -369,3 +369,31 @@ func buildIPFragments() ([]byte, error) {
 	f.quit()
 	return t.pcap(layers.LinkTypeEthernet)
 }
+
+// buildIP6Fragments plays an IPv6 EPSV RETR whose 229 reply arrives as two
+// fragments and one data segment as three, the middle one first.
+func buildIP6Fragments() ([]byte, error) {
+	t := newTape()
+	f := t.ftp(framing{}, cli6().at(51000), srv6().at(21))
+	f.start("anonymous", "anonymous@")
+	f.cmd("EPSV")
+	f.t.wait(f.rtt + f.work)
+	f.putFragmented(f.mk(responder, fACK|fPSH, []byte("229 Entering Extended Passive Mode (|||40014|)\r\n")), 40, nil)
+	f.t.wait(40 * time.Microsecond)
+	f.ack(initiator)
+	d := f.data(cli6().at(51002), srv6().at(40014))
+	f.t.wait(150 * time.Microsecond)
+	d.handshake()
+	f.cmd("RETR pub/notes6.txt")
+	f.reply("150 Opening BINARY mode data connection for pub/notes6.txt (2000 bytes).")
+	body := textBody(2000)
+	d.t.wait(200 * time.Microsecond)
+	d.putFragmented(d.mk(responder, fACK, body[:1200]), 512, []int{1, 0, 2})
+	d.send(responder, fACK|fPSH, body[1200:])
+	d.t.wait(d.rtt / 2)
+	d.ack(initiator)
+	d.close(responder)
+	f.reply("226 Transfer complete.")
+	f.quit()
+	return t.pcap(layers.LinkTypeEthernet)
+}

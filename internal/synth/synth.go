@@ -63,6 +63,7 @@ func Scenarios() []Scenario {
 		{"data-tuple-reused", "data-tuple-reused.pcap", "Two active sessions, one after the other, whose data connections share one four-tuple (10.0.0.2:20 -> 10.0.0.1:50000), the second with higher sequence numbers.", buildDataTupleReused},
 		{"control-tuple-reused", "control-tuple-reused.pcap", "Three passive sessions one second apart on the same control four-tuple (10.0.0.1:51000 -> 10.0.0.2:21), each with new initial sequence numbers; the first closes with FIN, the second with the client's RST.", buildControlTupleReused},
 		{"ip-fragments", "ip-fragments.pcap", "Passive RETR across a fragmenting path: the 227 reply arrives as three IPv4 fragments, a 1400-byte data segment as three, the last one first.", buildIPFragments},
+		{"ip6-fragments", "ip6-fragments.pcap", "IPv6 EPSV RETR with fragment headers: the 229 reply arrives as two fragments, a 1200-byte data segment as three, the middle one first.", buildIP6Fragments},
 		{"port-2121", "port-2121.pcap", "Server on port 2121 (analyse with --ports 21,2121), passive RETR.", buildPort2121},
 	}
 }

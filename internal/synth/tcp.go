@@ -222,11 +222,12 @@ func (c *conv) reset(from side) {
 	c.put(c.mk(from, fRST|fACK, nil))
 }
 
-// putFragmented records s as IPv4 fragments of at most size payload bytes
+// putFragmented records s as IP fragments of at most size payload bytes
 // each (a multiple of 8), in the order given by order (indexes into the
-// fragments; nil for their natural order), as a router on a path with a
-// small MTU makes them from a datagram sent without DF (RFC 791 section
-// 3.2).
+// fragments; nil for their natural order): for IPv4 as a router on a path
+// with a small MTU makes them from a datagram sent without DF (RFC 791
+// section 3.2), for IPv6 as the source does after a Packet Too Big (RFC
+// 8200 section 4.5).
 func (c *conv) putFragmented(s seg, size int, order []int) {
 	src, dst := c.ep[s.from], c.ep[s.from.other()]
 	// Built and recorded once to get the datagram, then taken back off
@@ -235,6 +236,9 @@ func (c *conv) putFragmented(s seg, size int, order []int) {
 	ip := c.put(s)
 	c.t.frames = c.t.frames[:n]
 	frags := fragmentIPv4(ip, size)
+	if src.addr.Is6() {
+		frags = fragmentIPv6(ip, size, uint32(c.t.nextID(src.addr))<<8|0x5a)
+	}
 	if order == nil {
 		for i := range frags {
 			order = append(order, i)
@@ -270,6 +274,31 @@ func fragmentIPv4(ip []byte, size int) [][]byte {
 		}
 		binary.BigEndian.PutUint16(f[10:], ^uint16(sum))
 		out = append(out, f)
+	}
+	return out
+}
+
+// fragmentIPv6 splits an IPv6 datagram without extension headers into
+// fragments carrying size bytes of its payload each (the last one the
+// rest), with identification id.
+func fragmentIPv6(ip []byte, size int, id uint32) [][]byte {
+	const hl = 40
+	next, payload := ip[6], ip[hl:]
+	var out [][]byte
+	for off := 0; off < len(payload); off += size {
+		end := min(off+size, len(payload))
+		f := append([]byte(nil), ip[:hl]...)
+		f[6] = byte(layers.IPProtocolIPv6Fragment)
+		binary.BigEndian.PutUint16(f[4:], uint16(8+end-off))
+		fh := make([]byte, 8)
+		fh[0] = next
+		offM := uint16(off/8) << 3
+		if end < len(payload) {
+			offM |= 1
+		}
+		binary.BigEndian.PutUint16(fh[2:], offM)
+		binary.BigEndian.PutUint32(fh[4:], id)
+		out = append(out, append(append(f, fh...), payload[off:end]...))
 	}
 	return out
 }
