@@ -101,23 +101,6 @@ func (d *Decoder) Reassemble(h *Headers, ts time.Time) (bool, error) {
 	return true, nil
 }
 
-// segment fills h with the TCP segment of a reassembled datagram: data is
-// what was captured of its transport bytes, n how many it announced.
-func segment(h *Headers, data []byte, n int) error {
-	h.Fragment = false
-	h.Proto = layers.IPProtocolTCP
-	if err := decodeTCP(&h.TCP, data); err != nil {
-		return err
-	}
-	h.HasTCP = true
-	h.PayloadLen = max(0, n-int(h.TCP.DataOffset)*4)
-	if h.PayloadLen < len(h.TCP.Payload) {
-		h.TCP.Payload = h.TCP.Payload[:h.PayloadLen]
-	}
-	h.Truncated = h.PayloadLen > len(h.TCP.Payload)
-	return nil
-}
-
 // decodedIPv6Fragment reports whether the last frame was an IPv6 fragment.
 func (d *Decoder) decodedIPv6Fragment() bool {
 	for _, t := range d.decoded {

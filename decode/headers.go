@@ -254,20 +254,27 @@ func (d *Decoder) Decode(data []byte, lt layers.LinkType, h *Headers) error {
 		return ErrNoIP
 	}
 	if tcpData != nil {
-		if err := decodeTCP(&h.TCP, tcpData); err != nil {
-			return err
-		}
-		h.HasTCP = true
-		h.PayloadLen -= int(h.TCP.DataOffset) * 4
-		if h.PayloadLen < len(h.TCP.Payload) {
-			// Ethernet padding or a bogus length: trust what was captured.
-			if h.PayloadLen < 0 {
-				h.PayloadLen = 0
-			}
-			h.TCP.Payload = h.TCP.Payload[:h.PayloadLen]
-		}
-		h.Truncated = h.PayloadLen > len(h.TCP.Payload)
+		return segment(h, tcpData, h.PayloadLen)
 	}
+	return nil
+}
+
+// segment fills h with a TCP segment: data is what was captured of the
+// transport bytes, n how many the IP header (or the reassembled datagram)
+// announces.
+func segment(h *Headers, data []byte, n int) error {
+	h.Fragment = false
+	h.Proto = layers.IPProtocolTCP
+	if err := decodeTCP(&h.TCP, data); err != nil {
+		return err
+	}
+	h.HasTCP = true
+	h.PayloadLen = max(0, n-int(h.TCP.DataOffset)*4)
+	if h.PayloadLen < len(h.TCP.Payload) {
+		// Ethernet padding or a bogus length: trust what was captured.
+		h.TCP.Payload = h.TCP.Payload[:h.PayloadLen]
+	}
+	h.Truncated = h.PayloadLen > len(h.TCP.Payload)
 	return nil
 }
 
