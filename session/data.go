@@ -2,6 +2,7 @@ package session
 
 import (
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/ftpscope/ftpscope/capture"
@@ -94,22 +95,14 @@ func (a *Analyzer) data(p capture.Packet, h *decode.Headers) bool {
 	}
 	syn := h.TCP.SYN && !h.TCP.ACK
 	if e, how := a.lookup(p.Source, dst, h.Src); e != nil && (syn || !h.TCP.SYN) {
-		if !a.makeRoom(e.dc) {
-			return true
-		}
-		c := a.track(e.dc.s, e.dc, src, dst, how)
-		c.update(a, p, h, src)
+		a.followExpected(e, how, src, dst, src, p, h)
 		return true
 	}
 	if !syn {
 		// A connection whose handshake predates the capture, seen from
 		// the responder's side.
 		if e, how := a.lookup(p.Source, src, h.Dst); e != nil && !h.TCP.SYN {
-			if !a.makeRoom(e.dc) {
-				return true
-			}
-			c := a.track(e.dc.s, e.dc, dst, src, how)
-			c.update(a, p, h, src)
+			a.followExpected(e, how, dst, src, src, p, h)
 			return true
 		}
 		return false
@@ -169,6 +162,17 @@ func pick(list []*expectation, source int, src, dst netip.Addr) *expectation {
 	return best
 }
 
+// followExpected starts following the connection from initiator to
+// responder that matched expectation e (how says on what), with the packet
+// from src that matched, when its channel has room for one more.
+func (a *Analyzer) followExpected(e *expectation, how string, initiator, responder, src netip.AddrPort, p capture.Packet, h *decode.Headers) {
+	if !a.makeRoom(e.dc) {
+		return
+	}
+	c := a.track(e.dc.s, e.dc, initiator, responder, how)
+	c.update(a, p, h, src)
+}
+
 // makeRoom reports whether dc may follow one more connection. At the
 // limit (a SYN flood towards one announced endpoint) it forgets the oldest
 // attempt that never got an answer, keeping the first as evidence, so that
@@ -183,17 +187,11 @@ func (a *Analyzer) makeRoom(dc *dcState) bool {
 		if c.obs.Established || c.obs.State != StateUnanswered {
 			continue
 		}
-		dc.conns = append(dc.conns[:i], dc.conns[i+1:]...)
+		dc.conns = slices.Delete(dc.conns, i, i+1)
 		if a.conns[c.key] == c {
 			delete(a.conns, c.key)
 		}
-		s := c.s
-		for j, o := range s.conns {
-			if o == c {
-				s.conns = append(s.conns[:j], s.conns[j+1:]...)
-				break
-			}
-		}
+		c.s.conns = slices.DeleteFunc(c.s.conns, func(o *dataConn) bool { return o == c })
 		return true
 	}
 	return false
