@@ -341,27 +341,38 @@ func buildControlTupleReused() ([]byte, error) {
 	return t.pcap(layers.LinkTypeEthernet)
 }
 
-// buildIPFragments plays a passive RETR across a path that fragments: the
-// 227 reply arrives as three IPv4 fragments, and one data segment as three
-// fragments, the last one first.
-func buildIPFragments() ([]byte, error) {
+// fragmentedRetr is a passive RETR across a path that fragments: the
+// announcement and the first data segment arrive as fragments.
+type fragmentedRetr struct {
+	client, server host
+	setup, reply   string // the passive command and its reply line
+	replyFrag      int    // fragment payload size of the reply
+	dataPort       uint16
+	file           string
+	size           int   // bytes of the file
+	first          int   // bytes of the fragmented first data segment
+	dataFrag       int   // fragment payload size of that segment
+	order          []int // the order its fragments arrive in
+}
+
+func (r fragmentedRetr) build() ([]byte, error) {
 	t := newTape()
-	f := t.ftp(framing{}, cli().at(51000), srv().at(21))
+	f := t.ftp(framing{}, r.client.at(51000), r.server.at(21))
 	f.start("anonymous", "anonymous@")
-	f.cmd("PASV")
+	f.cmd(r.setup)
 	f.t.wait(f.rtt + f.work)
-	f.putFragmented(f.mk(responder, fACK|fPSH, []byte(fmt.Sprintf("227 Entering Passive Mode (%s).\r\n", hostPort(srv().at(40013))))), 32, nil)
+	f.putFragmented(f.mk(responder, fACK|fPSH, []byte(r.reply+"\r\n")), r.replyFrag, nil)
 	f.t.wait(40 * time.Microsecond)
 	f.ack(initiator)
-	d := f.data(cli().at(51002), srv().at(40013))
+	d := f.data(r.client.at(51002), r.server.at(r.dataPort))
 	f.t.wait(150 * time.Microsecond)
 	d.handshake()
-	f.cmd("RETR pub/notes.txt")
-	f.reply("150 Opening BINARY mode data connection for pub/notes.txt (2400 bytes).")
-	body := textBody(2400)
+	f.cmd("RETR " + r.file)
+	f.reply(fmt.Sprintf("150 Opening BINARY mode data connection for %s (%d bytes).", r.file, r.size))
+	body := textBody(r.size)
 	d.t.wait(200 * time.Microsecond)
-	d.putFragmented(d.mk(responder, fACK, body[:1400]), 560, []int{2, 0, 1})
-	d.send(responder, fACK|fPSH, body[1400:])
+	d.putFragmented(d.mk(responder, fACK, body[:r.first]), r.dataFrag, r.order)
+	d.send(responder, fACK|fPSH, body[r.first:])
 	d.t.wait(d.rtt / 2)
 	d.ack(initiator)
 	d.close(responder)
@@ -370,30 +381,24 @@ func buildIPFragments() ([]byte, error) {
 	return t.pcap(layers.LinkTypeEthernet)
 }
 
-// buildIP6Fragments plays an IPv6 EPSV RETR whose 229 reply arrives as two
+// buildIPFragments: the 227 reply arrives as three IPv4 fragments, and one
+// data segment as three fragments, the last one first.
+func buildIPFragments() ([]byte, error) {
+	return fragmentedRetr{
+		client: cli(), server: srv(), setup: "PASV",
+		reply:     fmt.Sprintf("227 Entering Passive Mode (%s).", hostPort(srv().at(40013))),
+		replyFrag: 32, dataPort: 40013, file: "pub/notes.txt", size: 2400,
+		first: 1400, dataFrag: 560, order: []int{2, 0, 1},
+	}.build()
+}
+
+// buildIP6Fragments: an IPv6 EPSV RETR whose 229 reply arrives as two
 // fragments and one data segment as three, the middle one first.
 func buildIP6Fragments() ([]byte, error) {
-	t := newTape()
-	f := t.ftp(framing{}, cli6().at(51000), srv6().at(21))
-	f.start("anonymous", "anonymous@")
-	f.cmd("EPSV")
-	f.t.wait(f.rtt + f.work)
-	f.putFragmented(f.mk(responder, fACK|fPSH, []byte("229 Entering Extended Passive Mode (|||40014|)\r\n")), 40, nil)
-	f.t.wait(40 * time.Microsecond)
-	f.ack(initiator)
-	d := f.data(cli6().at(51002), srv6().at(40014))
-	f.t.wait(150 * time.Microsecond)
-	d.handshake()
-	f.cmd("RETR pub/notes6.txt")
-	f.reply("150 Opening BINARY mode data connection for pub/notes6.txt (2000 bytes).")
-	body := textBody(2000)
-	d.t.wait(200 * time.Microsecond)
-	d.putFragmented(d.mk(responder, fACK, body[:1200]), 512, []int{1, 0, 2})
-	d.send(responder, fACK|fPSH, body[1200:])
-	d.t.wait(d.rtt / 2)
-	d.ack(initiator)
-	d.close(responder)
-	f.reply("226 Transfer complete.")
-	f.quit()
-	return t.pcap(layers.LinkTypeEthernet)
+	return fragmentedRetr{
+		client: cli6(), server: srv6(), setup: "EPSV",
+		reply:     "229 Entering Extended Passive Mode (|||40014|)",
+		replyFrag: 40, dataPort: 40014, file: "pub/notes6.txt", size: 2000,
+		first: 1200, dataFrag: 512, order: []int{1, 0, 2},
+	}.build()
 }
