@@ -6,29 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ftpscope/ftpscope/internal/synth"
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 )
-
-// fragment splits the raw IPv4 datagram dg (no options) into fragments of
-// size payload bytes, with identification id.
-func fragment(dg []byte, size int, id uint16) [][]byte {
-	var out [][]byte
-	pl := dg[20:]
-	for off := 0; off < len(pl); off += size {
-		end := min(off+size, len(pl))
-		f := append(append([]byte(nil), dg[:20]...), pl[off:end]...)
-		binary.BigEndian.PutUint16(f[2:], uint16(len(f)))
-		binary.BigEndian.PutUint16(f[4:], id)
-		fo := uint16(off / 8)
-		if end < len(pl) {
-			fo |= 0x2000
-		}
-		binary.BigEndian.PutUint16(f[6:], fo)
-		out = append(out, f)
-	}
-	return out
-}
 
 // tcpDatagram is a raw IPv4 datagram of a TCP segment carrying payload.
 func tcpDatagram(t *testing.T, payload string) []byte {
@@ -37,7 +18,7 @@ func tcpDatagram(t *testing.T, payload string) []byte {
 
 func TestReassembleIPv4(t *testing.T) {
 	line := "227 Entering Passive Mode (10,0,0,2,156,65).\r\n"
-	frags := fragment(tcpDatagram(t, line), 24, 7)
+	frags := synth.FragmentIPv4(tcpDatagram(t, line), 24, 7)
 	if len(frags) != 3 {
 		t.Fatalf("%d fragments, want 3", len(frags))
 	}
@@ -72,7 +53,7 @@ func TestReassembleIPv4(t *testing.T) {
 // fragments held must not change with it.
 func TestReassembleKeepsOwnCopy(t *testing.T) {
 	line := strings.Repeat("x", 40) + "\r\n"
-	frags := fragment(tcpDatagram(t, line), 32, 9)
+	frags := synth.FragmentIPv4(tcpDatagram(t, line), 32, 9)
 	d := NewDecoder()
 	var h Headers
 	buf := make([]byte, 100)
@@ -97,7 +78,7 @@ func TestReassembleKeepsOwnCopy(t *testing.T) {
 }
 
 func TestReassembleBadFragments(t *testing.T) {
-	frags := fragment(tcpDatagram(t, strings.Repeat("y", 60)), 32, 11)
+	frags := synth.FragmentIPv4(tcpDatagram(t, strings.Repeat("y", 60)), 32, 11)
 	d := NewDecoder()
 	var h Headers
 	feed := func(f []byte, ts time.Time) (bool, error) {
@@ -142,7 +123,7 @@ func TestReassembleBadFragments(t *testing.T) {
 // TestReassembleBounded: first fragments of ever new datagrams stop being
 // held at the limit, with an error.
 func TestReassembleBounded(t *testing.T) {
-	first := fragment(tcpDatagram(t, strings.Repeat("z", 1400)), 1200, 0)[0]
+	first := synth.FragmentIPv4(tcpDatagram(t, strings.Repeat("z", 1400)), 1200, 0)[0]
 	d := NewDecoder()
 	var h Headers
 	var refused int
@@ -163,36 +144,13 @@ func TestReassembleBounded(t *testing.T) {
 	}
 }
 
-// fragment6 splits the raw IPv6 datagram dg (no extension headers) into
-// fragments of size bytes of its payload, with identification id.
-func fragment6(dg []byte, size int, id uint32) [][]byte {
-	var out [][]byte
-	next, pl := dg[6], dg[40:]
-	for off := 0; off < len(pl); off += size {
-		end := min(off+size, len(pl))
-		f := append([]byte(nil), dg[:40]...)
-		f[6] = 44 // Fragment header
-		binary.BigEndian.PutUint16(f[4:], uint16(8+end-off))
-		fh := make([]byte, 8)
-		fh[0] = next
-		fo := uint16(off/8) << 3
-		if end < len(pl) {
-			fo |= 1
-		}
-		binary.BigEndian.PutUint16(fh[2:], fo)
-		binary.BigEndian.PutUint32(fh[4:], id)
-		out = append(out, append(append(f, fh...), pl[off:end]...))
-	}
-	return out
-}
-
 func tcp6Datagram(t *testing.T, payload string) []byte {
 	return serialize(t, ip6("2001:db8::2", "2001:db8::1", layers.IPProtocolTCP), data(21, 51000), gopacket.Payload(payload))
 }
 
 func TestReassembleIPv6(t *testing.T) {
 	line := "229 Entering Extended Passive Mode (|||40002|)\r\n"
-	frags := fragment6(tcp6Datagram(t, line), 32, 0xabcdef)
+	frags := synth.FragmentIPv6(tcp6Datagram(t, line), 32, 0xabcdef)
 	if len(frags) != 3 {
 		t.Fatalf("%d fragments, want 3", len(frags))
 	}
@@ -222,7 +180,7 @@ func TestReassembleIPv6(t *testing.T) {
 }
 
 func TestReassembleIPv6Bad(t *testing.T) {
-	frags := fragment6(tcp6Datagram(t, strings.Repeat("q", 60)), 32, 3)
+	frags := synth.FragmentIPv6(tcp6Datagram(t, strings.Repeat("q", 60)), 32, 3)
 	feed := func(d *Decoder, f []byte, ts time.Time) (bool, error) {
 		t.Helper()
 		var h Headers
@@ -273,7 +231,7 @@ func FuzzReassemble(f *testing.F) {
 	f.Fuzz(func(t *testing.T, fo0, fo1, fo2 uint16, order uint8, id uint16, junk []byte) {
 		dg := serialize(t, ip4("10.0.0.2", "10.0.0.1", layers.IPProtocolTCP), data(21, 51000),
 			gopacket.Payload("227 Entering Passive Mode (10,0,0,2,156,65).\r\n"+string(junk)))
-		frags := fragment(dg, 24, id)
+		frags := synth.FragmentIPv4(dg, 24, id)
 		if len(frags) < 3 {
 			return
 		}
@@ -304,7 +262,7 @@ func FuzzReassemble(f *testing.F) {
 
 // TestReassembleIPv6Bounded: the byte bound holds for IPv6 too.
 func TestReassembleIPv6Bounded(t *testing.T) {
-	first := fragment6(tcp6Datagram(t, strings.Repeat("z", 1400)), 1200, 0)[0]
+	first := synth.FragmentIPv6(tcp6Datagram(t, strings.Repeat("z", 1400)), 1200, 0)[0]
 	d := NewDecoder()
 	var h Headers
 	var refused int
@@ -329,7 +287,7 @@ func FuzzReassemble6(f *testing.F) {
 	f.Fuzz(func(t *testing.T, fo0, fo1, fo2 uint16, order uint8, id uint32, junk []byte) {
 		dg := serialize(t, ip6("2001:db8::2", "2001:db8::1", layers.IPProtocolTCP), data(21, 51000),
 			gopacket.Payload("229 Entering Extended Passive Mode (|||40002|)\r\n"+string(junk)))
-		frags := fragment6(dg, 32, id)
+		frags := synth.FragmentIPv6(dg, 32, id)
 		if len(frags) < 3 {
 			return
 		}

@@ -235,9 +235,11 @@ func (c *conv) putFragmented(s seg, size int, order []int) {
 	n := len(c.t.frames)
 	ip := c.put(s)
 	c.t.frames = c.t.frames[:n]
-	frags := fragmentIPv4(ip, size)
+	var frags [][]byte
 	if src.addr.Is6() {
-		frags = fragmentIPv6(ip, size, uint32(c.t.nextID(src.addr))<<8|0x5a)
+		frags = FragmentIPv6(ip, size, uint32(c.t.nextID(src.addr))<<8|0x5a)
+	} else {
+		frags = FragmentIPv4(ip, size, binary.BigEndian.Uint16(ip[4:]))
 	}
 	if order == nil {
 		for i := range frags {
@@ -249,9 +251,10 @@ func (c *conv) putFragmented(s seg, size int, order []int) {
 	}
 }
 
-// fragmentIPv4 splits an IPv4 datagram without options into fragments
-// carrying size bytes of its payload each (the last one the rest).
-func fragmentIPv4(ip []byte, size int) [][]byte {
+// FragmentIPv4 splits an IPv4 datagram without options into fragments
+// with identification id, carrying size bytes (a multiple of 8) of its
+// payload each, the last one the rest.
+func FragmentIPv4(ip []byte, size int, id uint16) [][]byte {
 	const hl = 20
 	payload := ip[hl:]
 	var out [][]byte
@@ -259,6 +262,7 @@ func fragmentIPv4(ip []byte, size int) [][]byte {
 		end := min(off+size, len(payload))
 		f := append(append([]byte(nil), ip[:hl]...), payload[off:end]...)
 		binary.BigEndian.PutUint16(f[2:], uint16(len(f)))
+		binary.BigEndian.PutUint16(f[4:], id)
 		flagsOff := uint16(off / 8)
 		if end < len(payload) {
 			flagsOff |= 0x2000 // more fragments; DF clear
@@ -278,10 +282,10 @@ func fragmentIPv4(ip []byte, size int) [][]byte {
 	return out
 }
 
-// fragmentIPv6 splits an IPv6 datagram without extension headers into
-// fragments carrying size bytes of its payload each (the last one the
-// rest), with identification id.
-func fragmentIPv6(ip []byte, size int, id uint32) [][]byte {
+// FragmentIPv6 splits an IPv6 datagram without extension headers into
+// fragments with identification id, carrying size bytes (a multiple of 8)
+// of its payload each, the last one the rest.
+func FragmentIPv6(ip []byte, size int, id uint32) [][]byte {
 	const hl = 40
 	next, payload := ip[6], ip[hl:]
 	var out [][]byte
