@@ -124,12 +124,20 @@ func TestReassembleBadFragments(t *testing.T) {
 // held at the limit, with an error.
 func TestReassembleBounded(t *testing.T) {
 	first := synth.FragmentIPv4(tcpDatagram(t, strings.Repeat("z", 1400)), 1200, 0)[0]
+	floodNewDatagrams(t, first, layers.LinkTypeIPv4, func(id int) { binary.BigEndian.PutUint16(first[4:], uint16(id)) })
+}
+
+// floodNewDatagrams feeds first, a first fragment, 20000 times, setID
+// giving it a new identification each time: the held bytes stay within
+// the bound, and fragments are refused once it is reached.
+func floodNewDatagrams(t *testing.T, first []byte, lt layers.LinkType, setID func(id int)) {
+	t.Helper()
 	d := NewDecoder()
 	var h Headers
 	var refused int
 	for id := range 20000 {
-		binary.BigEndian.PutUint16(first[4:], uint16(id))
-		if err := d.Decode(first, layers.LinkTypeIPv4, &h); err != nil {
+		setID(id)
+		if err := d.Decode(first, lt, &h); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := d.Reassemble(&h, time.Unix(1, 0)); err != nil {
@@ -235,49 +243,14 @@ func FuzzReassemble(f *testing.F) {
 		if len(frags) < 3 {
 			return
 		}
-		for i, fo := range []uint16{fo0, fo1, fo2} {
-			binary.BigEndian.PutUint16(frags[i][6:], fo)
-		}
-		perms := [][3]int{{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}}
-		d := NewDecoder()
-		var h Headers
-		for _, i := range perms[int(order)%len(perms)] {
-			if err := d.Decode(frags[i], layers.LinkTypeIPv4, &h); err != nil || !h.Fragment {
-				continue
-			}
-			done, _ := d.Reassemble(&h, time.Unix(int64(i), 0))
-			if done && (!h.HasTCP || len(h.TCP.Payload) > h.PayloadLen) {
-				t.Fatalf("reassembled segment: HasTCP %v, payload %d of %d", h.HasTCP, len(h.TCP.Payload), h.PayloadLen)
-			}
-			sum := 0
-			for _, hd := range d.frag.held {
-				sum += hd.bytes
-			}
-			if sum != d.frag.bytes || sum < 0 {
-				t.Fatalf("held bytes %d, datagrams say %d", d.frag.bytes, sum)
-			}
-		}
+		reassembleInAnyOrder(t, frags, layers.LinkTypeIPv4, 6, [3]uint16{fo0, fo1, fo2}, order)
 	})
 }
 
 // TestReassembleIPv6Bounded: the byte bound holds for IPv6 too.
 func TestReassembleIPv6Bounded(t *testing.T) {
 	first := synth.FragmentIPv6(tcp6Datagram(t, strings.Repeat("z", 1400)), 1200, 0)[0]
-	d := NewDecoder()
-	var h Headers
-	var refused int
-	for id := range 20000 {
-		binary.BigEndian.PutUint32(first[44:], uint32(id))
-		if err := d.Decode(first, layers.LinkTypeIPv6, &h); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := d.Reassemble(&h, time.Unix(1, 0)); err != nil {
-			refused++
-		}
-	}
-	if d.frag.bytes > maxHeldFragmentBytes || refused == 0 {
-		t.Errorf("%d bytes held (limit %d), %d refused", d.frag.bytes, maxHeldFragmentBytes, refused)
-	}
+	floodNewDatagrams(t, first, layers.LinkTypeIPv6, func(id int) { binary.BigEndian.PutUint32(first[44:], uint32(id)) })
 }
 
 // FuzzReassemble6 is FuzzReassemble for IPv6 fragments.
@@ -291,27 +264,38 @@ func FuzzReassemble6(f *testing.F) {
 		if len(frags) < 3 {
 			return
 		}
-		for i, fo := range []uint16{fo0, fo1, fo2} {
-			binary.BigEndian.PutUint16(frags[i][42:], fo)
-		}
-		perms := [][3]int{{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}}
-		d := NewDecoder()
-		var h Headers
-		for _, i := range perms[int(order)%len(perms)] {
-			if err := d.Decode(frags[i], layers.LinkTypeIPv6, &h); err != nil || !h.Fragment {
-				continue
-			}
-			done, _ := d.Reassemble(&h, time.Unix(int64(i), 0))
-			if done && (!h.HasTCP || len(h.TCP.Payload) > h.PayloadLen) {
-				t.Fatalf("reassembled segment: HasTCP %v, payload %d of %d", h.HasTCP, len(h.TCP.Payload), h.PayloadLen)
-			}
-			sum := 0
-			for _, g := range d.frag.v6 {
-				sum += g.bytes
-			}
-			if sum != d.frag.bytes || sum < 0 {
-				t.Fatalf("held bytes %d, datagrams say %d", d.frag.bytes, sum)
-			}
-		}
+		reassembleInAnyOrder(t, frags, layers.LinkTypeIPv6, 42, [3]uint16{fo0, fo1, fo2}, order)
 	})
+}
+
+// reassembleInAnyOrder writes fos into the fragment-offset field (at byte
+// offAt) of three fragments and feeds them in the order'th permutation: a
+// segment comes only from a whole datagram, and the bytes held always add
+// up to what the held datagrams say.
+func reassembleInAnyOrder(t *testing.T, frags [][]byte, lt layers.LinkType, offAt int, fos [3]uint16, order uint8) {
+	for i, fo := range fos {
+		binary.BigEndian.PutUint16(frags[i][offAt:], fo)
+	}
+	perms := [][3]int{{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}}
+	d := NewDecoder()
+	var h Headers
+	for _, i := range perms[int(order)%len(perms)] {
+		if err := d.Decode(frags[i], lt, &h); err != nil || !h.Fragment {
+			continue
+		}
+		done, _ := d.Reassemble(&h, time.Unix(int64(i), 0))
+		if done && (!h.HasTCP || len(h.TCP.Payload) > h.PayloadLen) {
+			t.Fatalf("reassembled segment: HasTCP %v, payload %d of %d", h.HasTCP, len(h.TCP.Payload), h.PayloadLen)
+		}
+		sum := 0
+		for _, hd := range d.frag.held {
+			sum += hd.bytes
+		}
+		for _, g := range d.frag.v6 {
+			sum += g.bytes
+		}
+		if sum != d.frag.bytes || sum < 0 {
+			t.Fatalf("held bytes %d, datagrams say %d", d.frag.bytes, sum)
+		}
+	}
 }
