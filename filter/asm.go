@@ -187,15 +187,7 @@ func assemble(c *cond, snaplen uint32) []bpf.RawInstruction {
 	items := g.items
 	nlabels := len(g.in)
 	for {
-		pos := make([]int, nlabels)
-		n := 0
-		for _, it := range items {
-			if it.isLabel {
-				pos[it.label] = n
-			} else {
-				n++
-			}
-		}
+		pos, _ := positions(items, nlabels)
 		// Give each conditional jump that is too long a trampoline right
 		// after it (a conditional jump never falls through, so nothing
 		// else reaches that place). Trampolines only lengthen jumps, so
@@ -203,7 +195,7 @@ func assemble(c *cond, snaplen uint32) []bpf.RawInstruction {
 		// long; the next pass catches what they made too long.
 		var out []asmItem
 		changed := false
-		n = 0
+		n := 0
 		for _, it := range items {
 			out = append(out, it)
 			if it.isLabel {
@@ -229,15 +221,7 @@ func assemble(c *cond, snaplen uint32) []bpf.RawInstruction {
 			break
 		}
 	}
-	pos := make([]int, nlabels)
-	n := 0
-	for _, it := range items {
-		if it.isLabel {
-			pos[it.label] = n
-		} else {
-			n++
-		}
-	}
+	pos, n := positions(items, nlabels)
 	prog := make([]bpf.RawInstruction, 0, n)
 	for _, it := range items {
 		if it.isLabel {
@@ -257,4 +241,18 @@ func assemble(c *cond, snaplen uint32) []bpf.RawInstruction {
 		prog = append(prog, ri)
 	}
 	return prog
+}
+
+// positions returns the instruction index each of the nlabels labels of
+// items stands at, and the number of instructions.
+func positions(items []asmItem, nlabels int) (pos []int, n int) {
+	pos = make([]int, nlabels)
+	for _, it := range items {
+		if it.isLabel {
+			pos[it.label] = n
+		} else {
+			n++
+		}
+	}
+	return pos, n
 }
