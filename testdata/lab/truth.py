@@ -265,7 +265,7 @@ def analyse(args):
             if cid is None or conns[cid]["first_syn"] != first_syn:
                 cid = None
         if cid is None:
-            cid = (key, len([k for k in conns if k[0] == key]))
+            cid = (key, current[key][1] + 1 if key in current else 0)
             current[key] = cid
             first_syn = (p["src"], p["sport"], p["seq"]) if p["syn"] and not p["ack"] else None
             conns[cid] = {"pkts": [], "first": p["frame"], "first_syn": first_syn}
