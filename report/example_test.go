@@ -2,6 +2,7 @@ package report_test
 
 import (
 	"fmt"
+	"net/netip"
 	"os"
 	"time"
 
@@ -16,16 +17,17 @@ func blocked() *session.Report {
 	at := func(ms int) session.Time { return session.Time{Time: t0.Add(time.Duration(ms) * time.Millisecond)} }
 	str := func(s string) *string { return &s }
 	code := func(c int) *int { return &c }
+	announced := netip.MustParseAddrPort("10.0.0.5:50123")
 	return &session.Report{
 		Version: 1,
 		Sessions: []*session.Session{{
-			ID: 1, Client: "10.0.0.5:51000", Server: "10.0.0.2:21", Start: at(0), End: at(22000),
+			ID: 1, Client: netip.MustParseAddrPort("10.0.0.5:51000"), Server: netip.MustParseAddrPort("10.0.0.2:21"), Start: at(0), End: at(22000),
 			Mode: session.ModeActive, Commands: 2,
 			DataChannels: []*session.DataChannel{{
 				ID: 1, SetupCommand: "PORT", SetupPacket: 12, Mode: session.ModeActive,
-				Announced: str("10.0.0.5:50123"), ExpectedInitiator: session.RoleServer,
+				Announced: &announced, ExpectedInitiator: session.RoleServer,
 				Observed: &session.Observed{
-					Initiator: "10.0.0.2:20", Responder: "10.0.0.5:50123", SYNPacket: 15, SYNTime: at(520),
+					Initiator: netip.MustParseAddrPort("10.0.0.2:20"), Responder: netip.MustParseAddrPort("10.0.0.5:50123"), SYNPacket: 15, SYNTime: at(520),
 					SYNAttempts: 3, State: session.StateUnanswered,
 				},
 				TransferCommand: str("RETR"), Argument: str("report.pdf"), TransferReply: code(425),

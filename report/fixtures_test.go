@@ -1,6 +1,7 @@
 package report
 
 import (
+	"net/netip"
 	"strings"
 	"time"
 
@@ -17,9 +18,13 @@ func at(ms float64) session.Time {
 
 func ptr[T any](v T) *T { return &v }
 
+// ap and app parse an endpoint of a fixture.
+func ap(s string) netip.AddrPort   { return netip.MustParseAddrPort(s) }
+func app(s string) *netip.AddrPort { return ptr(ap(s)) }
+
 // ctl is a control line of the ladder.
 func ctl(pkt int, ms float64, from session.Role, text string) session.LadderEvent {
-	return session.LadderEvent{Packet: pkt, Time: at(ms), From: from, Kind: kindControl, Text: text}
+	return session.LadderEvent{Packet: pkt, Time: at(ms), From: from, Kind: session.LadderControl, Text: text}
 }
 
 // fixture is a hand-made report and the name of its golden files.
@@ -54,14 +59,14 @@ func source(name string, packets int, lastMS float64) session.Source {
 func passiveOK() *session.Report {
 	const c, s = session.RoleClient, session.RoleServer
 	sess := &session.Session{
-		ID: 1, Source: "passive.pcap", Client: "10.0.0.1:51000", Server: "10.0.0.2:21",
+		ID: 1, Source: "passive.pcap", Client: ap("10.0.0.1:51000"), Server: ap("10.0.0.2:21"),
 		Start: at(0), End: at(4512.345), User: ptr("anonymous"), Mode: session.ModePassive,
 		Commands: 7, DataChannels: []*session.DataChannel{
 			{
 				ID: 1, SetupCommand: "PASV", SetupPacket: 17, SetupTime: at(310.5), SetupReply: ptr(227),
-				Mode: session.ModePassive, Announced: ptr("10.0.0.2:40001"), ExpectedInitiator: c,
+				Mode: session.ModePassive, Announced: app("10.0.0.2:40001"), ExpectedInitiator: c,
 				Observed: &session.Observed{
-					Initiator: "10.0.0.1:51002", Responder: "10.0.0.2:40001",
+					Initiator: ap("10.0.0.1:51002"), Responder: ap("10.0.0.2:40001"),
 					SYNPacket: 20, SYNTime: at(320.25), SYNAttempts: 1, State: session.StateEstablished,
 					Established: true, HandshakeRTTms: ptr(0.21), BytesToClient: 1842, Closed: true,
 					SYNACKPacket: 21, SYNACKTime: at(320.46), SYNPackets: []int{20}, SYNTimes: []session.Time{at(320.25)},
@@ -71,9 +76,9 @@ func passiveOK() *session.Report {
 			},
 			{
 				ID: 2, SetupCommand: "PASV", SetupPacket: 31, SetupTime: at(1210.5), SetupReply: ptr(227),
-				Mode: session.ModePassive, Announced: ptr("10.0.0.2:40002"), ExpectedInitiator: c,
+				Mode: session.ModePassive, Announced: app("10.0.0.2:40002"), ExpectedInitiator: c,
 				Observed: &session.Observed{
-					Initiator: "10.0.0.1:51003", Responder: "10.0.0.2:40002",
+					Initiator: ap("10.0.0.1:51003"), Responder: ap("10.0.0.2:40002"),
 					SYNPacket: 34, SYNTime: at(1220.25), SYNAttempts: 1, State: session.StateEstablished,
 					Established: true, HandshakeRTTms: ptr(0.19), BytesToClient: 1048576, Closed: true,
 					SYNACKPacket: 35, SYNACKTime: at(1220.44),
@@ -92,13 +97,13 @@ func passiveOK() *session.Report {
 			ctl(14, 300.0, c, "PASV"),
 			ctl(17, 310.5, s, "227 Entering Passive Mode (10,0,0,2,156,65)."),
 			ctl(19, 315.0, c, "LIST"),
-			{Packet: 20, Time: at(320.25), From: c, Kind: kindData, DataChannel: 1},
+			{Packet: 20, Time: at(320.25), From: c, Kind: session.LadderData, DataChannel: 1},
 			ctl(23, 321.0, s, "150 Here comes the directory listing."),
 			ctl(28, 400.0, s, "226 Directory send OK."),
 			ctl(29, 1200.0, c, "PASV"),
 			ctl(31, 1210.5, s, "227 Entering Passive Mode (10,0,0,2,156,66)."),
 			ctl(33, 1215.0, c, "RETR file.bin"),
-			{Packet: 34, Time: at(1220.25), From: c, Kind: kindData, DataChannel: 2},
+			{Packet: 34, Time: at(1220.25), From: c, Kind: session.LadderData, DataChannel: 2},
 			ctl(37, 1221.0, s, "150 Opening BINARY mode data connection for file.bin (1048576 bytes)."),
 			ctl(790, 4400.0, s, "226 Transfer complete."),
 			ctl(792, 4500.0, c, "QUIT"),
@@ -133,13 +138,13 @@ func activeBlocked() *session.Report {
 		},
 	}
 	sess := &session.Session{
-		ID: 1, Source: "active.pcap", Client: "10.0.0.5:51000", Server: "10.0.0.2:21",
+		ID: 1, Source: "active.pcap", Client: ap("10.0.0.5:51000"), Server: ap("10.0.0.2:21"),
 		Start: at(0), End: at(22000), User: ptr("alice"), Mode: session.ModeActive, Commands: 5,
 		DataChannels: []*session.DataChannel{{
 			ID: 1, SetupCommand: "PORT", SetupPacket: 12, SetupTime: at(500.5), SetupReply: ptr(200),
-			Mode: session.ModeActive, Announced: ptr("10.0.0.5:50123"), ExpectedInitiator: s,
+			Mode: session.ModeActive, Announced: app("10.0.0.5:50123"), ExpectedInitiator: s,
 			Observed: &session.Observed{
-				Initiator: "10.0.0.2:20", Responder: "10.0.0.5:50123", SYNPacket: 15, SYNTime: at(520.125),
+				Initiator: ap("10.0.0.2:20"), Responder: ap("10.0.0.5:50123"), SYNPacket: 15, SYNTime: at(520.125),
 				SYNAttempts: 3, State: session.StateUnanswered,
 				SYNPackets: []int{15, 18, 21}, SYNTimes: []session.Time{at(520.125), at(1520.125), at(3520.125)},
 			},
@@ -157,7 +162,7 @@ func activeBlocked() *session.Report {
 			ctl(12, 500.5, c, "PORT 10,0,0,5,195,203"),
 			ctl(13, 501, s, "200 PORT command successful."),
 			ctl(14, 510, c, "RETR report.pdf"),
-			{Packet: 15, Time: at(520.125), From: s, Kind: kindData, DataChannel: 1},
+			{Packet: 15, Time: at(520.125), From: s, Kind: session.LadderData, DataChannel: 1},
 			ctl(24, 21520, s, "425 Failed to establish connection."),
 		},
 	}
@@ -173,18 +178,18 @@ func activeBlocked() *session.Report {
 // ipv6 is an EPSV transfer and an EPRT transfer between IPv6 hosts.
 func ipv6() *session.Report {
 	const c, s = session.RoleClient, session.RoleServer
-	client, server := "[2001:db8:1234:5678:9abc:def0:1234:5678]:51000", "[2001:db8:ffff:eeee:dddd:cccc:bbbb:aaaa]:21"
+	client, server := ap("[2001:db8:1234:5678:9abc:def0:1234:5678]:51000"), ap("[2001:db8:ffff:eeee:dddd:cccc:bbbb:aaaa]:21")
 	sess := &session.Session{
 		ID: 1, Source: "v6.pcapng", Client: client, Server: server,
 		Start: at(0), End: at(65000), User: ptr("bob"), Mode: session.ModeMixed, Commands: 6,
 		DataChannels: []*session.DataChannel{
 			{
 				ID: 1, SetupCommand: "EPSV", SetupPacket: 10, SetupTime: at(100), SetupReply: ptr(229),
-				Mode: session.ModePassive, Announced: ptr("[2001:db8:ffff:eeee:dddd:cccc:bbbb:aaaa]:40001"),
+				Mode: session.ModePassive, Announced: app("[2001:db8:ffff:eeee:dddd:cccc:bbbb:aaaa]:40001"),
 				ExpectedInitiator: c,
 				Observed: &session.Observed{
-					Initiator: "[2001:db8:1234:5678:9abc:def0:1234:5678]:51002",
-					Responder: "[2001:db8:ffff:eeee:dddd:cccc:bbbb:aaaa]:40001",
+					Initiator: ap("[2001:db8:1234:5678:9abc:def0:1234:5678]:51002"),
+					Responder: ap("[2001:db8:ffff:eeee:dddd:cccc:bbbb:aaaa]:40001"),
 					SYNPacket: 12, SYNTime: at(110), SYNAttempts: 1, State: session.StateEstablished,
 					Established: true, HandshakeRTTms: ptr(12.5), BytesToServer: 20480, Closed: true,
 					SYNACKPacket: 13, SYNACKTime: at(122.5),
@@ -194,11 +199,11 @@ func ipv6() *session.Report {
 			},
 			{
 				ID: 2, SetupCommand: "EPRT", SetupPacket: 30, SetupTime: at(60000), SetupReply: ptr(200),
-				Mode: session.ModeActive, Announced: ptr("[2001:db8:1234:5678:9abc:def0:1234:5678]:50500"),
+				Mode: session.ModeActive, Announced: app("[2001:db8:1234:5678:9abc:def0:1234:5678]:50500"),
 				ExpectedInitiator: s,
 				Observed: &session.Observed{
-					Initiator: "[2001:db8:ffff:eeee:dddd:cccc:bbbb:aaaa]:20",
-					Responder: "[2001:db8:1234:5678:9abc:def0:1234:5678]:50500",
+					Initiator: ap("[2001:db8:ffff:eeee:dddd:cccc:bbbb:aaaa]:20"),
+					Responder: ap("[2001:db8:1234:5678:9abc:def0:1234:5678]:50500"),
 					SYNPacket: 33, SYNTime: at(60010), SYNAttempts: 1, State: session.StateEstablished,
 					Established: true, HandshakeRTTms: ptr(11.0), BytesToClient: 300, Closed: true,
 					SYNACKPacket: 34, SYNACKTime: at(60021),
@@ -212,12 +217,12 @@ func ipv6() *session.Report {
 			ctl(8, 90, c, "EPSV"),
 			ctl(10, 100, s, "229 Entering Extended Passive Mode (|||40001|)"),
 			ctl(11, 105, c, "STOR upload.dat"),
-			{Packet: 12, Time: at(110), From: c, Kind: kindData, DataChannel: 1},
+			{Packet: 12, Time: at(110), From: c, Kind: session.LadderData, DataChannel: 1},
 			ctl(20, 500, s, "226 Transfer complete"),
 			ctl(30, 60000, c, "EPRT |2|2001:db8:1234:5678:9abc:def0:1234:5678|50500|"),
 			ctl(31, 60001, s, "200 EPRT command successful"),
 			ctl(32, 60005, c, "NLST"),
-			{Packet: 33, Time: at(60010), From: s, Kind: kindData, DataChannel: 2},
+			{Packet: 33, Time: at(60010), From: s, Kind: session.LadderData, DataChannel: 2},
 			ctl(40, 60100, s, "226 Transfer complete"),
 		},
 	}
@@ -236,7 +241,7 @@ func nulls() *session.Report {
 		Version: 1,
 		Sources: []session.Source{{Name: "-"}},
 		Sessions: []*session.Session{{
-			ID: 1, Source: "-", Client: "192.0.2.1:40000", Server: "192.0.2.2:21", Mode: session.ModeNone,
+			ID: 1, Source: "-", Client: ap("192.0.2.1:40000"), Server: ap("192.0.2.2:21"), Mode: session.ModeNone,
 			DataChannels: []*session.DataChannel{{
 				ID: 1, SetupCommand: "PASV", Mode: session.ModePassive, ExpectedInitiator: session.RoleClient,
 				Findings: []session.Finding{{Code: session.CodeDataMissing, Severity: session.SeverityWarning}},
@@ -253,14 +258,14 @@ func hostile() *session.Report {
 	esc := "\x1b]0;pwned\x07\x1b[2J\x1b[31mRED\r\n\x00\x7f\u202egnp.exe\u200b\xff\xfe"
 	long := strings.Repeat("A", 5000)
 	sess := &session.Session{
-		ID: 1, Source: "evil\x1b[1m.pcap", Client: "10.9.9.9:1025", Server: "10.9.9.1:21",
+		ID: 1, Source: "evil\x1b[1m.pcap", Client: ap("10.9.9.9:1025"), Server: ap("10.9.9.1:21"),
 		LongLines: 2, Unparsed: 1,
 		Start: at(0), End: at(999), User: ptr("root" + esc), Mode: session.ModePassive, Commands: 3,
 		DataChannels: []*session.DataChannel{{
 			ID: 1, SetupCommand: "PASV", SetupPacket: 5, SetupTime: at(10), SetupReply: ptr(227),
-			Mode: session.ModePassive, Announced: ptr("10.9.9.1:4000"), ExpectedInitiator: c,
+			Mode: session.ModePassive, Announced: app("10.9.9.1:4000"), ExpectedInitiator: c,
 			Observed: &session.Observed{
-				Initiator: "10.9.9.9:1026", Responder: "10.9.9.1:4000", SYNPacket: 7, SYNTime: at(20),
+				Initiator: ap("10.9.9.9:1026"), Responder: ap("10.9.9.1:4000"), SYNPacket: 7, SYNTime: at(20),
 				SYNAttempts: 1, State: session.StateEstablished, Established: true, Closed: true,
 			},
 			TransferCommand: ptr("RETR"), Argument: ptr(esc + long), TransferReply: ptr(226),
@@ -277,9 +282,9 @@ func hostile() *session.Report {
 		Ladder: []session.LadderEvent{
 			ctl(3, 1, s, "220 "+esc+long),
 			ctl(4, 2, c, "USER root"+esc),
-			{Packet: 5, Time: at(3), Kind: kindGap, Text: esc + long},
+			{Packet: 5, Time: at(3), Kind: session.LadderGap, Text: esc + long},
 			ctl(6, 15, c, "RETR "+esc+long),
-			{Packet: 7, Time: at(20), From: c, Kind: kindData, DataChannel: 1},
+			{Packet: 7, Time: at(20), From: c, Kind: session.LadderData, DataChannel: 1},
 			ctl(8, 30, s, strings.Repeat("日本語", 200)),
 		},
 	}
@@ -331,14 +336,14 @@ func outcomes() *session.Report {
 		Evidence: []session.Evidence{{Packet: 15, Time: at(1500), What: "gap after this segment"}},
 	}
 	s1 := &session.Session{
-		ID: 1, Source: "a.pcap", Client: "10.1.0.1:52000", Server: "198.51.100.7:21",
+		ID: 1, Source: "a.pcap", Client: ap("10.1.0.1:52000"), Server: ap("198.51.100.7:21"),
 		Start: at(1000), End: at(9000), User: ptr("carol"), Mode: session.ModePassive, Commands: 14, ControlGaps: 1460,
 		DataChannels: []*session.DataChannel{
 			{
 				ID: 1, SetupCommand: "PASV", SetupPacket: 19, SetupTime: at(2000), SetupReply: ptr(227),
-				Mode: session.ModePassive, Announced: ptr("198.51.100.7:40010"), ExpectedInitiator: c,
+				Mode: session.ModePassive, Announced: app("198.51.100.7:40010"), ExpectedInitiator: c,
 				Observed: &session.Observed{
-					Initiator: "10.1.0.1:53000", Responder: "198.51.100.7:40010", SYNPacket: 21, SYNTime: at(2100),
+					Initiator: ap("10.1.0.1:53000"), Responder: ap("198.51.100.7:40010"), SYNPacket: 21, SYNTime: at(2100),
 					SYNAttempts: 1, State: session.StateRefused, Closed: true, RSTPacket: 22, RSTTime: at(2100.4),
 				},
 				TransferCommand: ptr("RETR"), Argument: ptr("a.txt"), TransferReply: ptr(425),
@@ -346,20 +351,20 @@ func outcomes() *session.Report {
 			},
 			{
 				ID: 2, SetupCommand: "PASV", SetupPacket: 29, SetupTime: at(3000), SetupReply: ptr(227),
-				Mode: session.ModePassive, Announced: ptr("198.51.100.7:40011"), ExpectedInitiator: c,
+				Mode: session.ModePassive, Announced: app("198.51.100.7:40011"), ExpectedInitiator: c,
 				Observed: &session.Observed{
-					Initiator: "10.1.0.1:53001", Responder: "198.51.100.7:40011", SYNPacket: 31, SYNTime: at(3100),
+					Initiator: ap("10.1.0.1:53001"), Responder: ap("198.51.100.7:40011"), SYNPacket: 31, SYNTime: at(3100),
 					SYNAttempts: 1, State: session.StateUnreachable, ICMPPacket: 32, ICMPTime: at(3100.9),
-					ICMPFrom: "10.1.0.254", ICMPWhat: "administratively prohibited",
+					ICMPFrom: netip.MustParseAddr("10.1.0.254"), ICMPWhat: "administratively prohibited",
 				},
 				TransferCommand: ptr("RETR"), Argument: ptr("b.txt"), TransferReply: ptr(425),
 				Findings: []session.Finding{unreach},
 			},
 			{
 				ID: 3, SetupCommand: "PASV", SetupPacket: 39, SetupTime: at(4000), SetupReply: ptr(227),
-				Mode: session.ModePassive, Announced: ptr("198.51.100.7:40012"), ExpectedInitiator: c,
+				Mode: session.ModePassive, Announced: app("198.51.100.7:40012"), ExpectedInitiator: c,
 				Observed: &session.Observed{
-					Initiator: "10.1.0.1:53002", Responder: "198.51.100.7:40012", SYNPacket: 41, SYNTime: at(4100),
+					Initiator: ap("10.1.0.1:53002"), Responder: ap("198.51.100.7:40012"), SYNPacket: 41, SYNTime: at(4100),
 					SYNAttempts: 2, State: session.StateReset, Established: true, HandshakeRTTms: ptr(30.0),
 					BytesToClient: 65536, Closed: true, SYNACKPacket: 43, SYNACKTime: at(4130),
 					RSTPacket: 47, RSTTime: at(4800),
@@ -373,7 +378,7 @@ func outcomes() *session.Report {
 			},
 			{
 				ID: 4, SetupCommand: "PASV", SetupPacket: 50, SetupTime: at(5000), SetupReply: ptr(227),
-				Mode: session.ModePassive, Announced: ptr("198.51.100.7:40013"), ExpectedInitiator: c,
+				Mode: session.ModePassive, Announced: app("198.51.100.7:40013"), ExpectedInitiator: c,
 				TransferCommand: ptr("RETR"), Argument: ptr("d.txt"), Findings: []session.Finding{missing},
 				TransferPacket: 51, TransferTime: at(5010),
 			},
@@ -381,16 +386,16 @@ func outcomes() *session.Report {
 		Findings: []session.Finding{gap},
 		Ladder: []session.LadderEvent{
 			ctl(10, 1000, s, "220 ready"),
-			{Packet: 15, Time: at(1500), From: c, Kind: kindGap, Text: "1460 bytes missing"},
+			{Packet: 15, Time: at(1500), From: c, Kind: session.LadderGap, Text: "1460 bytes missing"},
 			ctl(18, 1990, c, "PASV"),
 			ctl(19, 2000, s, "227 Entering Passive Mode (198,51,100,7,156,74)"),
 			ctl(20, 2050, c, "RETR a.txt"),
-			{Packet: 21, Time: at(2100), From: c, Kind: kindData, DataChannel: 1},
+			{Packet: 21, Time: at(2100), From: c, Kind: session.LadderData, DataChannel: 1},
 			ctl(23, 2200, s, "425 Can't open data connection."),
 			ctl(28, 2990, c, "PASV"),
 			ctl(29, 3000, s, "227 Entering Passive Mode (198,51,100,7,156,75)"),
 			ctl(30, 3050, c, "RETR b.txt"),
-			{Packet: 31, Time: at(3100), From: c, Kind: kindData, DataChannel: 2},
+			{Packet: 31, Time: at(3100), From: c, Kind: session.LadderData, DataChannel: 2},
 			ctl(33, 3200, s, "425 Can't open data connection."),
 			ctl(38, 3990, c, "PASV"),
 			ctl(39, 4000, s, "227 Entering Passive Mode (198,51,100,7,156,76)"),
@@ -406,7 +411,7 @@ func outcomes() *session.Report {
 		},
 	}
 	s2 := &session.Session{
-		ID: 2, Source: "b.pcap", Client: "10.1.0.2:52100", Server: "203.0.113.9:2121",
+		ID: 2, Source: "b.pcap", Client: ap("10.1.0.2:52100"), Server: ap("203.0.113.9:2121"),
 		Start: at(1500), End: at(1800), Mode: session.ModeNone, Commands: 2, TLS: true,
 		DataChannels: []*session.DataChannel{},
 		Findings: []session.Finding{{

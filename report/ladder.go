@@ -4,19 +4,13 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"net"
+	"net/netip"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ftpscope/ftpscope/session"
-)
-
-// Kinds of ladder rows beyond those of session.LadderEvent.
-const (
-	kindControl = "control"
-	kindData    = "data"
-	kindGap     = "gap"
 )
 
 // Arrow bodies.
@@ -75,8 +69,6 @@ type ladder struct {
 	base        time.Time // time zero of the relative times
 	pktW, timeW int       // widths of the packet and time columns
 	inner       int       // columns between the two lanes
-	clientHost  string
-	serverHost  string
 	channels    map[int]*session.DataChannel
 }
 
@@ -105,8 +97,6 @@ type row struct {
 
 func (l *ladder) write() {
 	s := l.s
-	l.clientHost = hostOf(s.Client)
-	l.serverHost = hostOf(s.Server)
 	l.channels = map[int]*session.DataChannel{}
 	for _, dc := range s.DataChannels {
 		if dc != nil {
@@ -154,10 +144,10 @@ func (l *ladder) rows() []row {
 	drawn := map[int]bool{}
 	for _, ev := range s.Ladder {
 		switch ev.Kind {
-		case kindData:
+		case session.LadderData:
 			drawn[ev.DataChannel] = true
 			l.dataRows(ev, add)
-		case kindGap:
+		case session.LadderGap:
 			text := clean(strings.TrimSpace(ev.Text))
 			if text == "" {
 				text = "bytes missing"
@@ -173,7 +163,7 @@ func (l *ladder) rows() []row {
 			continue
 		}
 		if dc.Observed != nil {
-			l.dataRows(session.LadderEvent{Kind: kindData, DataChannel: dc.ID}, add)
+			l.dataRows(session.LadderEvent{Kind: session.LadderData, DataChannel: dc.ID}, add)
 			continue
 		}
 		at := dc.TransferTime
@@ -199,7 +189,7 @@ func missingText(id int, dc *session.DataChannel) string {
 	text := fmt.Sprintf("data channel %d: no connection seen", id)
 	if dc != nil && dc.Announced != nil {
 		text += fmt.Sprintf(" (expected %s → %s)", orDash(clean(string(dc.ExpectedInitiator))),
-			truncate(clean(*dc.Announced), maxEndpointCell))
+			truncate(dc.Announced.String(), maxEndpointCell))
 	}
 	return text
 }
@@ -213,7 +203,7 @@ func (l *ladder) dataRows(ev session.LadderEvent, add func(row)) {
 		return
 	}
 	ob := dc.Observed
-	fromClient := l.initiatorIsClient(dc)
+	fromClient := initiatorIsClient(dc)
 	ip, rp := portOf(ob.Initiator), portOf(ob.Responder)
 	label := "SYN :" + ip + " → :" + rp
 	if !fromClient {
@@ -256,8 +246,8 @@ func (l *ladder) dataRows(ev session.LadderEvent, add func(row)) {
 		if ob.ICMPWhat != "" {
 			what = "ICMP " + clean(ob.ICMPWhat)
 		}
-		if ob.ICMPFrom != "" {
-			what += " from " + clean(ob.ICMPFrom)
+		if ob.ICMPFrom.IsValid() {
+			what += " from " + ob.ICMPFrom.String()
 		}
 		add(row{pkt: ob.ICMPPacket, at: ob.ICMPTime, shape: shapeICMP, label: what, body: bodyICMP, right: !fromClient, color: ansiRed})
 		note(0, session.Time{}, "unreachable: no connection", ansiRed)
@@ -329,7 +319,7 @@ func (l *ladder) header() {
 	l.line(paint(l.o.Color, ansiBold, title))
 
 	l.wrapped(fmt.Sprintf("client %s → server %s",
-		truncate(clean(s.Client), maxEndpointCell), truncate(clean(s.Server), maxEndpointCell)))
+		truncate(endpoint(s.Client), maxEndpointCell), truncate(endpoint(s.Server), maxEndpointCell)))
 	var facts []string
 	if s.User != nil {
 		facts = append(facts, "user "+truncate(clean(*s.User), maxUserCell))
@@ -362,8 +352,8 @@ func (l *ladder) header() {
 	pad := strings.Repeat(" ", l.width-span)
 	heads := padLeft("pkt", l.pktW) + "  " + padLeft("time", l.timeW) + "  "
 	l.line(heads + "CLIENT" + strings.Repeat(" ", span-len("CLIENT")-len("SERVER")) + "SERVER")
-	c := truncate(clean(s.Client), span)
-	sv := truncate(clean(s.Server), span)
+	c := truncate(endpoint(s.Client), span)
+	sv := truncate(endpoint(s.Server), span)
 	if textWidth(c)+1+textWidth(sv) <= span {
 		l.line(pad + c + strings.Repeat(" ", span-textWidth(c)-textWidth(sv)) + sv)
 	} else {
@@ -429,20 +419,11 @@ func (l *ladder) write1(pkt int, t session.Time, body, color string) {
 	l.b.WriteString("|\n")
 }
 
-// initiatorIsClient says on which side a data connection's SYN started:
-// the host that sent it, else the host it went to, else the side the
-// announcement expected.
-func (l *ladder) initiatorIsClient(dc *session.DataChannel) bool {
-	ob := dc.Observed
-	switch ih, rh := hostOf(ob.Initiator), hostOf(ob.Responder); {
-	case ih != "" && ih == l.clientHost:
-		return true
-	case ih != "" && ih == l.serverHost:
-		return false
-	case rh != "" && rh == l.serverHost:
-		return true
-	case rh != "" && rh == l.clientHost:
-		return false
+// initiatorIsClient says on which side a data connection's SYN started,
+// as the analysis saw it; else the side the announcement expected.
+func initiatorIsClient(dc *session.DataChannel) bool {
+	if r := dc.Observed.InitiatorRole; r != "" {
+		return r == session.RoleClient
 	}
 	return dc.ExpectedInitiator != session.RoleServer
 }
@@ -520,23 +501,12 @@ since the session's first packet.
   ~~~~~~        control bytes missing from the capture
 `
 
-// hostOf returns the host part of host:port, or "" when s is not one.
-func hostOf(s string) string {
-	h, _, err := net.SplitHostPort(s)
-	if err != nil {
-		return ""
+// portOf returns the port of an endpoint, or "-" when it is not valid.
+func portOf(ep netip.AddrPort) string {
+	if !ep.IsValid() {
+		return "-"
 	}
-	return h
-}
-
-// portOf returns the port of host:port, or s itself, cleaned, when s is
-// not one.
-func portOf(s string) string {
-	_, p, err := net.SplitHostPort(s)
-	if err != nil {
-		return clean(s)
-	}
-	return clean(p)
+	return strconv.Itoa(int(ep.Port()))
 }
 
 // joinInts writes 30, 33, 39.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/ftpscope/ftpscope/session"
 )
@@ -336,7 +338,10 @@ func TestJSONNulls(t *testing.T) {
 // TestNotModified checks that rendering leaves the report as it was, nil
 // lists included.
 func TestNotModified(t *testing.T) {
-	opts := cmp.Options{cmp.Comparer(func(a, b session.Time) bool { return a.Equal(b.Time) })}
+	opts := cmp.Options{
+		cmp.Comparer(func(a, b session.Time) bool { return a.Equal(b.Time) }),
+		cmpopts.EquateComparable(netip.Addr{}, netip.AddrPort{}),
+	}
 	for _, fx := range fixtures() {
 		r := fx.r()
 		for _, f := range formats {

@@ -159,8 +159,8 @@ func (t *tableWriter) sessionTable(sessions []*session.Session) error {
 		}
 		if err := tab.Append([]string{
 			fmt.Sprint(s.ID),
-			truncate(clean(s.Client), maxEndpointCell),
-			truncate(clean(s.Server), maxEndpointCell),
+			truncate(endpoint(s.Client), maxEndpointCell),
+			truncate(endpoint(s.Server), maxEndpointCell),
 			truncate(strOr(s.User, "-"), maxUserCell),
 			mode,
 			fmt.Sprint(s.Commands),
@@ -209,7 +209,7 @@ func (t *tableWriter) channelTable(sessions []*session.Session) error {
 			if err := tab.Append([]string{
 				fmt.Sprintf("%d/%d", s.ID, dc.ID),
 				setup,
-				truncate(strOr(dc.Announced, "-"), maxEndpointCell),
+				truncate(endpointOr(dc.Announced), maxEndpointCell),
 				orDash(clean(string(dc.ExpectedInitiator))),
 				seen,
 				state,
@@ -240,7 +240,7 @@ func (t *tableWriter) state(s session.ConnState) string {
 // sessionFindings writes a session's verdict and its findings, those of
 // its data channels included.
 func (t *tableWriter) sessionFindings(s *session.Session) {
-	head := fmt.Sprintf("Session %d: %s → %s", s.ID, clean(s.Client), clean(s.Server))
+	head := fmt.Sprintf("Session %d: %s → %s", s.ID, endpoint(s.Client), endpoint(s.Server))
 	t.wrapped("", "  ", paint(t.o.Color, ansiBold, head))
 	v := Verdict(s)
 	t.wrapped("  ", "    ", paint(t.o.Color, verdictColor(v), v))
@@ -272,7 +272,7 @@ func (t *tableWriter) sessionFindings(s *session.Session) {
 // evidence, with times relative to base (the start of the capture).
 func (t *tableWriter) finding(f session.Finding, where string, base time.Time) {
 	tag := paint(t.o.Color, severityColor(f.Severity), "["+orDash(clean(string(f.Severity)))+"]")
-	head := fmt.Sprintf("%s %s%s", tag, truncate(clean(f.Code), maxEndpointCell), where)
+	head := fmt.Sprintf("%s %s%s", tag, truncate(clean(string(f.Code)), maxEndpointCell), where)
 	if sum := truncate(clean(strings.TrimSpace(f.Summary)), maxSummary); sum != "" {
 		head += ": " + sum
 	}
@@ -335,7 +335,7 @@ func newTable(w io.Writer, header ...string) *tablewriter.Table {
 
 // handshake draws the connection seen: initiator → responder.
 func handshake(ob *session.Observed) string {
-	return truncate(clean(ob.Initiator), maxEndpointCell) + " → " + truncate(clean(ob.Responder), maxEndpointCell)
+	return truncate(endpoint(ob.Initiator), maxEndpointCell) + " → " + truncate(endpoint(ob.Responder), maxEndpointCell)
 }
 
 // evidenceLine writes "packet 17 (00:00:01.234567): what", the time

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 	"time"
 	"unicode"
@@ -335,4 +336,21 @@ func intOr(p *int, def string) string {
 		return def
 	}
 	return fmt.Sprint(*p)
+}
+
+// endpoint writes host:port as net.JoinHostPort does, or "-" for an
+// endpoint that is not valid.
+func endpoint(ep netip.AddrPort) string {
+	if !ep.IsValid() {
+		return "-"
+	}
+	return ep.String()
+}
+
+// endpointOr writes *ep, or "-" when ep is nil.
+func endpointOr(ep *netip.AddrPort) string {
+	if ep == nil {
+		return "-"
+	}
+	return endpoint(*ep)
 }

@@ -64,7 +64,7 @@ func Verdict(s *session.Session) string {
 func findingLine(f *session.Finding) string {
 	line := strings.TrimSuffix(clean(strings.TrimSpace(f.Summary)), ".")
 	if line == "" {
-		line = clean(f.Code)
+		line = clean(string(f.Code))
 	}
 	return truncate(line, maxSummary)
 }

@@ -15,7 +15,7 @@ func TestVerdict(t *testing.T) {
 		return dc
 	}
 	finding := func(sev session.Severity, summary string) session.Finding {
-		return session.Finding{Code: "code-" + string(sev), Severity: sev, Summary: summary}
+		return session.Finding{Code: session.Code("code-" + string(sev)), Severity: sev, Summary: summary}
 	}
 	tests := []struct {
 		name string

@@ -341,7 +341,7 @@ func TestSYNFloodKeepsRealConnection(t *testing.T) {
 		t.Fatalf("want 1 session with 1 data channel, got %+v", r.Sessions)
 	}
 	o := r.Sessions[0].DataChannels[0].Observed
-	if o == nil || !o.Established || o.Initiator != "10.0.0.1:51002" {
+	if o == nil || !o.Established || o.Initiator != netip.MustParseAddrPort("10.0.0.1:51002") {
 		t.Errorf("observed %+v, want the established connection from 10.0.0.1:51002", o)
 	}
 }

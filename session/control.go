@@ -170,8 +170,8 @@ func (c *controlStream) begin(from, to netip.AddrPort, tcp *layers.TCP, ci gopac
 	}
 	s.out = &Session{
 		Source:       name,
-		Client:       s.client.String(),
-		Server:       s.server.String(),
+		Client:       s.client,
+		Server:       s.server,
 		Start:        Time{c.firstSeen},
 		End:          Time{ci.Timestamp},
 		Mode:         ModeNone,

@@ -69,11 +69,7 @@ func compareViews(a, b *Session) {
 		if da.Announced == nil || db.Announced == nil || *da.Announced == *db.Announced {
 			continue
 		}
-		pa, errA := netip.ParseAddrPort(*da.Announced)
-		pb, errB := netip.ParseAddrPort(*db.Announced)
-		if errA != nil || errB != nil {
-			continue
-		}
+		pa, pb := *da.Announced, *db.Announced
 		da.Findings = append(da.Findings, rewritten(a, da, b, db, pa, pb))
 		db.Findings = append(db.Findings, rewritten(b, db, a, da, pb, pa))
 	}

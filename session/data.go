@@ -217,8 +217,8 @@ func (a *Analyzer) track(s *sess, dc *dcState, initiator, responder netip.AddrPo
 		responder: responder,
 		match:     how,
 	}
-	c.obs.Initiator = initiator.String()
-	c.obs.Responder = responder.String()
+	c.obs.Initiator = initiator
+	c.obs.Responder = responder
 	c.obs.State = StateUnanswered
 	if dc != nil {
 		c.initIsClient = dc.out.Mode == ModePassive
@@ -353,7 +353,7 @@ func (a *Analyzer) icmp(p capture.Packet, h *decode.Headers) bool {
 	o.State = StateUnreachable
 	if o.ICMPPacket == 0 {
 		o.ICMPPacket, o.ICMPTime = p.Number, Time{p.Info.Timestamp}
-		o.ICMPFrom = e.From.String()
+		o.ICMPFrom = e.From
 		o.ICMPWhat = e.What()
 	}
 	return c.dc != nil

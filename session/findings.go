@@ -20,6 +20,10 @@ func (s *sess) finalize(a *Analyzer) {
 		}
 		if best := dc.best(); best != nil {
 			o := best.obs
+			o.InitiatorRole = RoleServer
+			if best.initIsClient {
+				o.InitiatorRole = RoleClient
+			}
 			dc.out.Observed = &o
 			dc.out.Match = best.match
 		}
@@ -47,8 +51,8 @@ func (s *sess) finalize(a *Analyzer) {
 
 // initiatorRole says which FTP side opened the observed connection.
 func (dc *dcState) initiatorRole() Role {
-	if c := dc.best(); c != nil && !c.initIsClient {
-		return RoleServer
+	if o := dc.out.Observed; o != nil {
+		return o.InitiatorRole
 	}
 	return RoleClient
 }
@@ -92,7 +96,7 @@ func (dc *dcState) findings(s *sess) {
 	if d.Announced == nil {
 		return
 	}
-	ann, _ := netip.ParseAddrPort(*d.Announced)
+	ann := *d.Announced
 	client, server := s.client, s.server
 	var annEv Evidence
 	if d.Mode == ModePassive {
@@ -115,7 +119,7 @@ func (dc *dcState) findings(s *sess) {
 					"Set the server's public address for passive mode (vsftpd pasv_address, ProFTPD MasqueradeAddress, Pure-FTPd -P, FileZilla Server's external IP) " +
 					"or let the NAT device rewrite the reply.",
 				Evidence: []Evidence{annEv}}
-			if worked && o.Responder != ann.String() {
+			if worked && o.Responder != ann {
 				f.Detail += fmt.Sprintf(" Here the client connected to %s instead, and that worked.", o.Responder)
 			}
 			d.Findings = append(d.Findings, f)
@@ -170,12 +174,12 @@ func (dc *dcState) findings(s *sess) {
 		}
 	case !o.Established:
 		d.Findings = append(d.Findings, dc.blocked(s, ann, annEv))
-	case o.Established && (d.Match == "control-peer-port" || o.Responder != ann.String()):
+	case o.Established && (d.Match == "control-peer-port" || o.Responder != ann):
 		d.Findings = append(d.Findings, Finding{Code: CodeAddressRewritten, Severity: SeverityInfo,
 			Summary: fmt.Sprintf("The data connection reached %s although %s was announced.", o.Responder, ann),
 			Detail: "The announced address differs from the one the connection used, and the connection worked: a NAT device or FTP helper rewrote the address, " +
 				"the capture point is behind NAT, or the client ignored the announced address and used the control connection's.",
-			Evidence: []Evidence{annEv, ev(o.SYNPacket, o.SYNTime, "SYN "+o.Initiator+" → "+o.Responder)}})
+			Evidence: []Evidence{annEv, ev(o.SYNPacket, o.SYNTime, "SYN "+o.Initiator.String()+" → "+o.Responder.String())}})
 	}
 
 	// The transfer's outcome.
@@ -213,7 +217,7 @@ func (dc *dcState) blocked(s *sess, ann netip.AddrPort, annEv Evidence) Finding 
 	}
 	evs := []Evidence{annEv}
 	for i, p := range o.SYNPackets {
-		what := "SYN " + o.Initiator + " → " + o.Responder
+		what := "SYN " + o.Initiator.String() + " → " + o.Responder.String()
 		if i > 0 {
 			what += fmt.Sprintf(" (retry %d)", i)
 		}
@@ -223,19 +227,19 @@ func (dc *dcState) blocked(s *sess, ann netip.AddrPort, annEv Evidence) Finding 
 	nat := false
 	switch o.State {
 	case StateRefused:
-		evs = append(evs, ev(o.RSTPacket, o.RSTTime, "RST from "+o.Responder))
-		summary = fmt.Sprintf("%s %s's %s data connection to %s was refused with RST.", titleRole(who), hostOf(o.Initiator), d.Mode, o.Responder)
+		evs = append(evs, ev(o.RSTPacket, o.RSTTime, "RST from "+o.Responder.String()))
+		summary = fmt.Sprintf("%s %s's %s data connection to %s was refused with RST.", titleRole(who), o.Initiator.Addr(), d.Mode, o.Responder)
 		detail = fmt.Sprintf("The %s answered the SYN with a reset: nothing listens on port %d there any more, or a firewall rejects the connection with RST. ", whom, ann.Port())
 	case StateUnreachable:
-		evs = append(evs, ev(o.ICMPPacket, o.ICMPTime, "ICMP "+o.ICMPWhat+" from "+o.ICMPFrom))
-		summary = fmt.Sprintf("%s %s's %s data connection to %s was rejected: ICMP %s from %s.", titleRole(who), hostOf(o.Initiator), d.Mode, o.Responder, o.ICMPWhat, o.ICMPFrom)
+		evs = append(evs, ev(o.ICMPPacket, o.ICMPTime, "ICMP "+o.ICMPWhat+" from "+o.ICMPFrom.String()))
+		summary = fmt.Sprintf("%s %s's %s data connection to %s was rejected: ICMP %s from %s.", titleRole(who), o.Initiator.Addr(), d.Mode, o.Responder, o.ICMPWhat, o.ICMPFrom)
 		detail = fmt.Sprintf("%s answered the SYN with an ICMP error (%s): a firewall or router on the path rejects the connection. ", o.ICMPFrom, o.ICMPWhat)
 	default:
 		peer := s.server.Addr()
 		if d.Mode == ModeActive {
 			peer = s.client.Addr()
 		}
-		if r, err := netip.ParseAddrPort(o.Responder); err == nil && r == ann && isPrivate(ann.Addr()) && ann.Addr() != peer {
+		if o.Responder == ann && isPrivate(ann.Addr()) && ann.Addr() != peer {
 			summary = fmt.Sprintf("%s data connection blocked: the %s's SYNs went only to the private address %s it was told, not to %s, and got no answer (%d attempts).",
 				titleRole(string(d.Mode)), who, ann, peer, o.SYNAttempts)
 			detail = fmt.Sprintf("The %s announced an internal address from behind NAT; %s cannot be reached from the %s's side, so the SYNs die unanswered. ", whom, ann.Addr(), who)
@@ -243,7 +247,7 @@ func (dc *dcState) blocked(s *sess, ann netip.AddrPort, annEv Evidence) Finding 
 			break
 		}
 		summary = fmt.Sprintf("%s data connection blocked: %s %s never answered the %s's SYN to port %d (%d attempts).",
-			titleRole(string(d.Mode)), whom, hostOf(o.Responder), who, ann.Port(), o.SYNAttempts)
+			titleRole(string(d.Mode)), whom, o.Responder.Addr(), who, ann.Port(), o.SYNAttempts)
 		detail = "The SYN got no answer at all: a firewall drops it silently. "
 	}
 	switch {
@@ -286,9 +290,9 @@ func (s *sess) sessionFindings() {
 		var evs []Evidence
 		var names []string
 		for _, c := range s.unannounce {
-			evs = append(evs, ev(c.obs.SYNPacket, c.obs.SYNTime, "SYN "+c.obs.Initiator+" → "+c.obs.Responder))
+			evs = append(evs, ev(c.obs.SYNPacket, c.obs.SYNTime, "SYN "+c.obs.Initiator.String()+" → "+c.obs.Responder.String()))
 			if len(names) < 3 {
-				names = append(names, c.obs.Initiator+" → "+c.obs.Responder)
+				names = append(names, c.obs.Initiator.String()+" → "+c.obs.Responder.String())
 			}
 		}
 		detail := "These connections run between the session's hosts while it is open but match no PORT/EPRT/LPRT or PASV/EPSV/LPSV announcement seen in the capture."
@@ -332,13 +336,6 @@ func titleRole(r string) string {
 	return strings.ToUpper(r[:1]) + r[1:]
 }
 
-func hostOf(ep string) string {
-	if ap, err := netip.ParseAddrPort(ep); err == nil {
-		return ap.Addr().String()
-	}
-	return ep
-}
-
 // setupFinding says, for a session where a data connection failed, what
 // the capture shows of the server's setup: the passive port range it
 // announces and the source ports of its active-mode connections, which
@@ -364,7 +361,7 @@ func (s *sess) setupFinding() {
 		if d.Announced == nil {
 			continue
 		}
-		ann, _ := netip.ParseAddrPort(*d.Announced)
+		ann := *d.Announced
 		if d.Mode == ModePassive {
 			if npasv == 0 || ann.Port() < lo {
 				lo = ann.Port()
@@ -377,11 +374,9 @@ func (s *sess) setupFinding() {
 				evs = append(evs, ev(d.AnnouncePacket, d.AnnounceTime, fmt.Sprintf("%d reply announces port %d", deref(d.SetupReply), ann.Port())))
 			}
 		} else if o := d.Observed; o != nil {
-			if ap, err := netip.ParseAddrPort(o.Initiator); err == nil {
-				srcPorts[ap.Port()] = true
-				if len(evs) < 8 {
-					evs = append(evs, ev(o.SYNPacket, o.SYNTime, "active-mode SYN from "+o.Initiator))
-				}
+			srcPorts[o.Initiator.Port()] = true
+			if len(evs) < 8 {
+				evs = append(evs, ev(o.SYNPacket, o.SYNTime, "active-mode SYN from "+o.Initiator.String()))
 			}
 		}
 	}

@@ -122,8 +122,7 @@ func (c *controlStream) newChannel(verb string, mode Mode, pkt int, t Time) *dcS
 func (c *controlStream) announce(dc *dcState, ep netip.AddrPort, pkt int, t Time) {
 	a, s := c.a, c.s
 	ep = netip.AddrPortFrom(ep.Addr().Unmap(), ep.Port())
-	str := ep.String()
-	dc.out.Announced = &str
+	dc.out.Announced = &ep
 	dc.out.AnnouncePacket, dc.out.AnnounceTime = pkt, t
 	// The peer that should accept the connection: the server in passive
 	// mode, the client in active mode. Behind NAT the connection goes to

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"net/netip"
 	"time"
 )
 
@@ -62,23 +63,25 @@ func (s Severity) Rank() int {
 	return 0
 }
 
+// Code is a finding code of CONTRACT.md: a stable identifier.
+type Code string
+
 // Finding codes of CONTRACT.md.
 const (
-	CodeActiveBlocked    = "active-blocked"
-	CodePassiveBlocked   = "passive-blocked"
-	CodeDataMissing      = "data-connection-missing"
-	CodePassivePrivate   = "passive-private-address"
-	CodeActivePrivate    = "active-private-address"
-	CodeAddressRewritten = "address-rewritten"
-	CodeBounce           = "ftp-bounce"
-	CodeControlEncrypted = "control-encrypted"
-	CodeDataUnannounced  = "data-connection-unannounced"
-	CodeTransferFailed   = "transfer-failed"
-	CodeControlGap       = "control-gap"
-	// CodeSetupObserved is not in the contract's table: an info finding
-	// that says what the capture shows of the server's setup (passive
-	// port range, active-mode source port) where a data connection failed.
-	CodeSetupObserved = "setup-observed"
+	CodeActiveBlocked    Code = "active-blocked"
+	CodePassiveBlocked   Code = "passive-blocked"
+	CodeDataMissing      Code = "data-connection-missing"
+	CodePassivePrivate   Code = "passive-private-address"
+	CodeActivePrivate    Code = "active-private-address"
+	CodeAddressRewritten Code = "address-rewritten"
+	CodeBounce           Code = "ftp-bounce"
+	CodeControlEncrypted Code = "control-encrypted"
+	CodeDataUnannounced  Code = "data-connection-unannounced"
+	CodeTransferFailed   Code = "transfer-failed"
+	CodeControlGap       Code = "control-gap"
+	// CodeSetupObserved: per session, the passive ports a server
+	// announced and the source ports of its active-mode connections.
+	CodeSetupObserved Code = "setup-observed"
 )
 
 // Time is a timestamp that marshals as RFC 3339 with nanoseconds in UTC,
@@ -121,8 +124,8 @@ type Source struct {
 type Session struct {
 	ID           int            `json:"id"`           // 1-based, in order of first packet
 	Source       string         `json:"source"`       // name of the input its first packet came from
-	Client       string         `json:"client"`       // host:port of the FTP client
-	Server       string         `json:"server"`       // host:port of the FTP server (the control port)
+	Client       netip.AddrPort `json:"client"`       // host:port of the FTP client
+	Server       netip.AddrPort `json:"server"`       // host:port of the FTP server (the control port)
 	Start        Time           `json:"start"`        // first packet of the control connection
 	End          Time           `json:"end"`          // last packet of the control connection or its data connections
 	User         *string        `json:"user"`         // argument of the last USER command; null when none was seen
@@ -147,19 +150,19 @@ type Session struct {
 // DataChannel is one announced data connection: the setup command, the
 // endpoint it announced, the connection seen and the transfer it served.
 type DataChannel struct {
-	ID                int       `json:"id"`            // 1-based within the session
-	SetupCommand      string    `json:"setup_command"` // PORT, EPRT, LPRT, PASV, EPSV or LPSV
-	SetupPacket       int       `json:"setup_packet"`  // frame number of the setup command
-	SetupTime         Time      `json:"setup_time"`
-	SetupReply        *int      `json:"setup_reply"` // reply code that answered the setup command; null when none was seen
-	Mode              Mode      `json:"mode"`        // active or passive
-	Announced         *string   `json:"announced"`   // host:port the data connection should reach; null when no usable announcement
-	ExpectedInitiator Role      `json:"expected_initiator"`
-	Observed          *Observed `json:"observed"`         // null when no matching data connection was seen
-	TransferCommand   *string   `json:"transfer_command"` // RETR, STOR, STOU, APPE, LIST, NLST, MLSD; null when none
-	Argument          *string   `json:"argument"`         // the transfer command's argument; null when none
-	TransferReply     *int      `json:"transfer_reply"`   // final reply code of the transfer; null when none was seen
-	Findings          []Finding `json:"findings"`
+	ID                int             `json:"id"`            // 1-based within the session
+	SetupCommand      string          `json:"setup_command"` // PORT, EPRT, LPRT, PASV, EPSV or LPSV
+	SetupPacket       int             `json:"setup_packet"`  // frame number of the setup command
+	SetupTime         Time            `json:"setup_time"`
+	SetupReply        *int            `json:"setup_reply"` // reply code that answered the setup command; null when none was seen
+	Mode              Mode            `json:"mode"`        // active or passive
+	Announced         *netip.AddrPort `json:"announced"`   // host:port the data connection should reach; null when no usable announcement
+	ExpectedInitiator Role            `json:"expected_initiator"`
+	Observed          *Observed       `json:"observed"`         // null when no matching data connection was seen
+	TransferCommand   *string         `json:"transfer_command"` // RETR, STOR, STOU, APPE, LIST, NLST, MLSD; null when none
+	Argument          *string         `json:"argument"`         // the transfer command's argument; null when none
+	TransferReply     *int            `json:"transfer_reply"`   // final reply code of the transfer; null when none was seen
+	Findings          []Finding       `json:"findings"`
 
 	// Match says how Observed was matched: "announced" (the announced
 	// endpoint itself) or "control-peer-port" (the announced port at the
@@ -183,35 +186,38 @@ type DataChannel struct {
 
 // Observed is the data connection that matched an announcement.
 type Observed struct {
-	Initiator      string    `json:"initiator"`  // host:port that sent the first SYN
-	Responder      string    `json:"responder"`  // host:port the SYN went to
-	SYNPacket      int       `json:"syn_packet"` // frame of the first SYN
-	SYNTime        Time      `json:"syn_time"`
-	SYNAttempts    int       `json:"syn_attempts"` // SYNs sent, retransmissions included
-	State          ConnState `json:"state"`
-	Established    bool      `json:"established"`
-	HandshakeRTTms *float64  `json:"handshake_rtt_ms"` // SYN to SYN-ACK; null when no SYN-ACK was seen
-	BytesToClient  int64     `json:"bytes_to_client"`  // TCP payload towards the FTP client
-	BytesToServer  int64     `json:"bytes_to_server"`  // TCP payload towards the FTP server
-	Closed         bool      `json:"closed"`           // FIN or RST seen
+	Initiator      netip.AddrPort `json:"initiator"`  // host:port that sent the first SYN
+	Responder      netip.AddrPort `json:"responder"`  // host:port the SYN went to
+	SYNPacket      int            `json:"syn_packet"` // frame of the first SYN
+	SYNTime        Time           `json:"syn_time"`
+	SYNAttempts    int            `json:"syn_attempts"` // SYNs sent, retransmissions included
+	State          ConnState      `json:"state"`
+	Established    bool           `json:"established"`
+	HandshakeRTTms *float64       `json:"handshake_rtt_ms"` // SYN to SYN-ACK; null when no SYN-ACK was seen
+	BytesToClient  int64          `json:"bytes_to_client"`  // TCP payload towards the FTP client
+	BytesToServer  int64          `json:"bytes_to_server"`  // TCP payload towards the FTP server
+	Closed         bool           `json:"closed"`           // FIN or RST seen
 
 	// Frame numbers of notable packets, for evidence; zero when unseen.
 	// Not part of the contract.
-	SYNACKPacket int    `json:"-"`
-	SYNACKTime   Time   `json:"-"`
-	RSTPacket    int    `json:"-"`
-	RSTTime      Time   `json:"-"`
-	ICMPPacket   int    `json:"-"`
-	ICMPTime     Time   `json:"-"`
-	ICMPFrom     string `json:"-"` // address that sent the ICMP error
-	ICMPWhat     string `json:"-"` // e.g. "port unreachable", "administratively prohibited"
-	SYNPackets   []int  `json:"-"` // every SYN's frame number
-	SYNTimes     []Time `json:"-"`
+	SYNACKPacket int        `json:"-"`
+	SYNACKTime   Time       `json:"-"`
+	RSTPacket    int        `json:"-"`
+	RSTTime      Time       `json:"-"`
+	ICMPPacket   int        `json:"-"`
+	ICMPTime     Time       `json:"-"`
+	ICMPFrom     netip.Addr `json:"-"` // address that sent the ICMP error
+	ICMPWhat     string     `json:"-"` // e.g. "port unreachable", "administratively prohibited"
+	SYNPackets   []int      `json:"-"` // every SYN's frame number
+	SYNTimes     []Time     `json:"-"`
+	// InitiatorRole says which FTP side opened the connection: the
+	// client or the server. Not part of the contract.
+	InitiatorRole Role `json:"-"`
 }
 
 // Finding is one conclusion drawn from the capture.
 type Finding struct {
-	Code     string     `json:"code"`
+	Code     Code       `json:"code"`
 	Severity Severity   `json:"severity"`
 	Summary  string     `json:"summary"` // one sentence naming hosts and ports
 	Detail   string     `json:"detail"`  // what it means and what to check
@@ -234,15 +240,23 @@ type Stats struct {
 	ElapsedMS    float64 `json:"elapsed_ms"` // wall-clock time of the analysis
 }
 
+// LadderKind says what a ladder event draws.
+type LadderKind string
+
+// LadderKind values.
+const (
+	LadderControl LadderKind = "control" // a command or reply line
+	LadderData    LadderKind = "data"    // a data connection's handshake
+	LadderGap     LadderKind = "gap"     // control bytes missing from the capture
+)
+
 // LadderEvent is one arrow of the ladder diagram.
 type LadderEvent struct {
 	Packet int
 	Time   Time
 	// From is RoleClient or RoleServer: who sent it.
 	From Role
-	// Kind is "control" for a command or reply line, "data" for a data
-	// connection's handshake, "gap" for missing control bytes.
-	Kind string
+	Kind LadderKind
 	// Text is the line (passwords already redacted) or a label.
 	Text string
 	// DataChannel is the 1-based data channel id for Kind "data"; the
