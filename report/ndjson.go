@@ -57,6 +57,38 @@ func (n *NDJSON) Finding(f session.Finding) error {
 	}{"finding", f})
 }
 
+// End writes what follows the streamed sessions, in the order of
+// CONTRACT.md: the sessions of r not streamed already (those r holds),
+// a source line per input, the findings that belong to no session, and
+// the stats line last.
+func (n *NDJSON) End(r *session.Report) error {
+	if r == nil {
+		return errNilReport
+	}
+	for _, s := range r.Sessions {
+		if err := n.Session(s); err != nil {
+			return err
+		}
+	}
+	for _, s := range r.Sources {
+		if err := n.Source(s); err != nil {
+			return err
+		}
+	}
+	for _, f := range r.Findings {
+		if err := n.Finding(f); err != nil {
+			return err
+		}
+	}
+	return n.Stats(r.Stats)
+}
+
+// WriteNDJSON writes a whole report as -o ndjson does: sessions, sources,
+// findings, stats.
+func WriteNDJSON(w io.Writer, r *session.Report) error {
+	return NewNDJSON(w).End(r)
+}
+
 // Stats writes the {"type":"stats", ...} line, the last of the stream.
 func (n *NDJSON) Stats(s session.Stats) error {
 	return n.write("stats", struct {

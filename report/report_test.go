@@ -54,26 +54,8 @@ var formats = []struct {
 	{"ladder.txt", func(b *bytes.Buffer, r *session.Report) error { return WriteLadder(b, r, Options{}) }},
 }
 
-// writeNDJSON streams r the way cmd/ftpscope does.
-func writeNDJSON(b *bytes.Buffer, r *session.Report) error {
-	n := NewNDJSON(b)
-	for _, s := range r.Sources {
-		if err := n.Source(s); err != nil {
-			return err
-		}
-	}
-	for _, s := range r.Sessions {
-		if err := n.Session(s); err != nil {
-			return err
-		}
-	}
-	for _, f := range r.Findings {
-		if err := n.Finding(f); err != nil {
-			return err
-		}
-	}
-	return n.Stats(r.Stats)
-}
+// writeNDJSON writes r as -o ndjson does.
+func writeNDJSON(b *bytes.Buffer, r *session.Report) error { return WriteNDJSON(b, r) }
 
 func TestGolden(t *testing.T) {
 	for _, fx := range fixtures() {
@@ -375,7 +357,7 @@ func TestNDJSONLines(t *testing.T) {
 		kind := map[string]string{"source": "source", "session": "session", "finding": "finding", "stats": "stats"}[typ]
 		checkKeys(t, typ, kind, m)
 	}
-	want := []string{"source", "source", "session", "session", "finding", "stats"}
+	want := []string{"session", "session", "source", "source", "finding", "stats"}
 	if diff := cmp.Diff(want, types); diff != "" {
 		t.Errorf("line types (-want +got):\n%s", diff)
 	}

@@ -345,3 +345,22 @@ func TestSYNFloodKeepsRealConnection(t *testing.T) {
 		t.Errorf("observed %+v, want the established connection from 10.0.0.1:51002", o)
 	}
 }
+
+func TestWorst(t *testing.T) {
+	f := func(s Severity) Finding { return Finding{Code: "x", Severity: s} }
+	s := &Session{Findings: []Finding{f(SeverityInfo)}, DataChannels: []*DataChannel{{Findings: []Finding{f(SeverityWarning)}}, nil}}
+	if got := s.Worst(); got != SeverityWarning {
+		t.Errorf("session Worst() = %q, want warning", got)
+	}
+	if got := (&Session{}).Worst(); got != "" {
+		t.Errorf("Worst() of no findings = %q, want empty", got)
+	}
+	r := &Report{Sessions: []*Session{nil, s}, Findings: []Finding{f(SeverityInfo)}}
+	if got := r.Worst(); got != SeverityWarning {
+		t.Errorf("report Worst() = %q, want warning", got)
+	}
+	r.Findings = append(r.Findings, f(SeverityError))
+	if got := r.Worst(); got != SeverityError {
+		t.Errorf("report Worst() with a global error = %q, want error", got)
+	}
+}

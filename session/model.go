@@ -84,6 +84,42 @@ const (
 	CodeSetupObserved Code = "setup-observed"
 )
 
+// Worst is the highest severity among the findings of the session and
+// of its data channels; "" when it has none.
+func (s *Session) Worst() Severity {
+	w := worst("", s.Findings)
+	for _, dc := range s.DataChannels {
+		if dc != nil {
+			w = worst(w, dc.Findings)
+		}
+	}
+	return w
+}
+
+// Worst is the highest severity among every finding of the report: its
+// sessions', their data channels' and the global ones; "" when none.
+func (r *Report) Worst() Severity {
+	w := worst("", r.Findings)
+	for _, s := range r.Sessions {
+		if s == nil {
+			continue
+		}
+		if sw := s.Worst(); sw.Rank() > w.Rank() {
+			w = sw
+		}
+	}
+	return w
+}
+
+func worst(w Severity, fs []Finding) Severity {
+	for _, f := range fs {
+		if f.Severity.Rank() > w.Rank() {
+			w = f.Severity
+		}
+	}
+	return w
+}
+
 // Time is a timestamp that marshals as RFC 3339 with nanoseconds in UTC,
 // and as null when zero.
 type Time struct{ time.Time }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/ftpscope/ftpscope/capture"
 	"github.com/ftpscope/ftpscope/decode"
+	"github.com/ftpscope/ftpscope/pipeline"
 	"github.com/ftpscope/ftpscope/report"
 	"github.com/ftpscope/ftpscope/session"
 )
@@ -151,24 +153,15 @@ func decodeAll(src capture.Source) (counts, error) {
 // analyse runs ftpscope's analysis as cmd/ftpscope does, then write.
 func analyse(src capture.Source, write func(*session.Report) error) (counts, error) {
 	var c counts
-	var names []string
-	for _, in := range src.Infos() {
-		names = append(names, in.Name)
+	res, err := pipeline.Run(context.Background(), src, pipeline.Options{Packet: func() { c.packets++ }})
+	if err != nil {
+		return c, err
 	}
-	an := session.NewAnalyzer(session.Config{SourceNames: names})
-	for {
-		p, err := src.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return c, err
-		}
-		c.packets++
-		c.bytes += int64(len(p.Data))
-		an.Packet(p)
+	if res.SourceErr != nil {
+		return c, res.SourceErr
 	}
-	r := an.Finish(src.Infos())
+	r := res.Report
+	c.bytes = r.Stats.Bytes
 	c.sessions = len(r.Sessions)
 	if err := write(r); err != nil {
 		return c, fmt.Errorf("report: %w", err)

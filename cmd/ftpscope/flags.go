@@ -138,18 +138,6 @@ func parsePorts(s string) ([]uint16, error) {
 	return out, nil
 }
 
-func severityRank(level string) int {
-	switch level {
-	case "info":
-		return 1
-	case "warning":
-		return 2
-	case "error":
-		return 3
-	}
-	return 0
-}
-
 // flagUsages lists the flags as tcpdump users expect: "-r, --read FILE",
 // with no "[=true|false]" after switches.
 func flagUsages(fs *pflag.FlagSet) string {

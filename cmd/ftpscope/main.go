@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/ftpscope/ftpscope/session"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -66,7 +68,7 @@ func run(ctx context.Context, args []string, e env) int {
 		fmt.Fprintf(e.stderr, "ftpscope: %v\n", err)
 		return exitUsage
 	}
-	if opts.failOn != "" && worst >= severityRank(opts.failOn) {
+	if opts.failOn != "" && worst.Rank() >= session.Severity(opts.failOn).Rank() {
 		return exitFailOn
 	}
 	return exitOK

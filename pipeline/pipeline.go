@@ -1,0 +1,107 @@
+// Package pipeline runs one analysis end to end: the packets of a
+// capture.Source through a session.Analyzer into a session.Report,
+// optionally copying the packets the analysis kept to a capture.Writer.
+//
+// It is what cmd/ftpscope runs between parsing its flags and rendering
+// the report, and what benchmarks and tests run to get the same report
+// the command would. It prints nothing: what went wrong while reading is
+// in the Result.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/ftpscope/ftpscope/capture"
+	"github.com/ftpscope/ftpscope/session"
+)
+
+// Options say what Run does besides analysing.
+type Options struct {
+	// Session configures the analysis. SourceNames is filled in from the
+	// source when empty; OnSession streams sessions as they end.
+	Session session.Config
+	// Write, when set, receives every packet of an FTP control
+	// connection or of a data connection it correlated.
+	Write *capture.Writer
+	// Count stops the analysis after this many packets; 0 means no limit.
+	Count int
+	// Live says the source is a live capture: capture.ErrIdle moves the
+	// analysis clock to Now, and a cancelled ctx is the source's to act
+	// on (it drains what the kernel holds, then ends) rather than Run's.
+	Live bool
+	// Now is the wall clock of a live capture; default time.Now.
+	Now func() time.Time
+	// Packet, when set, is called after every packet analysed (a
+	// progress bar's tick).
+	Packet func()
+}
+
+// Result is the outcome of Run.
+type Result struct {
+	// Report is the analysis, with Stats.ElapsedMS set.
+	Report *session.Report
+	// Interrupted says ctx ended the reading of files before their end;
+	// the report covers what was read.
+	Interrupted bool
+	// SourceErr is the error that ended the source early, if any; the
+	// report covers what was read before it.
+	SourceErr error
+}
+
+// Run reads src to its end (or to Count packets, or until ctx ends for
+// files), analyses every packet and returns the report. Its error is
+// only for what makes the report unusable: a failed write of -w.
+func Run(ctx context.Context, src capture.Source, o Options) (Result, error) {
+	start := time.Now()
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	cfg := o.Session
+	if len(cfg.SourceNames) == 0 {
+		for _, in := range src.Infos() {
+			cfg.SourceNames = append(cfg.SourceNames, in.Name)
+		}
+	}
+	an := session.NewAnalyzer(cfg)
+	var res Result
+	n := 0
+	for {
+		if !o.Live && ctx.Err() != nil {
+			res.Interrupted = true
+			break
+		}
+		p, err := src.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if errors.Is(err, capture.ErrIdle) {
+			// A quiet interface: live capture time is the clock's.
+			an.Advance(o.Now())
+			continue
+		}
+		if err != nil {
+			res.SourceErr = err
+			break
+		}
+		n++
+		keep := an.Packet(p)
+		if o.Write != nil && keep {
+			if err := o.Write.WritePacket(p); err != nil {
+				return res, fmt.Errorf("writing packets: %w", err)
+			}
+		}
+		if o.Packet != nil {
+			o.Packet()
+		}
+		if o.Count > 0 && n >= o.Count {
+			break
+		}
+	}
+	res.Report = an.Finish(src.Infos())
+	res.Report.Stats.ElapsedMS = float64(time.Since(start).Microseconds()) / 1000
+	return res, nil
+}
