@@ -174,11 +174,13 @@ func TestLadderRowsAligned(t *testing.T) {
 // contract lists the keys of every object of CONTRACT.md; optional keys
 // outside the contract that may appear are listed apart.
 var contract = map[string]struct{ keys, optional []string }{
-	"report":   {keys: []string{"version", "sources", "sessions", "findings", "stats"}},
-	"source":   {keys: []string{"name", "link_types", "packets", "bytes", "first_seen", "last_seen", "errors", "dropped"}},
-	"session":  {keys: []string{"id", "source", "client", "server", "start", "end", "user", "tls", "mode", "commands", "control_gaps", "data_channels", "findings"}},
-	"channel":  {keys: []string{"id", "setup_command", "setup_packet", "setup_time", "setup_reply", "mode", "announced", "expected_initiator", "observed", "transfer_command", "argument", "transfer_reply", "findings"}},
-	"observed": {keys: []string{"initiator", "responder", "syn_packet", "syn_time", "syn_attempts", "state", "established", "handshake_rtt_ms", "bytes_to_client", "bytes_to_server", "closed"}},
+	"report": {keys: []string{"version", "sources", "sessions", "findings", "stats"}},
+	"source": {keys: []string{"name", "link_types", "packets", "bytes", "first_seen", "last_seen", "errors", "dropped"}},
+	"session": {keys: []string{"id", "source", "client", "server", "community_id", "start", "end", "user", "tls",
+		"verdict", "logged_in", "failed_logins", "detected_by", "mode", "commands", "control_gaps", "data_channels", "findings"}},
+	"channel": {keys: []string{"id", "setup_command", "setup_packet", "setup_time", "setup_reply", "mode", "announced",
+		"expected_initiator", "observed", "transfer_command", "argument", "transfer_reply", "helper", "findings"}},
+	"observed": {keys: []string{"initiator", "responder", "community_id", "syn_packet", "syn_time", "syn_attempts", "state", "established", "handshake_rtt_ms", "bytes_to_client", "bytes_to_server", "closed"}},
 	"finding":  {keys: []string{"code", "severity", "summary", "detail", "evidence"}},
 	"evidence": {keys: []string{"packet", "time", "what"}},
 	"stats":    {keys: []string{"packets", "bytes", "ftp_sessions", "data_channels", "elapsed_ms"}},

@@ -46,6 +46,10 @@ type Config struct {
 	Ladder bool
 	// MaxLadder bounds the ladder events kept per session; default 2000.
 	MaxLadder int
+	// Transcript records every command and its reply in
+	// Session.Transcript (for the Zeek log and the verbose table), at
+	// most MaxLadder of them per session.
+	Transcript bool
 
 	// OnSession, when set, receives each session as it ends, and the
 	// Analyzer then forgets it: Report.Sessions stays empty. Use it to
@@ -397,6 +401,9 @@ func (a *Analyzer) Finish(sources []capture.Info) *Report {
 	sort.Slice(r.Sessions, func(i, j int) bool { return r.Sessions[i].ID < r.Sessions[j].ID })
 	if len(sources) > 1 {
 		correlatePoints(r.Sessions)
+		for _, s := range r.Sessions {
+			s.Verdict = VerdictOf(s.Worst())
+		}
 	}
 	r.Sources = a.sources(sources)
 	if len(r.Sources) > 0 {

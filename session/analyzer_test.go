@@ -2,6 +2,7 @@ package session
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/netip"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ftpscope/ftpscope/capture"
+	"github.com/google/go-cmp/cmp"
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 )
@@ -362,5 +364,79 @@ func TestWorst(t *testing.T) {
 	r.Findings = append(r.Findings, f(SeverityError))
 	if got := r.Worst(); got != SeverityError {
 		t.Errorf("report Worst() with a global error = %q, want error", got)
+	}
+}
+
+// TestTranscript pairs every command of a healthy session with its reply,
+// keeps the banner as a reply to no command, and sees the login.
+func TestTranscript(t *testing.T) {
+	a := NewAnalyzer(Config{Transcript: true})
+	for _, p := range loadPackets(t, "passive.pcap") {
+		a.Packet(p)
+	}
+	r := a.Finish(nil)
+	if len(r.Sessions) != 1 {
+		t.Fatalf("%d sessions", len(r.Sessions))
+	}
+	s := r.Sessions[0]
+	var got []string
+	for _, ex := range s.Transcript {
+		got = append(got, fmt.Sprintf("%s %s -> %d (dc %d)", ex.Command, ex.Arg, ex.Reply, ex.DataChannel))
+	}
+	want := []string{
+		"  -> 220 (dc 0)",
+		"USER anonymous -> 331 (dc 0)",
+		"PASS *** -> 230 (dc 0)",
+		"SYST  -> 215 (dc 0)",
+		"TYPE I -> 200 (dc 0)",
+		"PASV  -> 227 (dc 1)",
+		"RETR pub/release-1.4.tar.gz -> 226 (dc 1)",
+		"QUIT  -> 221 (dc 0)",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("transcript (-want +got):\n%s", diff)
+	}
+	if s.LoggedIn == nil || !*s.LoggedIn || s.FailedLogins != 0 {
+		t.Errorf("logged_in %v, failed_logins %d; want true, 0", s.LoggedIn, s.FailedLogins)
+	}
+	if s.Verdict != VerdictOK {
+		t.Errorf("verdict %q, want ok", s.Verdict)
+	}
+	// Without Config.Transcript nothing is kept.
+	a = NewAnalyzer(Config{})
+	for _, p := range loadPackets(t, "passive.pcap") {
+		a.Packet(p)
+	}
+	if tr := a.Finish(nil).Sessions[0].Transcript; tr != nil {
+		t.Errorf("transcript kept without Config.Transcript: %d exchanges", len(tr))
+	}
+}
+
+func TestLogin(t *testing.T) {
+	yes, no := true, false
+	tests := []struct {
+		name   string
+		codes  []int
+		want   *bool
+		failed int
+	}{
+		{"none", nil, nil, 0},
+		{"user then pass accepted", []int{331, 230}, &yes, 0},
+		{"wrong password", []int{331, 530}, &no, 1},
+		{"failed then accepted", []int{331, 530, 331, 230}, &yes, 1},
+		{"rejected user", []int{530}, &no, 1},
+		{"tls login 232", []int{232}, &yes, 0},
+		{"busy 421", []int{421}, &no, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &sess{out: &Session{}}
+			for _, c := range tt.codes {
+				s.login(c)
+			}
+			if !cmp.Equal(s.out.LoggedIn, tt.want) || s.out.FailedLogins != tt.failed {
+				t.Errorf("logged_in %v, failed %d; want %v, %d", s.out.LoggedIn, s.out.FailedLogins, tt.want, tt.failed)
+			}
+		})
 	}
 }

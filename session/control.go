@@ -71,6 +71,7 @@ type pendingCmd struct {
 	packet    int
 	time      time.Time
 	dc        *dcState // the data channel it set up or transfers over
+	ex        int      // 1-based index of its Exchange in the transcript; 0 for none
 }
 
 // maxPending bounds the commands awaiting replies per session; a client
@@ -172,6 +173,8 @@ func (c *controlStream) begin(from, to netip.AddrPort, tcp *layers.TCP, ci gopac
 		Source:       name,
 		Client:       s.client,
 		Server:       s.server,
+		CommunityID:  decode.CommunityID(s.client, s.server, decode.ProtoTCP, 0),
+		DetectedBy:   DetectedByPort,
 		Start:        Time{c.firstSeen},
 		End:          Time{ci.Timestamp},
 		Mode:         ModeNone,

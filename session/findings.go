@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/ftpscope/ftpscope/decode"
 )
 
 // finalize settles a session's data channels and draws its findings.
@@ -24,6 +26,7 @@ func (s *sess) finalize(a *Analyzer) {
 			if best.initIsClient {
 				o.InitiatorRole = RoleClient
 			}
+			o.CommunityID = decode.CommunityID(o.Initiator, o.Responder, decode.ProtoTCP, 0)
 			dc.out.Observed = &o
 			dc.out.Match = best.match
 		}
@@ -47,6 +50,7 @@ func (s *sess) finalize(a *Analyzer) {
 	}
 	sortLadder(out.Ladder)
 	s.sessionFindings()
+	out.Verdict = VerdictOf(out.Worst())
 }
 
 // initiatorRole says which FTP side opened the observed connection.

@@ -86,6 +86,14 @@ func (c *controlStream) command(line []byte, r *pktRef) {
 			p.dc = dc
 		}
 	}
+	if a.cfg.Transcript && len(s.out.Transcript) < a.cfg.MaxLadder {
+		ex := Exchange{Command: cmd.Verb, Arg: cmd.Arg, Packet: pkt, Time: t}
+		if p.dc != nil {
+			ex.DataChannel = p.dc.out.ID
+		}
+		s.out.Transcript = append(s.out.Transcript, ex)
+		p.ex = len(s.out.Transcript)
+	}
 	if len(s.pending) >= maxPending {
 		s.pending = s.pending[1:]
 	}
@@ -224,12 +232,24 @@ func (c *controlStream) reply(rep decode.Reply, pkt int, t Time) {
 		}
 	}
 	if idx >= len(s.pending) {
-		return // unsolicited: banner, 421, or replies to unseen commands
+		// Unsolicited: a banner, a 421, or replies to unseen commands.
+		if c.a.cfg.Transcript && len(s.out.Transcript) < c.a.cfg.MaxLadder {
+			s.out.Transcript = append(s.out.Transcript, Exchange{Reply: rep.Code, ReplyText: rep.Text(), ReplyPacket: pkt, ReplyTime: t})
+		}
+		return
 	}
 	p := s.pending[idx]
 	s.pending = s.pending[idx+1:]
 	if p == s.authCmd {
 		s.authCmd = nil
+	}
+	if p.ex > 0 {
+		ex := &s.out.Transcript[p.ex-1]
+		ex.Reply, ex.ReplyText, ex.ReplyPacket, ex.ReplyTime = rep.Code, rep.Text(), pkt, t
+	}
+	switch p.verb {
+	case "USER", "PASS", "ACCT":
+		s.login(rep.Code)
 	}
 	if p.dc == nil {
 		return
@@ -256,6 +276,22 @@ func (c *controlStream) reply(rep decode.Reply, pkt int, t Time) {
 		dc.out.ReplyText = rep.Text()
 		if dc.exp != nil && len(dc.conns) == 0 {
 			c.a.withdraw(dc) // the transfer is over and nothing connected
+		}
+	}
+}
+
+// login notes the reply to a USER, PASS or ACCT command (RFC 959 section
+// 5.4): 230 and 232 log the user in, 4xx and 5xx reject the login.
+func (s *sess) login(code int) {
+	switch {
+	case code == 230 || code == 232:
+		yes := true
+		s.out.LoggedIn = &yes
+	case code >= 400:
+		s.out.FailedLogins++
+		if s.out.LoggedIn == nil {
+			no := false
+			s.out.LoggedIn = &no
 		}
 	}
 }

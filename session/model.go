@@ -40,6 +40,38 @@ const (
 	StateReset       ConnState = "reset"       // established, then reset
 )
 
+// Verdict is the one-word judgement of a session.
+type Verdict string
+
+// Verdict values: the worst severity among the findings of a session and
+// of its data channels.
+const (
+	VerdictOK      Verdict = "ok"      // no warning or error: the session worked as far as the capture shows
+	VerdictWarning Verdict = "warning" // the worst finding is a warning
+	VerdictFailed  Verdict = "failed"  // at least one finding is an error
+)
+
+// VerdictOf maps the worst severity of a session's findings to its
+// verdict.
+func VerdictOf(worst Severity) Verdict {
+	switch worst {
+	case SeverityError:
+		return VerdictFailed
+	case SeverityWarning:
+		return VerdictWarning
+	}
+	return VerdictOK
+}
+
+// DetectedBy says how a session was recognised as FTP.
+type DetectedBy string
+
+// DetectedBy values.
+const (
+	DetectedByPort    DetectedBy = "port"    // its server port is one of Config.ControlPorts
+	DetectedByContent DetectedBy = "content" // FTP recognised by its content on another port
+)
+
 // Severity ranks findings.
 type Severity string
 
@@ -158,17 +190,22 @@ type Source struct {
 
 // Session is one FTP control connection and what it set up.
 type Session struct {
-	ID           int            `json:"id"`           // 1-based, in order of first packet
-	Source       string         `json:"source"`       // name of the input its first packet came from
-	Client       netip.AddrPort `json:"client"`       // host:port of the FTP client
-	Server       netip.AddrPort `json:"server"`       // host:port of the FTP server (the control port)
-	Start        Time           `json:"start"`        // first packet of the control connection
-	End          Time           `json:"end"`          // last packet of the control connection or its data connections
-	User         *string        `json:"user"`         // argument of the last USER command; null when none was seen
-	TLS          bool           `json:"tls"`          // AUTH TLS/SSL was accepted
-	Mode         Mode           `json:"mode"`         // active, passive, mixed or none
-	Commands     int            `json:"commands"`     // command lines seen from the client
-	ControlGaps  int64          `json:"control_gaps"` // bytes missing from the control stream
+	ID           int            `json:"id"`            // 1-based, in order of first packet
+	Source       string         `json:"source"`        // name of the input its first packet came from
+	Client       netip.AddrPort `json:"client"`        // host:port of the FTP client
+	Server       netip.AddrPort `json:"server"`        // host:port of the FTP server (the control port)
+	CommunityID  string         `json:"community_id"`  // Community ID v1 of the control connection
+	Start        Time           `json:"start"`         // first packet of the control connection
+	End          Time           `json:"end"`           // last packet of the control connection or its data connections
+	User         *string        `json:"user"`          // argument of the last USER command; null when none was seen
+	TLS          bool           `json:"tls"`           // AUTH TLS/SSL was accepted
+	Verdict      Verdict        `json:"verdict"`       // ok, warning or failed: see VerdictOf
+	LoggedIn     *bool          `json:"logged_in"`     // a login was accepted (230/232); false when every one was rejected; null when none is in the capture
+	FailedLogins int            `json:"failed_logins"` // USER, PASS and ACCT commands answered with 4xx/5xx
+	DetectedBy   DetectedBy     `json:"detected_by"`   // port or content
+	Mode         Mode           `json:"mode"`          // active, passive, mixed or none
+	Commands     int            `json:"commands"`      // command lines seen from the client
+	ControlGaps  int64          `json:"control_gaps"`  // bytes missing from the control stream
 	DataChannels []*DataChannel `json:"data_channels"`
 	Findings     []Finding      `json:"findings"` // findings about the session as a whole
 
@@ -181,6 +218,27 @@ type Session struct {
 	// Ladder holds the control-channel events the ladder diagram draws.
 	// It is not part of the JSON contract.
 	Ladder []LadderEvent `json:"-"`
+	// Transcript holds every command with the reply that answered it,
+	// in order, when Config.Transcript is set. Not part of the contract.
+	Transcript []Exchange `json:"-"`
+}
+
+// Exchange is one command and the final reply the session paired with
+// it, or a final reply that answers no command seen.
+type Exchange struct {
+	Command string // the verb in upper case; "" for a reply that answers no command seen
+	Arg     string // the argument; a PASS argument is "***" unless Config.ShowPasswords
+	Packet  int    // frame of the command; 0 for none
+	Time    Time
+	// Reply is the final reply code; 0 when none was seen. ReplyText is
+	// its text, lines joined with "\n".
+	Reply       int
+	ReplyText   string
+	ReplyPacket int
+	ReplyTime   Time
+	// DataChannel is the id of the data channel the command set up or
+	// transferred over; 0 for none.
+	DataChannel int
 }
 
 // DataChannel is one announced data connection: the setup command, the
@@ -198,6 +256,7 @@ type DataChannel struct {
 	TransferCommand   *string         `json:"transfer_command"` // RETR, STOR, STOU, APPE, LIST, NLST, MLSD; null when none
 	Argument          *string         `json:"argument"`         // the transfer command's argument; null when none
 	TransferReply     *int            `json:"transfer_reply"`   // final reply code of the transfer; null when none was seen
+	Helper            *Helper         `json:"helper"`           // what a firewall FTP helper would make of the announcement; null when not judged
 	Findings          []Finding       `json:"findings"`
 
 	// Match says how Observed was matched: "announced" (the announced
@@ -220,11 +279,20 @@ type DataChannel struct {
 	ReplyText      string `json:"-"`
 }
 
+// Helper is what a firewall's FTP helper on the path (Linux
+// nf_conntrack_ftp, and ALGs that parse alike) would make of an
+// announcement.
+type Helper struct {
+	WouldExpect bool    `json:"would_expect"` // it would have opened the data connection for it
+	Reason      *string `json:"reason"`       // why not, in one sentence; null when WouldExpect
+}
+
 // Observed is the data connection that matched an announcement.
 type Observed struct {
-	Initiator      netip.AddrPort `json:"initiator"`  // host:port that sent the first SYN
-	Responder      netip.AddrPort `json:"responder"`  // host:port the SYN went to
-	SYNPacket      int            `json:"syn_packet"` // frame of the first SYN
+	Initiator      netip.AddrPort `json:"initiator"`    // host:port that sent the first SYN
+	Responder      netip.AddrPort `json:"responder"`    // host:port the SYN went to
+	CommunityID    string         `json:"community_id"` // Community ID v1 of the connection
+	SYNPacket      int            `json:"syn_packet"`   // frame of the first SYN
 	SYNTime        Time           `json:"syn_time"`
 	SYNAttempts    int            `json:"syn_attempts"` // SYNs sent, retransmissions included
 	State          ConnState      `json:"state"`
