@@ -148,6 +148,7 @@ func (c *controlStream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir rea
 		}
 	}
 	c.follow(tcp, d, nextSeq, *start)
+	s.handshake(tcp, d, refOf(ci))
 	if tcp.FIN {
 		s.finSeen[d] = true
 	}
@@ -206,6 +207,7 @@ func (c *controlStream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly
 		s.record(LadderEvent{Packet: pkt, Time: t, From: roleOf(d), Kind: LadderGap, Text: gapWhat(d, skip)})
 		s.lines[d].reset()
 		s.tls[d].lost()
+		s.resync = true
 		if d == toClient {
 			s.replies = decode.ReplyAssembler{}
 		}

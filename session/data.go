@@ -52,7 +52,8 @@ type dataConn struct {
 
 	obs      Observed
 	sawSYN   bool
-	isn      uint32 // sequence number of the initiator's first SYN
+	isn      uint32    // sequence number of the initiator's first SYN
+	lastSYN  time.Time // the initiator's last SYN counted as an attempt
 	synFirst time.Time
 	fromInit bool // payload or packets seen from each side (no-SYN start)
 	fromResp bool
@@ -70,8 +71,13 @@ type dataConn struct {
 func (a *Analyzer) data(p capture.Packet, h *decode.Headers) bool {
 	src := netip.AddrPortFrom(h.Src, uint16(h.TCP.SrcPort))
 	dst := netip.AddrPortFrom(h.Dst, uint16(h.TCP.DstPort))
+	checked := false // the SYN went through the duplicate check
 	if len(a.conns) != 0 {
 		if c := a.conns[mkConnKey(src, dst)]; c != nil {
+			if a.duplicateData(c, p, h) {
+				return false
+			}
+			checked = true
 			if !c.reincarnated(h, src) {
 				c.update(a, p, h, src)
 				return c.dc != nil
@@ -86,6 +92,9 @@ func (a *Analyzer) data(p capture.Packet, h *decode.Headers) bool {
 	}
 	syn := h.TCP.SYN && !h.TCP.ACK
 	if e, how := a.lookup(p.Source, dst, h.Src); e != nil && (syn || !h.TCP.SYN) {
+		if syn && !checked && a.dups.copyOf(h, p.Info.Timestamp) {
+			return false
+		}
 		a.followExpected(e, how, src, dst, src, p, h)
 		return true
 	}
@@ -100,7 +109,9 @@ func (a *Analyzer) data(p capture.Packet, h *decode.Headers) bool {
 	}
 	// A SYN between the hosts of a session that no announcement explains.
 	for _, s := range a.hosts[mkHostPair(h.Src, h.Dst)] {
-		if s.ended || len(s.unannounce) >= maxUnannounced {
+		// A session that said nothing (a probe, a blocked control
+		// connection) collects no connections.
+		if s.ended || !s.ctl.Payload || len(s.unannounce) >= maxUnannounced {
 			continue
 		}
 		c := a.track(s, nil, src, dst, "")
@@ -202,7 +213,10 @@ func (c *dataConn) update(a *Analyzer, p capture.Packet, h *decode.Headers, src 
 	}
 	o := &c.obs
 	switch {
+	case t.SYN && !t.ACK && fromInit && c.sawSYN && ts.Sub(c.lastSYN) < minSYNRetry:
+		// A copy of the SYN before, not a retransmission.
 	case t.SYN && !t.ACK && fromInit:
+		c.lastSYN = ts
 		if !c.sawSYN {
 			c.sawSYN = true
 			c.isn = t.Seq
@@ -284,8 +298,21 @@ func (c *dataConn) update(a *Analyzer, p capture.Packet, h *decode.Headers, src 
 // went unanswered.
 func (a *Analyzer) icmp(p capture.Packet, h *decode.Headers) bool {
 	e := h.ICMPError
-	c := a.conns[mkConnKey(e.InnerSrc, e.InnerDst)]
-	if c == nil || c.obs.Established || e.InnerSrc != c.initiator {
+	k := mkConnKey(e.InnerSrc, e.InnerDst)
+	c := a.conns[k]
+	if c == nil {
+		// It may answer the SYN of a control connection.
+		s := a.byTuple[k]
+		if s == nil || s.ended || s.ctl.Answered || e.InnerSrc != s.client {
+			return false
+		}
+		if s.ctl.ICMP == nil {
+			s.ctl.ICMP = &Evidence{Packet: p.Number, Time: Time{p.Info.Timestamp}, What: "ICMP " + e.What() + " from " + e.From.String()}
+			s.ctl.ICMPFrom, s.ctl.ICMPWhat = e.From, e.What()
+		}
+		return true
+	}
+	if c.obs.Established || e.InnerSrc != c.initiator {
 		return false
 	}
 	o := &c.obs

@@ -183,63 +183,68 @@ func (s *sess) replyLine(line []byte, r *pktRef) {
 	}
 }
 
-// reply pairs a complete reply with the command it answers.
+// reply pairs a complete reply with the command it answers (RFC 959
+// section 4.2: one final reply per command, in order). After control
+// bytes went missing, a lost command or reply would shift that order for
+// the rest of the session, so from then on a reply answers the oldest
+// waiting command it can answer (decode.Answers: a 227 answers PASV, a
+// 150 or 226 a transfer, a 331 USER...), and the commands before that
+// one lost their replies.
 func (s *sess) reply(rep decode.Reply, pkt int, t Time) {
-	if rep.Code >= 100 && rep.Code < 200 {
-		return // preliminary: the final reply follows
+	code := rep.Code
+	if code >= 100 && code < 200 {
+		// Preliminary: the final reply follows. A 150 or 125 still says a
+		// transfer command is the one being answered.
+		if s.resync && decode.SpecificReply(code) {
+			if i := s.answered(code); i > 0 {
+				s.lost(i)
+			}
+		}
+		return
 	}
-	if s.authCmd != nil && rep.Code == 234 {
+	if s.authCmd != nil && code == 234 {
 		s.out.TLS = true
 		s.authEvidence = Evidence{Packet: pkt, Time: t, What: "234 reply: the server accepted " + s.authCmd.verb + " " + s.authCmd.arg}
 		s.tls[toServer] = tlsSkipper{on: true}
 		s.tls[toClient] = tlsSkipper{on: true}
 		s.lines[toServer].reset()
 	}
-	// A reply that only a data-channel setup produces answers the oldest
-	// pending setup of that kind: the replies in between were lost.
-	want := ""
-	switch rep.Code {
-	case 227:
-		want = "PASV"
-	case 228:
-		want = "LPSV"
-	case 229:
-		want = "EPSV"
-	}
 	idx := 0
-	if want != "" {
-		for i, p := range s.pending {
-			if p.verb == want {
-				idx = i
-				break
-			}
-		}
+	// A reply that only a data-channel setup produces answers the oldest
+	// waiting setup of that kind, gap or not; after a gap every reply
+	// specific to a few commands looks for its command.
+	if s.resync || code == 227 || code == 228 || code == 229 {
+		idx = s.answered(code)
 	}
-	if idx >= len(s.pending) {
-		// Unsolicited: a banner, a 421, or replies to unseen commands.
-		if s.a.cfg.Transcript && len(s.out.Transcript) < s.a.cfg.MaxLadder {
-			s.out.Transcript = append(s.out.Transcript, Exchange{Reply: rep.Code, ReplyText: rep.Text(), ReplyPacket: pkt, ReplyTime: t})
-		}
+	if idx < 0 || idx >= len(s.pending) {
+		// Unsolicited: a banner, a 421, or the reply to a command that is
+		// not in the capture.
+		s.unpaired(rep, pkt, t)
 		return
 	}
-	p := s.pending[idx]
-	s.pending = s.pending[idx+1:]
+	s.lost(idx)
+	p := s.pending[0]
+	s.pending = s.pending[1:]
 	if p == s.authCmd {
 		s.authCmd = nil
 	}
 	if p.ex > 0 {
 		ex := &s.out.Transcript[p.ex-1]
-		ex.Reply, ex.ReplyText, ex.ReplyPacket, ex.ReplyTime = rep.Code, rep.Text(), pkt, t
+		ex.Reply, ex.ReplyText, ex.ReplyPacket, ex.ReplyTime = code, rep.Text(), pkt, t
 	}
 	switch p.verb {
 	case "USER", "PASS", "ACCT":
-		s.login(rep.Code)
+		s.login(p, rep, pkt, t)
 	}
 	if p.dc == nil {
+		if decode.IsTransferVerb(p.verb) && code >= 400 && len(s.out.Refused) < maxRefused {
+			// A transfer command with no data channel set up before it.
+			s.out.Refused = append(s.out.Refused, Exchange{Command: p.verb, Arg: p.arg, Packet: p.packet, Time: Time{p.time},
+				Reply: code, ReplyText: rep.Text(), ReplyPacket: pkt, ReplyTime: t})
+		}
 		return
 	}
 	dc := p.dc
-	code := rep.Code
 	switch p.verb {
 	case "PASV", "LPSV", "EPSV":
 		dc.out.SetupReply = &code
@@ -264,10 +269,61 @@ func (s *sess) reply(rep decode.Reply, pkt int, t Time) {
 	}
 }
 
+// maxRefused bounds the refused transfers without a data channel kept
+// per session.
+const maxRefused = 16
+
+// answered returns the index of the oldest waiting command that a reply
+// with code can answer, or -1 when none can.
+func (s *sess) answered(code int) int {
+	for i, p := range s.pending {
+		if decode.Answers(code, p.verb) {
+			return i
+		}
+	}
+	return -1
+}
+
+// lost drops the n oldest waiting commands: their replies are not in the
+// capture.
+func (s *sess) lost(n int) {
+	s.out.Unanswered += n
+	s.pending = s.pending[n:]
+}
+
+// unpaired notes a final reply that answers no command in the capture. A
+// 227, 228 or 229 still announces an endpoint: it makes a data channel of
+// its own, set up by a command that is not in the capture, so that the
+// connection to that endpoint and the transfer that follows are matched.
+func (s *sess) unpaired(rep decode.Reply, pkt int, t Time) {
+	if s.a.cfg.Transcript && len(s.out.Transcript) < s.a.cfg.MaxLadder {
+		s.out.Transcript = append(s.out.Transcript, Exchange{Reply: rep.Code, ReplyText: rep.Text(), ReplyPacket: pkt, ReplyTime: t})
+	}
+	if rep.Code != 220 && rep.Code != 421 {
+		s.out.Unpaired++
+	}
+	verb := map[int]string{227: "PASV", 228: "LPSV", 229: "EPSV"}[rep.Code]
+	if verb == "" {
+		return
+	}
+	ep, ok := passiveEndpoint(verb, rep, s.server.Addr())
+	if !ok {
+		return
+	}
+	dc := s.newChannel(verb, ModePassive, 0, Time{})
+	if dc == nil {
+		return
+	}
+	code := rep.Code
+	dc.out.SetupReply = &code
+	dc.out.SetupReplyPacket = pkt
+	s.announce(dc, ep, pkt, t)
+}
+
 // login notes the reply to a USER, PASS or ACCT command (RFC 959 section
 // 5.4): 230 and 232 log the user in, 4xx and 5xx reject the login.
-func (s *sess) login(code int) {
-	switch {
+func (s *sess) login(p *pendingCmd, rep decode.Reply, pkt int, t Time) {
+	switch code := rep.Code; {
 	case code == 230 || code == 232:
 		yes := true
 		s.out.LoggedIn = &yes
@@ -277,6 +333,15 @@ func (s *sess) login(code int) {
 			no := false
 			s.out.LoggedIn = &no
 		}
+		if len(s.out.LoginFailures) < maxRefused {
+			s.out.LoginFailures = append(s.out.LoginFailures, Exchange{Command: p.verb, Arg: p.arg, Packet: p.packet, Time: Time{p.time},
+				Reply: code, ReplyText: rep.Text(), ReplyPacket: pkt, ReplyTime: t})
+		}
+		user := ""
+		if s.out.User != nil {
+			user = *s.out.User
+		}
+		s.a.logins.fail(s.client, s.server, user, pkt, t)
 	}
 }
 

@@ -23,6 +23,17 @@ type sess struct {
 	finSeen  [2]bool
 	lastSeen time.Time
 
+	// ctl is what the capture shows of the control connection's own
+	// handshake (control-blocked).
+	ctl ControlHandshake
+	// clientClosed is when the client first sent FIN or RST; lastSYN when
+	// it last sent a SYN counted as an attempt.
+	clientClosed, lastSYN time.Time
+
+	// resync is set once control bytes went missing: replies are paired
+	// by what they can answer from then on (see reply).
+	resync bool
+
 	lines        [2]lineBuf
 	tls          [2]tlsSkipper
 	replies      decode.ReplyAssembler
@@ -175,12 +186,13 @@ func (s *sess) finalize() {
 		out.Mode = ModePassive
 	}
 	sortLadder(out.Ladder)
+	out.Control = s.ctl
 	out.Gaps = s.gaps
 	out.TLSEvidence = s.authEvidence
 	for _, c := range s.unannounce {
 		out.Unannounced = append(out.Unannounced, c.obs)
 	}
-	drawFindings(out)
+	drawFindings(out, findingContext{filter: s.a.cfg.Filter})
 	out.Verdict = VerdictOf(out.Worst())
 }
 
@@ -205,3 +217,64 @@ func (dc *dcState) best() *dataConn {
 	}
 	return nil
 }
+
+// handshake follows the control connection's own TCP handshake: the
+// client's SYNs, and whether and how the server answered.
+func (s *sess) handshake(tcp *layers.TCP, d int, r *pktRef) {
+	h := &s.ctl
+	pkt, t := s.ref(r)
+	if len(tcp.Payload) > 0 {
+		h.Payload = true
+	}
+	if d == toServer {
+		switch {
+		case tcp.SYN && !tcp.ACK:
+			// A retransmission comes a second or more after the SYN before
+			// it (RFC 6298); a copy comes at once, or from the past.
+			if len(h.SYNs) > 0 && t.Sub(s.lastSYN) < minSYNRetry {
+				break
+			}
+			s.lastSYN = t.Time
+			h.Attempts++
+			if len(h.SYNs) < maxSYNEvidence {
+				h.SYNs = append(h.SYNs, Evidence{Packet: pkt, Time: t, What: "SYN " + s.client.String() + " → " + s.server.String()})
+			}
+		case (tcp.FIN || tcp.RST) && s.clientClosed.IsZero():
+			s.clientClosed = t.Time
+		}
+		return
+	}
+	switch {
+	case h.Answered:
+	case tcp.RST:
+		if h.RST == nil {
+			h.RST = &Evidence{Packet: pkt, Time: t, What: "RST from " + s.server.String()}
+		}
+	default:
+		// A SYN-ACK, or any other segment from the server (a capture
+		// that starts after the handshake).
+		h.Answered = true
+		if tcp.SYN {
+			h.SYNACK = &Evidence{Packet: pkt, Time: t, What: "SYN-ACK from " + s.server.String()}
+		}
+	}
+}
+
+// probe reports whether the session was a port probe rather than an FTP
+// session: the server answered the handshake, nothing was said either
+// way, and the client closed the connection within probeWindow of the
+// answer (a port scanner's RST, or a connect scan's FIN).
+func (s *sess) probe() bool {
+	h := &s.ctl
+	return h.Answered && !h.Payload && h.SYNACK != nil && !s.clientClosed.IsZero() &&
+		s.clientClosed.Sub(h.SYNACK.Time.Time) <= probeWindow
+}
+
+// minSYNRetry is the least time between two SYNs counted as two attempts:
+// stacks retransmit a SYN after a second or more (RFC 6298 section 2);
+// SYNs closer together are copies of one.
+const minSYNRetry = 200 * time.Millisecond
+
+// probeWindow is how soon after the server's SYN-ACK a client that closes
+// without a word is a port probe: an FTP client waits for the banner.
+const probeWindow = 2 * time.Second
