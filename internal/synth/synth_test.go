@@ -194,6 +194,7 @@ func TestCapturesReadBack(t *testing.T) {
 		"control-gap":             {Packets: 30, LinkTypes: eth},
 		"many-transfers-mixed":    {Packets: 70, LinkTypes: eth},
 		"hostile":                 {Packets: 74, LinkTypes: eth},
+		"markup-injection":        {Packets: 36, LinkTypes: eth},
 		"port-2121":               {Packets: 32, LinkTypes: eth},
 		"data-connection-missing": {Packets: 22, LinkTypes: eth},
 		"data-tuple-reused":       {Packets: 62, LinkTypes: eth},
