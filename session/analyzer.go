@@ -361,27 +361,6 @@ func (a *Analyzer) tick() {
 	}
 }
 
-// pruneExpect drops the expectations that are no longer live.
-func (a *Analyzer) pruneExpect(m map[netip.AddrPort][]*expectation) {
-	for ep, list := range m {
-		keep := list[:0]
-		for _, e := range list {
-			if e.live {
-				keep = append(keep, e)
-			}
-		}
-		a.setExpect(m, ep, keep)
-	}
-}
-
-func (a *Analyzer) setExpect(m map[netip.AddrPort][]*expectation, ep netip.AddrPort, list []*expectation) {
-	if len(list) == 0 {
-		delete(m, ep)
-		return
-	}
-	m[ep] = list
-}
-
 // Finish ends every session still open and returns the report. sources
 // describes the inputs as the capture package saw them.
 func (a *Analyzer) Finish(sources []capture.Info) *Report {
@@ -470,13 +449,12 @@ func (a *Analyzer) end(s *sess) {
 	delete(a.live, s)
 	a.forget(s)
 	// Bytes left without a line end are the last line.
-	c := &controlStream{a: a, s: s}
 	for d := range s.lines {
 		if lb := &s.lines[d]; len(lb.buf) > 0 && !s.tls[d].on {
-			c.line(d, lb.take(), nil)
+			s.line(d, lb.take(), nil)
 		}
 	}
-	s.finalize(a)
+	s.finalize()
 	out := s.out
 	s.release()
 	a.endedSessions++
@@ -515,15 +493,4 @@ func (a *Analyzer) forget(s *sess) {
 	} else {
 		a.hosts[hp] = keep
 	}
-}
-
-func (a *Analyzer) dropExpect(m map[netip.AddrPort][]*expectation, ep netip.AddrPort, e *expectation) {
-	list := m[ep]
-	keep := list[:0]
-	for _, o := range list {
-		if o != e {
-			keep = append(keep, o)
-		}
-	}
-	a.setExpect(m, ep, keep)
 }

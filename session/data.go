@@ -9,15 +9,6 @@ import (
 	"github.com/ftpscope/ftpscope/decode"
 )
 
-// expectation is an announced endpoint waiting for its data connection.
-type expectation struct {
-	dc       *dcState
-	ep       netip.AddrPort // the announced endpoint
-	nat      netip.AddrPort // the announced port at the control peer's address, when that differs
-	deadline time.Time
-	live     bool
-}
-
 // connKey identifies a TCP connection whichever way a packet goes: the
 // lower endpoint first.
 type connKey struct{ lo, hi netip.AddrPort }
@@ -120,48 +111,6 @@ func (a *Analyzer) data(p capture.Packet, h *decode.Headers) bool {
 	return false
 }
 
-// lookup finds the expectation for a connection from src towards dst:
-// the announced endpoint first, then the announced port at the control
-// peer's address. Among several (two captures of one session, two
-// clients behind one NAT), the one seen in the packet's own capture wins,
-// then the one whose session's control addresses are the connection's,
-// then the newest.
-func (a *Analyzer) lookup(source int, dst netip.AddrPort, src netip.Addr) (*expectation, string) {
-	if e := pick(a.expect[dst], source, src, dst.Addr()); e != nil {
-		return e, "announced"
-	}
-	if e := pick(a.expectNAT[dst], source, src, dst.Addr()); e != nil {
-		return e, "control-peer-port"
-	}
-	return nil, ""
-}
-
-func pick(list []*expectation, source int, src, dst netip.Addr) *expectation {
-	var best *expectation
-	bestScore := -1
-	for i := len(list) - 1; i >= 0; i-- {
-		e := list[i]
-		if !e.live {
-			continue
-		}
-		init, resp := e.controlAddrs()
-		score := 0
-		if e.dc.s.source == source {
-			score += 4
-		}
-		if init == src {
-			score++
-		}
-		if resp == dst {
-			score++
-		}
-		if score > bestScore {
-			best, bestScore = e, score
-		}
-	}
-	return best
-}
-
 // followExpected starts following the connection from initiator to
 // responder that matched expectation e (how says on what), with the packet
 // from src that matched, when its channel has room for one more.
@@ -195,16 +144,6 @@ func (a *Analyzer) makeRoom(dc *dcState) bool {
 		return true
 	}
 	return false
-}
-
-// controlAddrs are the control-connection addresses of the side that
-// should open the data connection and of the side that should accept it.
-func (e *expectation) controlAddrs() (initiator, responder netip.Addr) {
-	s := e.dc.s
-	if e.dc.out.Mode == ModeActive {
-		return s.server.Addr(), s.client.Addr()
-	}
-	return s.client.Addr(), s.server.Addr()
 }
 
 // track starts following a connection from initiator to responder.
@@ -357,20 +296,6 @@ func (a *Analyzer) icmp(p capture.Packet, h *decode.Headers) bool {
 		o.ICMPWhat = e.What()
 	}
 	return c.dc != nil
-}
-
-// withdraw stops expecting a data channel's connection.
-func (a *Analyzer) withdraw(dc *dcState) {
-	e := dc.exp
-	if e == nil {
-		return
-	}
-	dc.exp = nil
-	e.live = false
-	a.dropExpect(a.expect, e.ep, e)
-	if e.nat.IsValid() {
-		a.dropExpect(a.expectNAT, e.nat, e)
-	}
 }
 
 // dataActive says whether a data connection of s is still open.

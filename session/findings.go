@@ -6,78 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-
-	"github.com/ftpscope/ftpscope/decode"
 )
-
-// finalize settles a session's data channels and draws its findings.
-func (s *sess) finalize(a *Analyzer) {
-	out := s.out
-	var active, passive bool
-	for _, dc := range s.dcs {
-		if dc.out.Mode == ModeActive {
-			active = true
-		} else {
-			passive = true
-		}
-		if best := dc.best(); best != nil {
-			o := best.obs
-			o.InitiatorRole = RoleServer
-			if best.initIsClient {
-				o.InitiatorRole = RoleClient
-			}
-			o.CommunityID = decode.CommunityID(o.Initiator, o.Responder, decode.ProtoTCP, 0)
-			dc.out.Observed = &o
-			dc.out.Match = best.match
-		}
-		dc.findings(s)
-		out.DataChannels = append(out.DataChannels, dc.out)
-		// Draw each data connection in the ladder where its first SYN was.
-		if o := dc.out.Observed; o != nil {
-			if a.cfg.Ladder {
-				s.ladder(a, LadderEvent{Packet: o.SYNPacket, Time: o.SYNTime, From: dc.initiatorRole(), Kind: "data", DataChannel: dc.out.ID,
-					Text: dc.out.SetupCommand})
-			}
-		}
-	}
-	switch {
-	case active && passive:
-		out.Mode = ModeMixed
-	case active:
-		out.Mode = ModeActive
-	case passive:
-		out.Mode = ModePassive
-	}
-	sortLadder(out.Ladder)
-	s.sessionFindings()
-	out.Verdict = VerdictOf(out.Worst())
-}
-
-// initiatorRole says which FTP side opened the observed connection.
-func (dc *dcState) initiatorRole() Role {
-	if o := dc.out.Observed; o != nil {
-		return o.InitiatorRole
-	}
-	return RoleClient
-}
-
-// best picks the connection that represents the channel: the first
-// established one, else the first one seen.
-func (dc *dcState) best() *dataConn {
-	for _, c := range dc.conns {
-		if c.obs.Established {
-			return c
-		}
-	}
-	if len(dc.conns) > 0 {
-		return dc.conns[0]
-	}
-	return nil
-}
-
-func sortLadder(ev []LadderEvent) {
-	sort.SliceStable(ev, func(i, j int) bool { return ev[i].Time.Before(ev[j].Time.Time) })
-}
 
 // isPrivate reports addresses that are not reachable across the
 // Internet: RFC 1918, RFC 4193, loopback, link-local and shared
@@ -94,14 +23,22 @@ func ev(pkt int, t Time, what string) Evidence {
 	return Evidence{Packet: pkt, Time: t, What: what}
 }
 
-// findings draws the findings of one data channel.
-func (dc *dcState) findings(s *sess) {
-	d := dc.out
+// drawFindings draws the findings of a finished session from its model
+// alone: each data channel's, then the session's own.
+func drawFindings(s *Session) {
+	for _, d := range s.DataChannels {
+		channelFindings(s, d)
+	}
+	sessionFindings(s)
+}
+
+// channelFindings draws the findings of one data channel.
+func channelFindings(s *Session, d *DataChannel) {
 	if d.Announced == nil {
 		return
 	}
 	ann := *d.Announced
-	client, server := s.client, s.server
+	client, server := s.Client, s.Server
 	var annEv Evidence
 	if d.Mode == ModePassive {
 		annEv = ev(d.AnnouncePacket, d.AnnounceTime, fmt.Sprintf("%d reply announces %s", deref(d.SetupReply), ann))
@@ -177,7 +114,7 @@ func (dc *dcState) findings(s *sess) {
 				Evidence: evs})
 		}
 	case !o.Established:
-		d.Findings = append(d.Findings, dc.blocked(s, ann, annEv))
+		d.Findings = append(d.Findings, blocked(s, d, ann, annEv))
 	case o.Established && (d.Match == "control-peer-port" || o.Responder != ann):
 		d.Findings = append(d.Findings, Finding{Code: CodeAddressRewritten, Severity: SeverityInfo,
 			Summary: fmt.Sprintf("The data connection reached %s although %s was announced.", o.Responder, ann),
@@ -212,8 +149,7 @@ func transferFailDetail(code int) string {
 }
 
 // blocked explains a data connection that was never established.
-func (dc *dcState) blocked(s *sess, ann netip.AddrPort, annEv Evidence) Finding {
-	d := dc.out
+func blocked(s *Session, d *DataChannel, ann netip.AddrPort, annEv Evidence) Finding {
 	o := d.Observed
 	code, who, whom := CodePassiveBlocked, "client", "server"
 	if d.Mode == ModeActive {
@@ -239,9 +175,9 @@ func (dc *dcState) blocked(s *sess, ann netip.AddrPort, annEv Evidence) Finding 
 		summary = fmt.Sprintf("%s %s's %s data connection to %s was rejected: ICMP %s from %s.", titleRole(who), o.Initiator.Addr(), d.Mode, o.Responder, o.ICMPWhat, o.ICMPFrom)
 		detail = fmt.Sprintf("%s answered the SYN with an ICMP error (%s): a firewall or router on the path rejects the connection. ", o.ICMPFrom, o.ICMPWhat)
 	default:
-		peer := s.server.Addr()
+		peer := s.Server.Addr()
 		if d.Mode == ModeActive {
-			peer = s.client.Addr()
+			peer = s.Client.Addr()
 		}
 		if o.Responder == ann && isPrivate(ann.Addr()) && ann.Addr() != peer {
 			summary = fmt.Sprintf("%s data connection blocked: the %s's SYNs went only to the private address %s it was told, not to %s, and got no answer (%d attempts).",
@@ -274,29 +210,28 @@ func (dc *dcState) blocked(s *sess, ann netip.AddrPort, annEv Evidence) Finding 
 }
 
 // sessionFindings draws the findings about the session as a whole.
-func (s *sess) sessionFindings() {
-	out := s.out
-	s.setupFinding()
+func sessionFindings(out *Session) {
+	setupFinding(out)
 	if out.TLS {
 		out.Findings = append(out.Findings, Finding{Code: CodeControlEncrypted, Severity: SeverityWarning,
-			Summary: fmt.Sprintf("The control connection %s → %s switched to TLS: later commands and data-channel announcements are unreadable.", s.client, s.server),
+			Summary: fmt.Sprintf("The control connection %s → %s switched to TLS: later commands and data-channel announcements are unreadable.", out.Client, out.Server),
 			Detail: "After AUTH TLS/SSL the PORT/PASV exchanges are encrypted, so neither this analysis nor a firewall's FTP helper (conntrack, ALG) can see which data ports to open. " +
 				"Passive transfers then need the server's passive port range open in every firewall on the path; active transfers need the client side open.",
-			Evidence: []Evidence{s.authEvidence}})
+			Evidence: []Evidence{out.TLSEvidence}})
 	}
 	if out.ControlGaps > 0 {
 		out.Findings = append(out.Findings, Finding{Code: CodeControlGap, Severity: SeverityWarning,
-			Summary:  fmt.Sprintf("%d bytes of the control connection %s → %s are missing from the capture.", out.ControlGaps, s.client, s.server),
+			Summary:  fmt.Sprintf("%d bytes of the control connection %s → %s are missing from the capture.", out.ControlGaps, out.Client, out.Server),
 			Detail:   "Segments were lost before the capture point (a busy capture host, a SPAN port dropping packets, or a snap length cut): announcements in the missing bytes are unseen, so data connections may show as unannounced.",
-			Evidence: s.gaps})
+			Evidence: out.Gaps})
 	}
-	if len(s.unannounce) > 0 {
+	if len(out.Unannounced) > 0 {
 		var evs []Evidence
 		var names []string
-		for _, c := range s.unannounce {
-			evs = append(evs, ev(c.obs.SYNPacket, c.obs.SYNTime, "SYN "+c.obs.Initiator.String()+" → "+c.obs.Responder.String()))
+		for _, o := range out.Unannounced {
+			evs = append(evs, ev(o.SYNPacket, o.SYNTime, "SYN "+o.Initiator.String()+" → "+o.Responder.String()))
 			if len(names) < 3 {
-				names = append(names, c.obs.Initiator.String()+" → "+c.obs.Responder.String())
+				names = append(names, o.Initiator.String()+" → "+o.Responder.String())
 			}
 		}
 		detail := "These connections run between the session's hosts while it is open but match no PORT/EPRT/LPRT or PASV/EPSV/LPSV announcement seen in the capture."
@@ -306,7 +241,7 @@ func (s *sess) sessionFindings() {
 			detail += " Part of the control connection is missing from the capture, which may have held the announcements."
 		}
 		out.Findings = append(out.Findings, Finding{Code: CodeDataUnannounced, Severity: SeverityInfo,
-			Summary:  fmt.Sprintf("%d connection(s) between %s and %s match no announcement: %s.", len(s.unannounce), s.client.Addr(), s.server.Addr(), strings.Join(names, ", ")),
+			Summary:  fmt.Sprintf("%d connection(s) between %s and %s match no announcement: %s.", len(out.Unannounced), out.Client.Addr(), out.Server.Addr(), strings.Join(names, ", ")),
 			Detail:   detail,
 			Evidence: evs})
 	}
@@ -344,10 +279,10 @@ func titleRole(r string) string {
 // the capture shows of the server's setup: the passive port range it
 // announces and the source ports of its active-mode connections, which
 // is what firewall rules must match.
-func (s *sess) setupFinding() {
+func setupFinding(s *Session) {
 	failed := false
-	for _, dc := range s.dcs {
-		for _, f := range dc.out.Findings {
+	for _, d := range s.DataChannels {
+		for _, f := range d.Findings {
 			if f.Code == CodeActiveBlocked || f.Code == CodePassiveBlocked {
 				failed = true
 			}
@@ -360,8 +295,7 @@ func (s *sess) setupFinding() {
 	npasv := 0
 	srcPorts := map[uint16]bool{}
 	var evs []Evidence
-	for _, dc := range s.dcs {
-		d := dc.out
+	for _, d := range s.DataChannels {
 		if d.Announced == nil {
 			continue
 		}
@@ -414,8 +348,8 @@ func (s *sess) setupFinding() {
 	if len(parts) == 0 {
 		return
 	}
-	s.out.Findings = append(s.out.Findings, Finding{Code: CodeSetupObserved, Severity: SeverityInfo,
-		Summary:  fmt.Sprintf("Server %s %s.", s.server, strings.Join(parts, " and ")),
+	s.Findings = append(s.Findings, Finding{Code: CodeSetupObserved, Severity: SeverityInfo,
+		Summary:  fmt.Sprintf("Server %s %s.", s.Server, strings.Join(parts, " and ")),
 		Detail:   strings.Join(detail, " "),
 		Evidence: evs})
 }

@@ -17,31 +17,22 @@ type dcState struct {
 }
 
 // command handles one client line (RFC 959 §4.1).
-func (c *controlStream) command(line []byte, r *pktRef) {
-	a, s := c.a, c.s
+func (s *sess) command(line []byte, r *pktRef) {
+	a := s.a
 	pkt, t := s.ref(r)
 	cmd, err := decode.ParseCommand(line)
 	if err != nil {
 		if len(line) > 0 {
 			s.out.Unparsed++
-			if a.cfg.Ladder {
-				s.ladder(a, LadderEvent{Packet: pkt, Time: t, From: RoleClient, Kind: "control", Text: printable(line)})
-			}
+			s.recordLine(pkt, t, RoleClient, line, "")
 		}
 		return
 	}
 	s.out.Commands++
-	text := cmd.Verb
-	if cmd.Arg != "" {
-		text += " " + cmd.Arg
-	}
 	if cmd.Verb == "PASS" && !a.cfg.ShowPasswords {
 		cmd.Arg = "***"
-		text = "PASS ***"
 	}
-	if a.cfg.Ladder {
-		s.ladder(a, LadderEvent{Packet: pkt, Time: t, From: RoleClient, Kind: "control", Text: printable([]byte(text))})
-	}
+	s.recordCommand(pkt, t, cmd.Verb, cmd.Arg)
 	p := &pendingCmd{verb: cmd.Verb, arg: cmd.Arg, packet: pkt, time: t.Time}
 	switch cmd.Verb {
 	case "USER":
@@ -52,7 +43,7 @@ func (c *controlStream) command(line []byte, r *pktRef) {
 			s.authCmd = p
 		}
 	case "PORT", "EPRT", "LPRT":
-		p.dc = c.newChannel(cmd.Verb, ModeActive, pkt, t)
+		p.dc = s.newChannel(cmd.Verb, ModeActive, pkt, t)
 		var ep netip.AddrPort
 		switch cmd.Verb {
 		case "PORT":
@@ -63,15 +54,15 @@ func (c *controlStream) command(line []byte, r *pktRef) {
 			ep, err = decode.ParseLPRT(cmd.Arg)
 		}
 		if p.dc != nil && err == nil {
-			c.announce(p.dc, ep, pkt, t)
+			s.announce(p.dc, ep, pkt, t)
 		}
 	case "PASV", "LPSV":
-		p.dc = c.newChannel(cmd.Verb, ModePassive, pkt, t)
+		p.dc = s.newChannel(cmd.Verb, ModePassive, pkt, t)
 	case "EPSV":
 		// "EPSV ALL" only tells the server that every later setup is
 		// EPSV (RFC 2428 §4); it sets up no channel itself.
 		if !strings.EqualFold(strings.TrimSpace(cmd.Arg), "ALL") {
-			p.dc = c.newChannel(cmd.Verb, ModePassive, pkt, t)
+			p.dc = s.newChannel(cmd.Verb, ModePassive, pkt, t)
 		}
 	default:
 		if decode.IsTransferVerb(cmd.Verb) && s.lastDC != nil {
@@ -101,10 +92,9 @@ func (c *controlStream) command(line []byte, r *pktRef) {
 }
 
 // newChannel records a data-channel setup command.
-func (c *controlStream) newChannel(verb string, mode Mode, pkt int, t Time) *dcState {
-	s := c.s
-	if len(s.dcs) >= c.a.cfg.MaxChannels {
-		c.a.channelsDropped++
+func (s *sess) newChannel(verb string, mode Mode, pkt int, t Time) *dcState {
+	if len(s.dcs) >= s.a.cfg.MaxChannels {
+		s.a.channelsDropped++
 		return nil
 	}
 	init := RoleClient
@@ -127,8 +117,8 @@ func (c *controlStream) newChannel(verb string, mode Mode, pkt int, t Time) *dcS
 
 // announce records the endpoint a setup announced and starts expecting
 // the data connection there.
-func (c *controlStream) announce(dc *dcState, ep netip.AddrPort, pkt int, t Time) {
-	a, s := c.a, c.s
+func (s *sess) announce(dc *dcState, ep netip.AddrPort, pkt int, t Time) {
+	a := s.a
 	ep = netip.AddrPortFrom(ep.Addr().Unmap(), ep.Port())
 	dc.out.Announced = &ep
 	dc.out.AnnouncePacket, dc.out.AnnounceTime = pkt, t
@@ -167,17 +157,14 @@ func (c *controlStream) announce(dc *dcState, ep netip.AddrPort, pkt int, t Time
 }
 
 // replyLine handles one server line (RFC 959 §4.2).
-func (c *controlStream) replyLine(line []byte, r *pktRef) {
-	a, s := c.a, c.s
+func (s *sess) replyLine(line []byte, r *pktRef) {
 	pkt, t := s.ref(r)
 	inside := s.replies.Pending()
 	rep, done, err := s.replies.Feed(line)
 	switch {
 	case err != nil:
 		s.out.Unparsed++
-		if a.cfg.Ladder {
-			s.ladder(a, LadderEvent{Packet: pkt, Time: t, From: RoleServer, Kind: "control", Text: printable(line)})
-		}
+		s.recordLine(pkt, t, RoleServer, line, "")
 		return
 	case !done && inside:
 		// The middle of a multi-line reply: the ladder shows its first
@@ -185,22 +172,19 @@ func (c *controlStream) replyLine(line []byte, r *pktRef) {
 		s.hiddenLines++
 		return
 	}
-	if a.cfg.Ladder {
-		text := printable(line)
-		if done && s.hiddenLines > 0 {
-			text += " (+" + strconv.Itoa(s.hiddenLines) + " lines)"
-		}
-		s.ladder(a, LadderEvent{Packet: pkt, Time: t, From: RoleServer, Kind: "control", Text: text})
+	suffix := ""
+	if done && s.hiddenLines > 0 {
+		suffix = " (+" + strconv.Itoa(s.hiddenLines) + " lines)"
 	}
+	s.recordLine(pkt, t, RoleServer, line, suffix)
 	if done {
 		s.hiddenLines = 0
-		c.reply(rep, pkt, t)
+		s.reply(rep, pkt, t)
 	}
 }
 
 // reply pairs a complete reply with the command it answers.
-func (c *controlStream) reply(rep decode.Reply, pkt int, t Time) {
-	s := c.s
+func (s *sess) reply(rep decode.Reply, pkt int, t Time) {
 	if rep.Code >= 100 && rep.Code < 200 {
 		return // preliminary: the final reply follows
 	}
@@ -233,7 +217,7 @@ func (c *controlStream) reply(rep decode.Reply, pkt int, t Time) {
 	}
 	if idx >= len(s.pending) {
 		// Unsolicited: a banner, a 421, or replies to unseen commands.
-		if c.a.cfg.Transcript && len(s.out.Transcript) < c.a.cfg.MaxLadder {
+		if s.a.cfg.Transcript && len(s.out.Transcript) < s.a.cfg.MaxLadder {
 			s.out.Transcript = append(s.out.Transcript, Exchange{Reply: rep.Code, ReplyText: rep.Text(), ReplyPacket: pkt, ReplyTime: t})
 		}
 		return
@@ -261,21 +245,21 @@ func (c *controlStream) reply(rep decode.Reply, pkt int, t Time) {
 		dc.out.SetupReply = &code
 		dc.out.SetupReplyPacket = pkt
 		if ep, ok := passiveEndpoint(p.verb, rep, s.server.Addr()); ok {
-			c.announce(dc, ep, pkt, t)
+			s.announce(dc, ep, pkt, t)
 		}
 	case "PORT", "EPRT", "LPRT":
 		dc.out.SetupReply = &code
 		dc.out.SetupReplyPacket = pkt
 		if code >= 300 && dc.exp != nil {
 			// Refused: the server will not connect.
-			c.a.withdraw(dc)
+			s.a.withdraw(dc)
 		}
 	default:
 		dc.out.TransferReply = &code
 		dc.out.ReplyPacket, dc.out.ReplyTime = pkt, t
 		dc.out.ReplyText = rep.Text()
 		if dc.exp != nil && len(dc.conns) == 0 {
-			c.a.withdraw(dc) // the transfer is over and nothing connected
+			s.a.withdraw(dc) // the transfer is over and nothing connected
 		}
 	}
 }

@@ -218,6 +218,13 @@ type Session struct {
 	// Ladder holds the control-channel events the ladder diagram draws.
 	// It is not part of the JSON contract.
 	Ladder []LadderEvent `json:"-"`
+	// Evidence the findings are drawn from, not part of the contract:
+	// where control bytes went missing, the reply that turned TLS on, and
+	// the connections between the session's hosts that no announcement
+	// explains.
+	Gaps        []Evidence `json:"-"`
+	TLSEvidence Evidence   `json:"-"`
+	Unannounced []Observed `json:"-"`
 	// Transcript holds every command with the reply that answered it,
 	// in order, when Config.Transcript is set. Not part of the contract.
 	Transcript []Exchange `json:"-"`
