@@ -59,6 +59,7 @@ func Scenarios() []Scenario {
 		{"control-gap", "control-gap.pcap", "The control segments carrying PASV and its 227 are missing from the capture; the data connection and RETR that follow are seen.", buildControlGap},
 		{"many-transfers-mixed", "many-transfers-mixed.pcap", "One session with PORT+LIST, PASV+RETR, EPSV+RETR and PORT+STOR (mode mixed).", buildManyTransfersMixed},
 		{"hostile", "hostile.pcap", "A 20 KiB command line, an 8 KiB reply line, NUL bytes, a 227 with 300 numbers, PORT with numbers > 255, a reply without code; then a healthy PASV RETR.", buildHostile},
+		{"markup-injection", "markup-injection.pcap", "HTML and script in the banner (<script>), the user name and the file names (\"><svg onload=...>) of a passive RETR and an active STOR whose SYN goes unanswered.", buildMarkupInjection},
 		{"data-connection-missing", "data-connection-missing.pcap", "PASV, RETR, but no SYN towards the announced 10.0.0.2:40009 is ever seen (dropped before the capture point); 425 after 5 s.", buildDataConnectionMissing},
 		{"data-tuple-reused", "data-tuple-reused.pcap", "Two active sessions, one after the other, whose data connections share one four-tuple (10.0.0.2:20 -> 10.0.0.1:50000), the second with higher sequence numbers.", buildDataTupleReused},
 		{"control-tuple-reused", "control-tuple-reused.pcap", "Three passive sessions one second apart on the same control four-tuple (10.0.0.1:51000 -> 10.0.0.2:21), each with new initial sequence numbers; the first closes with FIN, the second with the client's RST.", buildControlTupleReused},

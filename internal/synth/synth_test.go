@@ -211,6 +211,7 @@ func TestCapturesReadBack(t *testing.T) {
 		"span-duplicates":           {Packets: 68, LinkTypes: eth},
 		"concatenated":              {Packets: 68, LinkTypes: eth},
 		"capture-ends-mid-transfer": {Packets: 29, LinkTypes: eth},
+		"markup-injection":          {Packets: 36, LinkTypes: eth},
 	}
 	scenarios := synth.Scenarios()
 	if len(scenarios) != len(want) {
