@@ -3,6 +3,7 @@
 #
 # usage: run.sh OUTDIR [scenario ...]      (as root; no scenario = all of them)
 #        run.sh --list
+#        run.sh --rederive DIR              (truth files again from DIR's captures)
 #
 # Builds throw-away network namespaces joined by veth pairs (client, router/
 # firewall, server, and a second client where a scenario needs one), runs real
@@ -51,6 +52,15 @@ die() {
 
 if [[ ${1:-} == --list ]]; then
 	printf '%s\n' "${ALL_SCENARIOS[@]}"
+	exit 0
+fi
+# --rederive DIR derives every DIR/truth/*.json again from DIR/captures with the
+# scenario, side, ports, intent and notes it records: for a change of truth.py,
+# without capturing anew (needs tshark, not root).
+if [[ ${1:-} == --rederive ]]; then
+	[[ -d ${2:-}/truth ]] || die "usage: $0 --rederive DIR (with DIR/truth/*.json and DIR/captures/)"
+	find "$2/truth" -name '*.json' -print0 | sort -z |
+		xargs -0 -P 4 -I{} python3 "$LAB_DIR/truth.py" --rederive {}
 	exit 0
 fi
 [[ $# -ge 1 ]] || die "usage: $0 OUTDIR [scenario ...]  (--list shows the scenarios)"
