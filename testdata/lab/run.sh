@@ -767,7 +767,8 @@ sc_login-wrong-password() {
 	topo_routed
 	vsftpd_start
 	cap_start login-wrong-password c eth0 "$SNAP"
-	nsx c "${CURL[@]}" "ftp://$LAB_USER:not-$LAB_PASS@$SRV/small.txt" 2>>"$WORK/logs/client.err" || true
+	# --connect-timeout covers the login, and the 530 comes about 3 s after PASS.
+	nsx c "${CURL[@]}" --connect-timeout 10 "ftp://$LAB_USER:not-$LAB_PASS@$SRV/small.txt" 2>>"$WORK/logs/client.err" || true
 	cap_stop
 	truth login-wrong-password login-wrong-password client --intent-findings login-failed \
 		--notes "curl as local user $LAB_USER with a wrong password: USER answered 331, PASS answered 530 Login incorrect about 3 s later (pam_unix's failure delay of about 2 s, then vsftpd's delay_failed_login of 1 s); curl gives up and closes. No data channel. Captured on the client."
