@@ -72,6 +72,10 @@ TRANSFER_FAILED_CODES = {425, 426, 451}
 # CONTRACT.md's login-brute-force default: this many failed logins from one
 # client address to one server within BRUTE_WINDOW seconds.
 BRUTE_MIN, BRUTE_WINDOW = 10, 300
+# A control SYN is unanswered when it was retransmitted or the capture goes on
+# this long after it; a single SYN closer to the end of the capture may still
+# have been answered after it (control_state pending, no control-blocked).
+PENDING_SECONDS = 3.0
 # Commands that, sent first after a 220 greeting, make a connection on another
 # port FTP (content detection). None of them is an SMTP command: a client that
 # answers a 220 with EHLO or HELO is speaking SMTP.
@@ -385,6 +389,7 @@ def analyse(args):
     icmp_errors = [p for p in pkts if p["icmp"]]
     pkts = [p for p in pkts if not p["icmp"]]
     icmp_hdr = read_icmp(args.capture) if icmp_errors else {}
+    capture_end = max((p["time"] for p in pkts + icmp_errors), default=0.0)
 
     # Connections by 4-tuple and incarnation: a SYN that is not a
     # retransmission of the first SYN of the tuple's current connection
@@ -463,8 +468,10 @@ def analyse(args):
             state = "refused"
         elif ctl_icmp is not None:
             state = "unreachable"
-        else:
+        elif len(c_syns) >= 2 or capture_end - c_syns[0]["time"] >= PENDING_SECONDS:
             state = "unanswered"
+        else:
+            state = "pending"  # one SYN, and the capture ends before an answer was due
         icmp_detail = None
         if ctl_icmp is not None:
             h = icmp_hdr.get(ctl_icmp["frame"], {})
