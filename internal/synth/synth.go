@@ -65,6 +65,17 @@ func Scenarios() []Scenario {
 		{"ip-fragments", "ip-fragments.pcap", "Passive RETR across a fragmenting path: the 227 reply arrives as three IPv4 fragments, a 1400-byte data segment as three, the last one first.", buildIPFragments},
 		{"ip6-fragments", "ip6-fragments.pcap", "IPv6 EPSV RETR with fragment headers: the 229 reply arrives as two fragments, a 1200-byte data segment as three, the middle one first.", buildIP6Fragments},
 		{"port-2121", "port-2121.pcap", "Server on port 2121 (analyse with --ports 21,2121), passive RETR.", buildPort2121},
+		{"control-blocked", "control-blocked.pcap", "The client's SYN to 10.0.0.2:21 and its two retransmissions (1 s, 2 s later) are never answered.", buildControlBlocked},
+		{"control-refused-rst", "control-refused-rst.pcap", "Nothing listens on 10.0.0.2:21: two connection attempts a second apart, each SYN answered by RST.", buildControlRefusedRST},
+		{"control-unreachable-icmp", "control-unreachable-icmp.pcap", "Firewall 10.0.0.254 answers the client's SYN to 192.0.2.10:21 with ICMP type 3 code 13 (administratively prohibited).", buildControlUnreachableICMP},
+		{"login-failed", "login-failed.pcap", "USER bob, PASS answered 530 Login incorrect. after 1 s, QUIT.", buildLoginFailed},
+		{"login-brute-force", "login-brute-force.pcap", "10.0.0.9 makes 12 connections 4 s apart, two wrong passwords each (530), then logs in as test.", buildLoginBruteForce},
+		{"transfer-rejected", "transfer-rejected.pcap", "PASV, the client connects, RETR pub/missing.tar.gz answered 550 Failed to open file.; the unused data connection is closed and reset.", buildTransferRejected},
+		{"data-path-unseen", "data-path-unseen.pcap", "Captured with 'port 21': a PASV RETR and a PORT LIST both end with 226, and no data connection is in the file.", buildDataPathUnseen},
+		{"reply-resync", "reply-resync.pcap", "The segment holding a pipelined SIZE is lost (its 213 arrives before the 227 of the PASV after it), later a 227 is lost; three RETRs.", buildReplyResync},
+		{"span-duplicates", "span-duplicates.pcap", "The passive session with every packet copied 3 us later, as a SPAN port of both directions records it.", buildSpanDuplicates},
+		{"concatenated", "concatenated.pcap", "The passive session, then the same packets again with the same timestamps (a file concatenated with itself).", buildConcatenated},
+		{"capture-ends-mid-transfer", "capture-ends-mid-transfer.pcap", "PASV RETR of a 4.7 GB file; the capture stops after 6 data segments, before the transfer's final reply.", buildCaptureEndsMidTransfer},
 	}
 }
 
