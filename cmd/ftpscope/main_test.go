@@ -311,6 +311,7 @@ func TestFindingCodes(t *testing.T) {
 		{"transfer-rejected.pcap", "transfer-rejected", "warning"},
 		{"data-path-unseen.pcap", "data-path-unseen", "info"},
 		{"reply-resync.pcap", "control-gap", "warning"},
+		{"content-detected.pcap", "nonstandard-control-port", "info"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.capture+"/"+tt.code, func(t *testing.T) {

@@ -187,3 +187,30 @@ func buildCaptureEndsMidTransfer() ([]byte, error) {
 	// The capture stops here (tcpdump -c, or the capture host was stopped).
 	return t.pcap(layers.LinkTypeEthernet)
 }
+
+func buildContentDetected() ([]byte, error) {
+	t := newTape()
+	// An SMTP conversation first: a 220 greeting, then EHLO. Not FTP.
+	mail := mkHost("10.0.0.25", 0x25)
+	m := t.ftp(framing{}, cli().at(52000), mail.at(2525))
+	m.open("220 mail.example.org ESMTP Postfix")
+	m.cmd("EHLO client.example.org")
+	m.reply("250-mail.example.org", "250-PIPELINING", "250 8BITMIME")
+	m.cmd("QUIT")
+	m.reply("221 2.0.0 Bye")
+	m.close(responder)
+	// A server on 2121 that nobody named with -p: its 220 and the
+	// client's USER make it FTP.
+	f := t.ftp(framing{}, cli().at(51000), srv().at(2121))
+	f.start("anonymous", "anonymous@")
+	f.pasv(srv().at(40027))
+	f.passiveTransfer(f.data(cli().at(51002), srv().at(40027)), "RETR pub/README", textBody(1200))
+	f.quit()
+	// A second session to the same server starts mid-connection, with no
+	// greeting: the server is known to speak FTP by now.
+	g := t.ftp(framing{}, cli().at(51010), srv().at(2121))
+	g.cmd("NOOP")
+	g.reply("200 NOOP ok.")
+	g.quit()
+	return t.pcap(layers.LinkTypeEthernet)
+}

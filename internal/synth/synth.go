@@ -76,6 +76,7 @@ func Scenarios() []Scenario {
 		{"reply-resync", "reply-resync.pcap", "The segment holding a pipelined SIZE is lost (its 213 arrives before the 227 of the PASV after it), later a 227 is lost; three RETRs.", buildReplyResync},
 		{"span-duplicates", "span-duplicates.pcap", "The passive session with every packet copied 3 us later, as a SPAN port of both directions records it.", buildSpanDuplicates},
 		{"concatenated", "concatenated.pcap", "The passive session, then the same packets again with the same timestamps (a file concatenated with itself).", buildConcatenated},
+		{"content-detected", "content-detected.pcap", "An SMTP server on 2525 greets with 220 and hears EHLO (not FTP); a server on 2121 greets with 220 and hears USER (FTP, found without -p); a later session to it starts mid-connection.", buildContentDetected},
 		{"capture-ends-mid-transfer", "capture-ends-mid-transfer.pcap", "PASV RETR of a 4.7 GB file; the capture stops after 6 data segments, before the transfer's final reply.", buildCaptureEndsMidTransfer},
 	}
 }

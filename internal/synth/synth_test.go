@@ -212,6 +212,7 @@ func TestCapturesReadBack(t *testing.T) {
 		"concatenated":              {Packets: 68, LinkTypes: eth},
 		"capture-ends-mid-transfer": {Packets: 29, LinkTypes: eth},
 		"markup-injection":          {Packets: 36, LinkTypes: eth},
+		"content-detected":          {Packets: 49, LinkTypes: eth},
 	}
 	scenarios := synth.Scenarios()
 	if len(scenarios) != len(want) {
