@@ -1,7 +1,6 @@
 package session
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -10,9 +9,7 @@ import (
 
 	"github.com/ftpscope/ftpscope/capture"
 	"github.com/ftpscope/ftpscope/decode"
-	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/reassembly"
 )
 
 // Config sets what the Analyzer treats as FTP and the limits it keeps to.
@@ -99,10 +96,6 @@ func (c *Config) defaults() {
 	}
 }
 
-// reattachIdle is how long a control connection may be idle before the
-// reassembler forgets it; its session goes on.
-const reattachIdle = 30 * time.Second
-
 // maxSourceErrors bounds the decode errors kept per source.
 const maxSourceErrors = 20
 
@@ -116,8 +109,6 @@ type Analyzer struct {
 	dec *decode.Decoder
 	hdr decode.Headers
 
-	asm *reassembly.Assembler
-
 	now       time.Time // capture time of the newest packet
 	nextTick  time.Time
 	seq       int
@@ -129,9 +120,13 @@ type Analyzer struct {
 	expectNAT map[netip.AddrPort][]*expectation
 	hosts     map[hostPair][]*sess
 
-	srcErrors        map[int][]string
-	srcErrorCount    map[int]int
-	dropped          int // sessions not tracked because of MaxSessions
+	srcErrors     map[int][]string
+	srcErrorCount map[int]int
+	dropped       int // control connections not followed because of MaxSessions
+	// unfollowed remembers those connections, so that each counts once;
+	// unfollowedOrder evicts the oldest.
+	unfollowed       map[connKey]struct{}
+	unfollowedOrder  []connKey
 	unsupportedLinks []unsupportedLink
 	// channelsDropped counts setups not tracked because of MaxChannels.
 	channelsDropped int
@@ -150,6 +145,12 @@ type Analyzer struct {
 	dups   dedup
 	jumps  []timeJump
 	replay bool
+	// earlySeen holds when control connections that are no session yet
+	// were first seen (see early).
+	earlySeen map[connKey]time.Time
+	// heldBytes counts the control bytes held out of order, over all
+	// sessions (maxHeldTotal).
+	heldBytes int
 	// probes counts control connections that were port probes, not
 	// sessions (see sess.probe).
 	probes int
@@ -159,12 +160,6 @@ type Analyzer struct {
 	candidates     map[connKey]*candidate
 	ftpServers     map[netip.AddrPort]struct{}
 	serversDropped int
-
-	// reset is the control stream whose last segment was an RST the
-	// reassembler takes as the end of its half; control closes the other
-	// half too. injecting marks that synthetic segment.
-	reset     *controlStream
-	injecting bool
 
 	packets int
 	bytes   int64
@@ -190,35 +185,12 @@ func NewAnalyzer(cfg Config) *Analyzer {
 	for _, p := range cfg.ControlPorts {
 		a.ctlPort[p/64] |= 1 << (p % 64)
 	}
-	pool := reassembly.NewStreamPool(&streamFactory{a: a})
-	a.asm = reassembly.NewAssembler(pool)
-	// gopacket's defaults are unlimited: bound what out-of-order control
-	// data may hold (pages of 1900 bytes).
-	a.asm.MaxBufferedPagesPerConnection = 64
-	a.asm.MaxBufferedPagesTotal = 64 * 1024
 	return a
 }
 
 func (a *Analyzer) isControlPort(p uint16) bool {
 	return a.ctlPort[p/64]&(1<<(p%64)) != 0
 }
-
-// pktRef identifies a packet for evidence. It rides in the capture info
-// the reassembler keeps with each control segment.
-type pktRef struct {
-	source, number int
-	ts             time.Time
-}
-
-// asmContext carries a control packet's capture info into the
-// reassembler.
-type asmContext struct {
-	ci  gopacket.CaptureInfo
-	ref pktRef
-	anc [1]interface{}
-}
-
-func (c *asmContext) GetCaptureInfo() gopacket.CaptureInfo { return c.ci }
 
 // Packet analyses one packet. Its data is not kept. It reports whether the
 // packet belongs to an FTP control connection or a data connection it
@@ -318,56 +290,6 @@ func (a *Analyzer) sourceError(src int, msg string) {
 	}
 }
 
-// control hands a control-connection segment to the reassembler.
-func (a *Analyzer) control(p capture.Packet, h *decode.Headers) {
-	if a.duplicateControl(p, h) {
-		return
-	}
-	// One allocation per control segment: the context, its packet
-	// reference and the ancillary slice pointing at it live together,
-	// since the reassembler keeps the context of queued segments.
-	c := &asmContext{ci: p.Info, ref: pktRef{source: p.Source, number: p.Number, ts: p.Info.Timestamp}}
-	c.anc[0] = &c.ref
-	c.ci.AncillaryData = c.anc[:]
-	a.asm.AssembleWithContext(h.NetFlow, &h.TCP, c)
-	if cs := a.reset; cs != nil {
-		a.reset = nil
-		a.closeAfterReset(cs, h, c)
-	}
-}
-
-// closeAfterReset ends the other half of a control connection that an RST
-// just ended. The reassembler ends only the half that sent the RST, and
-// keeps the connection until it is idle for reattachIdle; a new connection
-// on the same four-tuple before that (a client binding the same port
-// again) would be read as more of the old one. After an RST neither side
-// takes data any more (RFC 9293 section 3.10.7), so a FIN at the other
-// half's next sequence number is what the connection amounts to. When
-// that number is not known for sure (data still out of order), nothing is
-// sent, and the reassembler drops the FIN if it is wrong.
-func (a *Analyzer) closeAfterReset(cs *controlStream, h *decode.Headers, ctx *asmContext) {
-	s := cs.s
-	od := cs.rstDir ^ 1
-	if s == nil || s.finSeen[od] || !cs.nextKnown[od] {
-		return
-	}
-	// Decoded from bytes, as every segment the reassembler sees: it
-	// reads the ports of its flow from what was decoded.
-	var b [20]byte
-	binary.BigEndian.PutUint16(b[0:], uint16(h.TCP.DstPort))
-	binary.BigEndian.PutUint16(b[2:], uint16(h.TCP.SrcPort))
-	binary.BigEndian.PutUint32(b[4:], uint32(cs.next[od]))
-	b[12] = 5 << 4
-	b[13] = 0x11 // FIN, ACK
-	var fin layers.TCP
-	if err := fin.DecodeFromBytes(b[:], gopacket.NilDecodeFeedback); err != nil {
-		return
-	}
-	a.injecting = true
-	a.asm.AssembleWithContext(h.NetFlow.Reverse(), &fin, ctx)
-	a.injecting = false
-}
-
 // tick runs once a second of capture time: it expires announcements,
 // flushes control data stuck behind a gap and ends idle sessions.
 func (a *Analyzer) tick() {
@@ -382,17 +304,17 @@ func (a *Analyzer) tick() {
 	}
 	a.pruneExpect(a.expect)
 	a.pruneExpect(a.expectNAT)
-	// Deliver control bytes that waited more than 10 s for a missing
-	// segment (lost before the capture point), and let the reassembler
-	// drop connections idle for 30 s: one that is still open resumes in
-	// the same session (byTuple) at its next packet.
-	a.asm.FlushWithOptions(reassembly.FlushOptions{T: now.Add(-10 * time.Second), TC: now.Add(-reattachIdle)})
 	a.dec.ForgetFragments(now)
 	if len(a.candidates) != 0 {
 		a.expireCandidates(now.Add(-candidateExpiry))
 	}
 	var ended []*sess
 	for s := range a.live {
+		// Control bytes that waited holdTimeout for a segment missing
+		// from the capture, with no ACK to say so, go on without it.
+		if len(s.half[0].held) != 0 || len(s.half[1].held) != 0 {
+			s.flushHeld(now.Add(-holdTimeout))
+		}
 		if s.closed && now.Sub(s.closedAt) > a.cfg.CloseGrace && !s.dataActive() {
 			ended = append(ended, s)
 		} else if now.Sub(s.lastSeen) > a.cfg.IdleTimeout {
@@ -408,7 +330,6 @@ func (a *Analyzer) tick() {
 // Finish ends every session still open and returns the report. sources
 // describes the inputs as the capture package saw them.
 func (a *Analyzer) Finish(sources []capture.Info) *Report {
-	a.asm.FlushAll()
 	var rest []*sess
 	for s := range a.live {
 		rest = append(rest, s)
@@ -495,17 +416,20 @@ func (a *Analyzer) end(s *sess) {
 	if s.ended {
 		return
 	}
-	s.ended = true
-	delete(a.live, s)
-	a.forget(s)
-	a.dups.ended(mkConnKey(s.client, s.server), s.out.Start.Time, s.lastSeen)
-	s.out.Until = Time{a.now}
-	// Bytes left without a line end are the last line.
+	// Bytes held behind a hole go on without it, and bytes left without
+	// a line end are the last line.
+	s.flushHeld(time.Time{})
 	for d := range s.lines {
 		if lb := &s.lines[d]; len(lb.buf) > 0 && !s.tls[d].on {
 			s.line(d, lb.take(), nil)
 		}
 	}
+	a.heldBytes -= s.half[0].heldBytes + s.half[1].heldBytes
+	s.ended = true
+	delete(a.live, s)
+	a.forget(s)
+	a.dups.ended(mkConnKey(s.client, s.server), s.out.Start.Time, s.lastSeen)
+	s.out.Until = Time{a.now}
 	if s.probe() {
 		// A port probe: not an FTP session.
 		a.probes++
@@ -552,4 +476,22 @@ func (a *Analyzer) forget(s *sess) {
 	} else {
 		a.hosts[hp] = keep
 	}
+}
+
+// notFollowed counts a control connection that is not followed because
+// Config.MaxSessions sessions are open, once per connection.
+func (a *Analyzer) notFollowed(k connKey) {
+	if _, ok := a.unfollowed[k]; ok {
+		return
+	}
+	if a.unfollowed == nil {
+		a.unfollowed = make(map[connKey]struct{})
+	}
+	if len(a.unfollowedOrder) >= maxHistory {
+		delete(a.unfollowed, a.unfollowedOrder[0])
+		a.unfollowedOrder = a.unfollowedOrder[1:]
+	}
+	a.unfollowed[k] = struct{}{}
+	a.unfollowedOrder = append(a.unfollowedOrder, k)
+	a.dropped++
 }

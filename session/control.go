@@ -2,14 +2,27 @@ package session
 
 import (
 	"net/netip"
+	"slices"
 	"strconv"
 	"time"
 
+	"github.com/ftpscope/ftpscope/capture"
 	"github.com/ftpscope/ftpscope/decode"
-	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/reassembly"
 )
+
+// Control connections are put back in order here rather than by a
+// general-purpose reassembler, because FTP needs one thing from the
+// order that a per-direction reassembler cannot give: the two directions
+// stay in step. A segment that starts where its direction stands goes
+// straight to the line framer; one that starts later waits (copied, and
+// bounded) for the bytes before it. Those bytes are given up for lost,
+// and counted as a gap, as soon as the other side acknowledges them (its
+// ACK number is past them: the receiver has them, so they will never be
+// sent again and the capture missed them), or after holdTimeout of
+// capture time without an ACK, or when the session ends. So a reply that
+// answers a command lost from the capture is read after that command's
+// successors, as it was sent, and never before them.
 
 // Directions of a control connection, from the FTP point of view.
 const (
@@ -17,206 +30,294 @@ const (
 	toClient = 1 // server → client: replies
 )
 
-// streamFactory makes a controlStream for each TCP connection on a
-// control port.
-type streamFactory struct{ a *Analyzer }
+// Bounds of the bytes held out of order.
+const (
+	maxHeldPerDirection = 64 << 10         // per direction of a connection
+	maxHeldTotal        = 32 << 20         // over all connections
+	holdTimeout         = 10 * time.Second // without an ACK past the hole
+	maxHeldSegments     = 256              // per direction of a connection
+)
 
-func (f *streamFactory) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac reassembly.AssemblerContext) reassembly.Stream {
-	a := f.a
-	src, dst := netFlow.Endpoints()
-	sa, _ := netip.AddrFromSlice(src.Raw())
-	da, _ := netip.AddrFromSlice(dst.Raw())
-	from := netip.AddrPortFrom(sa, uint16(tcp.SrcPort))
-	to := netip.AddrPortFrom(da, uint16(tcp.DstPort))
+// half is one direction of a control connection.
+type half struct {
+	started bool
+	next    uint32 // the sequence number of the next byte to deliver
+	done    bool   // FIN or RST: no more bytes
+	// held are segments that start after next, in order of sequence
+	// number; since is when the oldest was held.
+	held      []heldSeg
+	heldBytes int
+	since     time.Time
+	source    int // the input of its last segment
+}
+
+// heldSeg is a segment waiting for the bytes before it.
+type heldSeg struct {
+	seq       uint32
+	data      []byte // the captured bytes (a copy)
+	announced int    // the bytes the IP header announced (more when the snap length cut them)
+	fin       bool
+	ref       pktRef
+}
+
+// pktRef identifies a packet for evidence.
+type pktRef struct {
+	source, number int
+	ts             time.Time
+}
+
+// control analyses a segment of a control connection.
+func (a *Analyzer) control(p capture.Packet, h *decode.Headers) {
+	if a.duplicateControl(p, h) {
+		return
+	}
+	tcp := &h.TCP
+	src := netip.AddrPortFrom(h.Src, uint16(tcp.SrcPort))
+	dst := netip.AddrPortFrom(h.Dst, uint16(tcp.DstPort))
+	k := mkConnKey(src, dst)
+	ts := p.Info.Timestamp
+	s := a.byTuple[k]
 	syn := tcp.SYN && !tcp.ACK
-	prev := a.byTuple[mkConnKey(from, to)]
-	if prev != nil && prev.closed && !syn {
-		// The reassembler let go of a connection that closed with FIN
-		// both ways; this is one of its last ACKs or retransmissions.
-		// Only a new SYN on the same four-tuple starts a session again.
-		c := &controlStream{a: a, first: from, other: to, closedSess: prev}
-		c.late(ac.GetCaptureInfo().Timestamp)
-		return c
-	}
-	if s := prev; s != nil && !s.ended && !syn {
-		// The connection was idle long enough for the reassembler to
-		// let it go: carry on in the same session. Byte positions are
-		// unknown again, as are TLS record boundaries.
-		s.tls[toServer].lost()
-		s.tls[toClient].lost()
-		return &controlStream{a: a, s: s, firstIsClient: from == s.client, first: from, other: to}
-	}
-	c := &controlStream{a: a, first: from, other: to, firstSeen: ac.GetCaptureInfo().Timestamp}
-	if tcp.SYN || len(tcp.Payload) > 0 {
-		c.begin(from, to, tcp, ac.GetCaptureInfo())
-	}
-	// Otherwise the stream waits for a SYN or payload before it becomes a
-	// session: the late ACKs of a connection that already ended, or pure
-	// ACKs at the start of a capture, make none.
-	return c
-}
-
-func refOf(ci gopacket.CaptureInfo) *pktRef {
-	if len(ci.AncillaryData) > 0 {
-		if r, ok := ci.AncillaryData[0].(*pktRef); ok {
-			return r
-		}
-	}
-	return nil
-}
-
-// controlStream receives one control connection from the reassembler.
-type controlStream struct {
-	a *Analyzer
-	s *sess // nil until the first SYN or payload
-	// first and other are the endpoints of the connection's first segment
-	// (its source and destination), seen at firstSeen.
-	first, other  netip.AddrPort
-	firstSeen     time.Time
-	firstIsClient bool
-	started       [2]bool
-	// next is the sequence number the reassembler expects next in each
-	// direction, when nextKnown; rstDir is the direction of an RST that
-	// ended its half (see follow).
-	next      [2]reassembly.Sequence
-	nextKnown [2]bool
-	rstDir    int
-	// closedSess is set on a stream made for the late packets of a
-	// control connection that closed: they still count towards the end
-	// of its session, and only a new SYN starts a session again.
-	closedSess *sess
-}
-
-// late counts a late packet of a closed control connection towards its
-// session's end.
-func (c *controlStream) late(ts time.Time) {
-	if s := c.closedSess; !s.ended && ts.After(s.out.End.Time) {
-		s.out.End = Time{ts}
-	}
-}
-
-var _ reassembly.Stream = (*controlStream)(nil)
-
-func (c *controlStream) ftpDir(dir reassembly.TCPFlowDirection) int {
-	if (dir == reassembly.TCPDirClientToServer) == c.firstIsClient {
-		return toServer
-	}
-	return toClient
-}
-
-// Accept sees every segment of the connection before reassembly.
-func (c *controlStream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir reassembly.TCPFlowDirection, nextSeq reassembly.Sequence, start *bool, ac reassembly.AssemblerContext) bool {
-	if c.a.injecting {
-		return true
-	}
-	if c.s == nil {
-		if c.closedSess != nil {
-			if !tcp.SYN || tcp.ACK {
-				c.late(ci.Timestamp)
-				return false
-			}
-			c.closedSess = nil
-			c.firstSeen = ci.Timestamp
-		}
+	switch {
+	case s == nil || s.ended:
+		// A session starts at its first SYN or payload: pure ACKs at the
+		// start of a capture, or the last ones of a connection that
+		// already ended, make none.
 		if !tcp.SYN && len(tcp.Payload) == 0 {
-			return false
+			a.early(k, ts)
+			return
 		}
-		from, to := c.first, c.other
-		if dir != reassembly.TCPDirClientToServer {
-			from, to = to, from
+		if s = a.begin(k, src, dst, tcp, p); s == nil {
+			return
 		}
-		c.begin(from, to, tcp, ci)
+	case syn && (s.closed || s.newConnection(src, tcp)):
+		// The four-tuple is used again by a new connection.
+		if !s.closed {
+			s.closed, s.closedAt = true, ts
+		}
+		if s = a.begin(k, src, dst, tcp, p); s == nil {
+			return
+		}
+	case s.closed:
+		// A last ACK or retransmission of a connection that closed: it
+		// counts towards the session's end, nothing more.
+		if ts.After(s.out.End.Time) {
+			s.out.End = Time{ts}
+		}
+		return
 	}
-	s := c.s
-	if s.ended {
-		return false
+	d := toServer
+	if src != s.client {
+		d = toClient
 	}
-	d := c.ftpDir(dir)
-	ts := ci.Timestamp
+	ref := pktRef{source: p.Source, number: p.Number, ts: ts}
+	s.segment(d, tcp, h.PayloadLen, &ref)
+}
+
+// newConnection reports whether a SYN from src on the tuple of open
+// session s starts another connection: the client's SYN with another
+// initial sequence number after the session spoke, as when the capture
+// missed the end of the old one.
+func (s *sess) newConnection(src netip.AddrPort, tcp *layers.TCP) bool {
+	return src == s.client && s.ctl.Payload && s.ctl.Attempts > 0 && tcp.Seq != s.clientISN
+}
+
+// segment follows one segment of the session's control connection in
+// direction d.
+func (s *sess) segment(d int, tcp *layers.TCP, announced int, ref *pktRef) {
+	ts := ref.ts
 	if ts.After(s.lastSeen) {
 		s.lastSeen = ts
 	}
 	if ts.After(s.out.End.Time) {
 		s.out.End = Time{ts}
 	}
-	// A capture that starts mid-connection has no SYN: start the stream
-	// at the first segment seen in each direction.
-	if !c.started[d] {
-		c.started[d] = true
-		if !tcp.SYN && nextSeq == -1 {
-			*start = true
-		}
+	s.handshake(tcp, d, ref)
+	// What the other side acknowledges reached it: bytes of that
+	// direction still missing here are lost from the capture.
+	if tcp.ACK {
+		s.acked(1-d, tcp.Ack, ref)
 	}
-	c.follow(tcp, d, nextSeq, *start)
-	s.handshake(tcp, d, refOf(ci))
-	if tcp.FIN {
-		s.finSeen[d] = true
-	}
-	if (tcp.RST || (s.finSeen[0] && s.finSeen[1])) && !s.closed {
-		s.closed = true
-		s.closedAt = ts
-	}
-	return true
-}
-
-// follow keeps the sequence number the reassembler will expect next in
-// direction d, as far as it is sure: after a segment that starts where the
-// reassembler stood (or starts the half). A segment out of order makes it
-// unsure until one lands in order again. An RST at that number ends the
-// half in the reassembler: the Analyzer then ends the other half too.
-func (c *controlStream) follow(tcp *layers.TCP, d int, nextSeq reassembly.Sequence, start bool) {
-	seq := reassembly.Sequence(tcp.Seq)
-	inOrder := seq == nextSeq || (nextSeq == -1 && (tcp.SYN || start))
-	if !inOrder {
-		c.nextKnown[d] = false
-		return
-	}
-	if tcp.RST {
-		if nextSeq != -1 {
-			c.a.reset, c.rstDir = c, d
-		}
-		return
-	}
-	n := len(tcp.Payload)
+	hs := &s.half[d]
+	seq := tcp.Seq
 	if tcp.SYN {
-		n++
+		if !hs.started || seq+1 == hs.next {
+			hs.started, hs.next = true, seq+1
+		}
+		seq++
+	} else if !hs.started {
+		// A capture that starts mid-connection: this direction starts
+		// here.
+		hs.started, hs.next = true, seq
 	}
-	if tcp.FIN {
-		n++
+	hs.source = ref.source
+	if announced > 0 || tcp.FIN {
+		s.arrive(d, seq, tcp.Payload, announced, tcp.FIN, ref)
 	}
-	c.next[d], c.nextKnown[d] = seq.Add(n), true
+	switch {
+	case tcp.RST:
+		s.half[0].done, s.half[1].done = true, true
+		if !s.closed {
+			s.closed, s.closedAt = true, ts
+		}
+	case tcp.FIN:
+		s.finSeen[d] = true
+		if s.finSeen[0] && s.finSeen[1] && !s.closed {
+			s.closed, s.closedAt = true, ts
+		}
+	}
 }
 
-// ReassembledSG receives control bytes in order.
-func (c *controlStream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.AssemblerContext) {
-	s := c.s
-	if s == nil || s.ended {
+// arrive takes the bytes of a segment of direction d starting at seq:
+// data holds what was captured of the announced bytes.
+func (s *sess) arrive(d int, seq uint32, data []byte, announced int, fin bool, ref *pktRef) {
+	hs := &s.half[d]
+	if hs.done {
 		return
 	}
-	dir, _, _, skip := sg.Info()
-	d := c.ftpDir(dir)
-	n, _ := sg.Lengths()
-	if skip > 0 {
-		r := refOf(sg.CaptureInfo(0))
-		pkt, t := s.ref(r)
-		s.out.ControlGaps += int64(skip)
-		s.gaps = append(s.gaps, Evidence{Packet: pkt, Time: t, What: gapWhat(d, skip)})
-		if len(s.gaps) > 16 {
-			s.gaps = s.gaps[:16]
-		}
-		s.record(LadderEvent{Packet: pkt, Time: t, From: roleOf(d), Kind: LadderGap, Text: gapWhat(d, skip)})
-		s.lines[d].reset()
-		s.tls[d].lost()
-		s.resync = true
-		if d == toClient {
-			s.replies = decode.ReplyAssembler{}
-		}
+	if len(data) > announced {
+		data = data[:announced]
 	}
-	if n == 0 {
+	if off := int32(seq - hs.next); off > 0 {
+		s.hold(d, seq, data, announced, fin, ref)
 		return
 	}
-	data := sg.Fetch(n)
-	s.frame(d, data, func(i int) *pktRef { return refOf(sg.CaptureInfo(i)) })
+	s.take(d, seq, data, announced, fin, ref)
+	s.drain(d)
+}
+
+// take delivers a segment that starts at or before next, skipping the
+// bytes already delivered.
+func (s *sess) take(d int, seq uint32, data []byte, announced int, fin bool, ref *pktRef) {
+	hs := &s.half[d]
+	skip := int(hs.next - seq)
+	if skip < 0 || skip > announced {
+		return // a retransmission of what was delivered
+	}
+	if skip == announced {
+		if fin {
+			hs.done = true
+			hs.next++
+		}
+		return
+	}
+	end := seq + uint32(announced)
+	if skip < len(data) {
+		s.frame(d, data[skip:], ref)
+	}
+	if cut := announced - max(skip, len(data)); cut > 0 {
+		// The snap length cut the segment: its end is missing.
+		s.gap(d, cut, ref)
+	}
+	hs.next = end
+	if fin {
+		hs.done = true
+		hs.next++
+	}
+}
+
+// hold keeps a segment that starts after next until the bytes before it
+// arrive or are given up.
+func (s *sess) hold(d int, seq uint32, data []byte, announced int, fin bool, ref *pktRef) {
+	hs := &s.half[d]
+	a := s.a
+	if hs.heldBytes+len(data) > maxHeldPerDirection || a.heldBytes+len(data) > maxHeldTotal || len(hs.held) >= maxHeldSegments {
+		// No room: give up the hole now and take the segment.
+		s.skipTo(d, seq, ref)
+		s.take(d, seq, data, announced, fin, ref)
+		s.drain(d)
+		return
+	}
+	i, found := slices.BinarySearchFunc(hs.held, seq, func(h heldSeg, seq uint32) int { return int(int32(h.seq - seq)) })
+	if found && len(hs.held[i].data) >= len(data) {
+		return // a retransmission of a held segment
+	}
+	seg := heldSeg{seq: seq, data: append([]byte(nil), data...), announced: announced, fin: fin, ref: *ref}
+	if found {
+		hs.heldBytes -= len(hs.held[i].data)
+		a.heldBytes -= len(hs.held[i].data)
+		hs.held[i] = seg
+	} else {
+		hs.held = slices.Insert(hs.held, i, seg)
+	}
+	if len(hs.held) == 1 {
+		hs.since = ref.ts
+	}
+	hs.heldBytes += len(data)
+	a.heldBytes += len(data)
+}
+
+// drain delivers the held segments that next has reached.
+func (s *sess) drain(d int) {
+	hs := &s.half[d]
+	for len(hs.held) > 0 && !hs.done && int32(hs.held[0].seq-hs.next) <= 0 {
+		seg := hs.held[0]
+		hs.held = hs.held[1:]
+		hs.heldBytes -= len(seg.data)
+		s.a.heldBytes -= len(seg.data)
+		s.take(d, seg.seq, seg.data, seg.announced, seg.fin, &seg.ref)
+	}
+	if len(hs.held) == 0 {
+		hs.held = nil
+	} else {
+		hs.since = hs.held[0].ref.ts
+	}
+}
+
+// skipTo gives the bytes of direction d up to seq up for lost: a gap.
+func (s *sess) skipTo(d int, seq uint32, ref *pktRef) {
+	hs := &s.half[d]
+	if n := int32(seq - hs.next); n > 0 && !hs.done {
+		s.gap(d, int(n), ref)
+		hs.next = seq
+	}
+}
+
+// acked notes that the peer of direction d acknowledged its bytes up to
+// ack: the ones still missing here reached it, and the capture lost them.
+// Only an ACK of the same input is trusted at once: two inputs' clocks
+// may put an ACK before the data it acknowledges.
+func (s *sess) acked(d int, ack uint32, ref *pktRef) {
+	hs := &s.half[d]
+	if !hs.started || hs.done || int32(ack-hs.next) <= 0 || ref.source != hs.source {
+		return
+	}
+	to := ack
+	if len(hs.held) > 0 && int32(hs.held[0].seq-to) < 0 {
+		to = hs.held[0].seq
+	}
+	s.skipTo(d, to, ref)
+	s.drain(d)
+}
+
+// flushHeld gives up the holes of both directions, older than before or
+// all of them when before is zero, and delivers what waited behind them.
+func (s *sess) flushHeld(before time.Time) {
+	for d := range s.half {
+		hs := &s.half[d]
+		for len(hs.held) > 0 && (before.IsZero() || hs.since.Before(before)) {
+			ref := hs.held[0].ref
+			s.skipTo(d, hs.held[0].seq, &ref)
+			s.drain(d)
+		}
+	}
+}
+
+// gap notes n bytes of direction d missing from the capture, at the
+// packet ref: line framing and reply pairing start again after it.
+func (s *sess) gap(d, n int, ref *pktRef) {
+	pkt, t := s.ref(ref)
+	s.out.ControlGaps += int64(n)
+	if len(s.gaps) < 16 {
+		s.gaps = append(s.gaps, Evidence{Packet: pkt, Time: t, What: gapWhat(d, n)})
+	}
+	s.record(LadderEvent{Packet: pkt, Time: t, From: roleOf(d), Kind: LadderGap, Text: gapWhat(d, n)})
+	s.lines[d].reset()
+	s.tls[d].lost()
+	s.resync = true
+	if d == toClient {
+		s.replies = decode.ReplyAssembler{}
+	}
 }
 
 func gapWhat(d, n int) string {
@@ -233,12 +334,22 @@ func roleOf(d int) Role {
 	return RoleServer
 }
 
-// ReassemblyComplete is called when both directions ended: by FIN or
-// RST, by the end of input, or because the connection was idle and the
-// reassembler let it go. The connection always leaves the pool; a later
-// packet of an idle one continues its session (see streamFactory.New),
-// and a late ACK of a closed one makes a stray stream that is never
-// reported.
-func (c *controlStream) ReassemblyComplete(ac reassembly.AssemblerContext) bool {
-	return true
+// maxEarly bounds the control connections whose first packets were pure
+// ACKs, remembered for their sessions' start.
+const maxEarly = 4096
+
+// early notes the first time a control connection that is not a session
+// yet was seen: a capture that starts mid-connection often shows pure
+// ACKs first, and the session, made at the first payload, starts there.
+func (a *Analyzer) early(k connKey, ts time.Time) {
+	if _, ok := a.earlySeen[k]; ok {
+		return
+	}
+	if len(a.earlySeen) >= maxEarly {
+		clear(a.earlySeen)
+	}
+	if a.earlySeen == nil {
+		a.earlySeen = make(map[connKey]time.Time)
+	}
+	a.earlySeen[k] = ts
 }

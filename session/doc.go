@@ -6,10 +6,13 @@
 // An Analyzer takes packets in timestamp order (capture.Packet), decodes
 // their headers (package decode) and:
 //
-//   - reassembles every TCP connection on a control port with gopacket's
-//     reassembly package (RFC 793 order, retransmissions, overlaps; bytes
-//     missing from the capture are counted as control_gaps, and a capture
-//     that starts mid-connection is followed from its first segment);
+//   - puts every TCP connection on a control port back in order
+//     (control.go: RFC 9293 sequence numbers, retransmissions, overlaps,
+//     out-of-order segments held within bounds), keeping its two
+//     directions in step: bytes missing from the capture are given up as
+//     soon as the other side acknowledges them, counted as control_gaps,
+//     and a capture that starts mid-connection is followed from its first
+//     segment;
 //   - frames control lines (cut at Config.MaxLineLen and counted), pairs
 //     every command with its final reply (RFC 959 §4.2, multi-line replies
 //     included), and steps over TLS records after AUTH TLS/SSL (RFC 4217)

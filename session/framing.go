@@ -90,9 +90,9 @@ func (t *tlsSkipper) lost() {
 }
 
 // frame cuts the bytes of one direction into control lines and hands
-// each to line, stepping over TLS records after AUTH TLS. at returns the
-// packet that held the byte at an offset of data.
-func (s *sess) frame(d int, data []byte, at func(int) *pktRef) {
+// each to line, stepping over TLS records after AUTH TLS. r is the packet
+// that held data.
+func (s *sess) frame(d int, data []byte, r *pktRef) {
 	off := 0
 	for off < len(data) {
 		if s.tls[d].on {
@@ -113,7 +113,7 @@ func (s *sess) frame(d int, data []byte, at func(int) *pktRef) {
 		end := off + i
 		off = end + 1
 		line := lb.take()
-		s.line(d, line, at(end))
+		s.line(d, line, r)
 	}
 }
 

@@ -4,8 +4,8 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/ftpscope/ftpscope/capture"
 	"github.com/ftpscope/ftpscope/decode"
-	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 )
 
@@ -34,6 +34,11 @@ type sess struct {
 	// by what they can answer from then on (see reply).
 	resync bool
 
+	// half puts each direction of the control connection in order
+	// (control.go); clientISN is the client's initial sequence number.
+	half      [2]half
+	clientISN uint32
+
 	lines        [2]lineBuf
 	tls          [2]tlsSkipper
 	replies      decode.ReplyAssembler
@@ -58,6 +63,7 @@ type sess struct {
 func (s *sess) release() {
 	s.out = nil
 	s.lines = [2]lineBuf{}
+	s.half = [2]half{}
 	s.replies = decode.ReplyAssembler{}
 	s.pending = nil
 	s.dcs = nil
@@ -88,10 +94,10 @@ func (s *sess) ref(r *pktRef) (int, Time) {
 	return r.number, Time{r.ts}
 }
 
-// begin makes the session of a control connection, at its first SYN or
-// payload; from and to are that segment's endpoints.
-func (c *controlStream) begin(from, to netip.AddrPort, tcp *layers.TCP, ci gopacket.CaptureInfo) {
-	a := c.a
+// begin makes the session of a control connection on k, at its first SYN
+// or payload p; from and to are that segment's endpoints. It returns nil
+// when the session cannot be followed (Config.MaxSessions).
+func (a *Analyzer) begin(k connKey, from, to netip.AddrPort, tcp *layers.TCP, p capture.Packet) *sess {
 	sp, dp := from.Port(), to.Port()
 	// The server is the side on a control port; when both are, the side
 	// the first SYN went to, or else the lower port.
@@ -112,11 +118,7 @@ func (c *controlStream) begin(from, to netip.AddrPort, tcp *layers.TCP, ci gopac
 	case sp < dp:
 		fromIsClient = false
 	}
-	r := refOf(ci)
-	src0 := 0
-	if r != nil {
-		src0 = r.source
-	}
+	src0 := p.Source
 	s := &sess{a: a, seq: a.seq, source: src0}
 	a.seq++
 	if fromIsClient {
@@ -134,26 +136,24 @@ func (c *controlStream) begin(from, to netip.AddrPort, tcp *layers.TCP, ci gopac
 		Server:       s.server,
 		CommunityID:  decode.CommunityID(s.client, s.server, decode.ProtoTCP, 0),
 		DetectedBy:   detected,
-		Start:        Time{c.firstSeen},
-		End:          Time{ci.Timestamp},
+		Start:        Time{a.startOf(k, p.Info.Timestamp)},
+		End:          Time{p.Info.Timestamp},
 		Mode:         ModeNone,
 		DataChannels: []*DataChannel{},
 		Findings:     []Finding{},
 	}
-	s.lastSeen = ci.Timestamp
+	s.lastSeen = p.Info.Timestamp
 	if len(a.live) >= a.cfg.MaxSessions {
-		a.dropped++
-		s.ended = true // followed by nobody: its stream is ignored
-	} else {
-		a.nextID++
-		s.out.ID = a.nextID
-		a.live[s] = struct{}{}
-		a.byTuple[mkConnKey(s.client, s.server)] = s
-		hp := mkHostPair(s.client.Addr(), s.server.Addr())
-		a.hosts[hp] = append(a.hosts[hp], s)
+		a.notFollowed(k)
+		return nil
 	}
-	c.s = s
-	c.firstIsClient = c.first == s.client
+	a.nextID++
+	s.out.ID = a.nextID
+	a.live[s] = struct{}{}
+	a.byTuple[k] = s
+	hp := mkHostPair(s.client.Addr(), s.server.Addr())
+	a.hosts[hp] = append(a.hosts[hp], s)
+	return s
 }
 
 // finalize settles a session's data channels and draws its findings.
@@ -241,6 +241,9 @@ func (s *sess) handshake(tcp *layers.TCP, d int, r *pktRef) {
 				break
 			}
 			s.lastSYN = t.Time
+			if h.Attempts == 0 {
+				s.clientISN = tcp.Seq
+			}
 			h.Attempts++
 			if len(h.SYNs) < maxSYNEvidence {
 				h.SYNs = append(h.SYNs, Evidence{Packet: pkt, Time: t, What: "SYN " + s.client.String() + " → " + s.server.String()})
@@ -284,3 +287,15 @@ const minSYNRetry = 200 * time.Millisecond
 // probeWindow is how soon after the server's SYN-ACK a client that closes
 // without a word is a port probe: an FTP client waits for the banner.
 const probeWindow = 2 * time.Second
+
+// startOf returns when the connection on k was first seen: at ts, or
+// earlier when pure ACKs came first (see early).
+func (a *Analyzer) startOf(k connKey, ts time.Time) time.Time {
+	if t, ok := a.earlySeen[k]; ok {
+		delete(a.earlySeen, k)
+		if t.Before(ts) && ts.Sub(t) < time.Minute {
+			return t
+		}
+	}
+	return ts
+}
