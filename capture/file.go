@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/ftpscope/ftpscope/decode"
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
@@ -352,18 +353,18 @@ func (f *file) noteLinkType(lt layers.LinkType) {
 	}
 }
 
-// linkTypeName returns gopacket's name for lt, naming the link types
-// gopacket has no decoder for by their constant or number.
+// linkTypeName returns gopacket's name for lt, naming the raw IP link
+// types gopacket has no name for by their framing.
 func linkTypeName(lt layers.LinkType) string {
 	if s := lt.String(); s != "UnknownLinkType" {
 		return s
 	}
-	switch lt {
-	case layers.LinkTypeIPv4:
+	switch f, _ := decode.FramingOf(lt); f {
+	case decode.FramingIPv4:
 		return "IPv4"
-	case layers.LinkTypeIPv6:
+	case decode.FramingIPv6:
 		return "IPv6"
-	case 12, 14: // DLT_RAW on the BSDs; gopacket names only one, by GOOS
+	case decode.FramingRaw: // 12 and 14: gopacket names only one, by GOOS
 		return "Raw"
 	}
 	return fmt.Sprintf("UnknownLinkType(%d)", uint16(lt))

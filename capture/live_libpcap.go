@@ -9,6 +9,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/ftpscope/ftpscope/decode"
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcap"
@@ -86,11 +87,7 @@ func OpenLive(ctx context.Context, o LiveOptions) (Source, error) {
 		}
 	}
 	lt := h.LinkType()
-	switch lt {
-	case layers.LinkTypeEthernet, layers.LinkTypeLinuxSLL, layers.LinkTypeLinuxSLL2,
-		layers.LinkTypeRaw, layers.LinkTypeIPv4, layers.LinkTypeIPv6, 12, 14,
-		layers.LinkTypeNull, layers.LinkTypeLoop:
-	default:
+	if !decode.Supported(lt) {
 		h.Close()
 		return nil, fmt.Errorf("capture: %s has link type %v, which live capture cannot strip down to IP", o.Interface, lt)
 	}
@@ -141,7 +138,7 @@ func (p *pcapHandle) read() ([]byte, gopacket.CaptureInfo, error) {
 	case err != nil:
 		return nil, ci, err
 	}
-	payload, ok := rawIPPayload(p.lt, data)
+	payload, ok := decode.IPPacket(p.lt, data)
 	if !ok {
 		return nil, ci, nil // skipped: not IP
 	}

@@ -42,10 +42,11 @@
 //   - A packet too short for a field a test reads is rejected, as the
 //     kernel does, even under not.
 //
-// Compile supports Ethernet, Linux cooked capture v1 and v2, raw IP
-// (LinkTypeRaw, LinkTypeIPv4, LinkTypeIPv6) and BSD loopback (LinkTypeNull,
-// LinkTypeLoop; IPv6 is any of the BSDs' AF_INET6 values, as libpcap
-// compiles it for files).
+// Compile supports the link types package decode reads (decode.FramingOf):
+// Ethernet, Linux cooked capture v1 and v2, raw IP (LinkTypeRaw and DLT_RAW
+// as the BSDs number it, LinkTypeIPv4, LinkTypeIPv6) and BSD loopback
+// (LinkTypeNull, LinkTypeLoop; IPv6 is any of the BSDs' AF_INET6 values, as
+// libpcap compiles it for files).
 //
 // # Tests against tcpdump
 //
