@@ -1,8 +1,9 @@
 // Package filter compiles the part of tcpdump's filter language that people
 // use with FTP into classic BPF, without cgo. The program can be attached to
 // an AF_PACKET socket for a live capture, and Matcher runs the same program
-// in user space on packets read from files, so a file and a live interface
-// keep the same packets — the ones tcpdump would keep.
+// in user space, on golang.org/x/net/bpf's virtual machine, on packets read
+// from files, so a file and a live interface keep the same packets — the
+// ones tcpdump would keep.
 //
 // # Syntax
 //
