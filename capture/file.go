@@ -76,14 +76,26 @@ func (e *OpenError) Unwrap() error { return e.Err }
 // all makes OpenFiles fail with an *OpenError naming it; damage found later
 // ends only that input and is recorded in its Info.Errors.
 //
+// WithFilter makes the Source return only the packets a filter matches;
+// an expression that does not compile makes OpenFiles fail before it opens
+// any file.
+//
 // The Source also implements Progresser.
-func OpenFiles(names []string) (Source, error) {
-	return OpenFilesFrom(names, os.Stdin)
+func OpenFiles(names []string, opts ...FileOption) (Source, error) {
+	return OpenFilesFrom(names, os.Stdin, opts...)
 }
 
 // OpenFilesFrom is OpenFiles reading the name "-" from stdin. Standard
 // input may be named once only.
-func OpenFilesFrom(names []string, stdin io.Reader) (Source, error) {
+func OpenFilesFrom(names []string, stdin io.Reader, opts ...FileOption) (Source, error) {
+	var o fileOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	keep, err := fileFilter(o.filter)
+	if err != nil {
+		return nil, err
+	}
 	if len(names) == 0 {
 		return nil, errors.New("capture: no input file")
 	}
@@ -113,7 +125,9 @@ func OpenFilesFrom(names []string, stdin io.Reader) (Source, error) {
 		}
 		files = append(files, f)
 	}
-	return newFileSource(files), nil
+	src := newFileSource(files)
+	src.keep = keep
+	return src, nil
 }
 
 // openPath opens the named file.

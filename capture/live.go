@@ -13,7 +13,6 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
-	"golang.org/x/net/bpf"
 )
 
 // AnyInterface is the interface name that captures on every interface of
@@ -38,22 +37,20 @@ type LiveOptions struct {
 	// Snaplen is the most bytes kept of each packet, counted from the IP
 	// header; 0 means DefaultSnaplen.
 	Snaplen int
-	// Filter is a classic BPF program compiled for LiveLinkType (packets
-	// start at the IP header). The afpacket backend attaches it to the
-	// socket before the first read; nil accepts every IP packet. The
-	// libpcap backend runs it in user space on the stripped IP packet.
-	// As with any socket filter, a non-zero return value is the number of
-	// bytes to keep; Snaplen cuts further.
+	// Filter is a BPF filter expression in tcpdump syntax; only the
+	// packets it matches are captured, "" (or blanks) captures every IP
+	// packet. The afpacket backend compiles it with package filter for
+	// LiveLinkType (packets start at the IP header, whatever the
+	// interface) and attaches the program to the socket; the libpcap
+	// backend has libpcap compile it for the interface's own link type,
+	// which reads the whole tcpdump syntax (FullFilterSyntax).
 	//
 	// Packets that reach the socket in the few microseconds between its
-	// creation and the filter's attachment are not filtered (and on a
-	// loopback interface may be returned twice): callers filter again in
-	// user space.
-	Filter []bpf.RawInstruction
-	// FilterExpr is the same filter in pcap syntax. Only the libpcap
-	// backend uses it, compiling it with libpcap's own compiler for the
-	// interface's link type; the afpacket backend ignores it.
-	FilterExpr string
+	// creation and the filter's attachment are not filtered by the kernel
+	// (and on a loopback interface may be returned twice): the afpacket
+	// backend runs the filter on every packet again in user space, and
+	// libpcap does the same for those packets itself.
+	Filter string
 	// Promisc puts the interface into promiscuous mode for as long as the
 	// capture is open. It is ignored for AnyInterface.
 	Promisc bool
@@ -88,8 +85,7 @@ func (o LiveOptions) normalize() (LiveOptions, error) {
 
 // LiveLinkType returns the link type of every packet a live Source returns,
 // whatever the interface: layers.LinkTypeRaw, packets starting at the IPv4
-// or IPv6 header (tell them apart by the version nibble). Compile
-// LiveOptions.Filter for it.
+// or IPv6 header (tell them apart by the version nibble).
 //
 // Raw IP is used rather than each interface's own link layer so that one
 // filter fits every interface, "any" included, and so that loopback,

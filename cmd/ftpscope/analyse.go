@@ -31,15 +31,12 @@ func (e env) detectTTY() env {
 // returns the rank of the worst finding (0 when none).
 func analyse(ctx context.Context, o options, e env) (int, error) {
 	start := time.Now()
-	flt, err := newPacketFilter(o.filter)
-	if err != nil {
-		return 0, err
-	}
 	var src capture.Source
+	var err error
 	if o.iface != "" {
-		src, err = openLive(ctx, o, flt)
+		src, err = openLive(ctx, o)
 	} else {
-		src, err = capture.OpenFilesFrom(o.read, e.stdin)
+		src, err = capture.OpenFilesFrom(o.read, e.stdin, capture.WithFilter(o.filter))
 	}
 	if err != nil {
 		return 0, err
@@ -103,9 +100,6 @@ func analyse(ctx context.Context, o options, e env) (int, error) {
 		if err != nil {
 			fmt.Fprintf(e.stderr, "ftpscope: %v\n", err)
 			break
-		}
-		if flt != nil && !flt.match(p.Data, p.LinkType) {
-			continue
 		}
 		n++
 		keep := an.Packet(p)
