@@ -151,9 +151,6 @@ func (e *InterfaceError) Unwrap() []error {
 	return errs
 }
 
-// checkInterface looks name up among the interfaces of this network
-// namespace. It returns the interface (zero for AnyInterface) and the
-// indexes of the loopback interfaces.
 // prepareLive does what every backend's OpenLive does first: a usable
 // context, options with their defaults, and an interface that exists and
 // is up (with the indexes of the loopback interfaces).
@@ -172,6 +169,10 @@ func prepareLive(ctx context.Context, o LiveOptions) (context.Context, LiveOptio
 	return ctx, o, ifc, loopbacks, err
 }
 
+// checkInterface looks name up among the interfaces of this network
+// namespace. It returns the interface (zero for AnyInterface) and the
+// indexes of the loopback interfaces, or an *InterfaceError for a name
+// that does not exist or an interface that is down.
 func checkInterface(name string) (net.Interface, []int, error) {
 	ifaces, err := net.Interfaces()
 	if err != nil {
