@@ -30,19 +30,20 @@ import (
 	"time"
 
 	"github.com/ftpscope/ftpscope/filter"
+	"github.com/ftpscope/ftpscope/internal/netns"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/gopacket/gopacket/layers"
 	"golang.org/x/net/ipv4"
 )
 
-// liveHelperEnv, when set, makes TestLiveHelperProcess act as a liveHelper
+// liveHelperEnv, when set, makes TestLiveHelperProcess act as a helper
 // process (a TCP client inside the namespace, a UDP sender, an unprivileged
 // OpenLive) instead of a test.
 const liveHelperEnv = "FTPSCOPE_LIVE_HELPER"
 
 // TestLiveHelperProcess is not a test: the live tests run the test binary
-// again as a liveHelper, with liveHelperEnv naming what to do and the
+// again as a helper, with liveHelperEnv naming what to do and the
 // arguments after "--".
 func TestLiveHelperProcess(t *testing.T) {
 	mode := os.Getenv(liveHelperEnv)
@@ -59,7 +60,7 @@ func TestLiveHelperProcess(t *testing.T) {
 	case "openlive":
 		err = liveHelperOpenLive(args)
 	default:
-		err = fmt.Errorf("unknown liveHelper mode %q", mode)
+		err = fmt.Errorf("unknown helper mode %q", mode)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -136,7 +137,7 @@ func liveHelperOpenLive(args []string) error {
 // liveNet is a network namespace joined to the test's namespace by a veth
 // pair.
 type liveNet struct {
-	ns             string // namespace name
+	ns             *netns.NS
 	host, peer     string // veth ends: host in the test's namespace, peer in ns
 	hostIndex      int
 	down           string // an interface in the test's namespace left down
@@ -146,28 +147,18 @@ type liveNet struct {
 
 var liveNetSeq atomic.Int32
 
-// skipUnlessLiveRoot skips tb when the process cannot create namespaces.
-func skipUnlessLiveRoot(tb testing.TB) {
-	tb.Helper()
-	if os.Geteuid() != 0 {
-		tb.Skip("skipping: live capture tests need root, to open packet sockets and create a network namespace with a veth pair (run go test as root)")
-	}
-	if _, err := exec.LookPath("ip"); err != nil {
-		tb.Skipf("skipping: live capture tests need the liveIPCmd command (iproute2) to create a network namespace: %v", err)
-	}
-}
-
-// setupLiveNet creates the namespace and veth pairs; t.Cleanup removes
-// them, also when the test fails.
+// setupLiveNet creates the namespace and veth pairs, or skips tb when the
+// process cannot; t.Cleanup removes them, also when the test fails.
 func setupLiveNet(tb testing.TB) *liveNet {
 	tb.Helper()
-	skipUnlessLiveRoot(tb)
+	if err := netns.Usable(); err != nil {
+		tb.Skipf("skipping: live capture tests open packet sockets and make a network namespace with a veth pair: %v", err)
+	}
 	pid := os.Getpid()
 	seq := int(liveNetSeq.Add(1))
 	id := (pid*8 + seq) % 16384 // one /30 and one /64 per setup
 	tag := fmt.Sprintf("%d%c", pid%1000000, 'a'+seq%26)
 	n := &liveNet{
-		ns:     "ftpscope-live-" + tag,
 		host:   "fth" + tag,
 		peer:   "ftp" + tag,
 		down:   "ftd" + tag,
@@ -176,21 +167,30 @@ func setupLiveNet(tb testing.TB) *liveNet {
 		hostV6: netip.MustParseAddr(fmt.Sprintf("fd00:231:%x::1", id)),
 		peerV6: netip.MustParseAddr(fmt.Sprintf("fd00:231:%x::2", id)),
 	}
-	if out, err := exec.Command("ip", "netns", "add", n.ns).CombinedOutput(); err != nil {
-		tb.Skipf("skipping: cannot create a network namespace here (liveIPCmd netns add: %v: %s)", err, strings.TrimSpace(string(out)))
+	ctx := context.Background()
+	ns, err := netns.Add(ctx, "ftpscope-live-"+tag)
+	if errors.Is(err, netns.ErrNoNamespaces) {
+		tb.Skipf("skipping: %v", err)
 	}
-	tb.Cleanup(func() { exec.Command("ip", "netns", "del", n.ns).Run() })
-	tb.Cleanup(func() { exec.Command("ip", "link", "del", n.host).Run() })
-	tb.Cleanup(func() { exec.Command("ip", "link", "del", n.down).Run() })
-	liveIPCmd(tb, "link", "add", n.host, "type", "veth", "peer", "name", n.peer, "netns", n.ns)
-	liveIPCmd(tb, "link", "add", n.down, "type", "veth", "peer", "name", "ftdpeer", "netns", n.ns)
-	liveIPCmd(tb, "addr", "add", n.hostV4.String()+"/30", "dev", n.host)
-	liveIPCmd(tb, "-6", "addr", "add", n.hostV6.String()+"/64", "dev", n.host, "nodad")
-	liveIPCmd(tb, "link", "set", n.host, "up")
-	liveIPCmd(tb, "-n", n.ns, "addr", "add", n.peerV4.String()+"/30", "dev", n.peer)
-	liveIPCmd(tb, "-n", n.ns, "-6", "addr", "add", n.peerV6.String()+"/64", "dev", n.peer, "nodad")
-	liveIPCmd(tb, "-n", n.ns, "link", "set", n.peer, "up")
-	liveIPCmd(tb, "-n", n.ns, "link", "set", "lo", "up")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	n.ns = ns
+	tb.Cleanup(func() { ns.Delete() }) // the veth pairs go with it
+	ipHere(tb, "link", "add", n.host, "type", "veth", "peer", "name", n.peer, "netns", ns.Name)
+	ipHere(tb, "link", "add", n.down, "type", "veth", "peer", "name", "ftdpeer", "netns", ns.Name)
+	ipHere(tb, "addr", "add", n.hostV4.String()+"/30", "dev", n.host)
+	ipHere(tb, "-6", "addr", "add", n.hostV6.String()+"/64", "dev", n.host, "nodad")
+	ipHere(tb, "link", "set", n.host, "up")
+	for _, args := range [][]string{
+		{"addr", "add", n.peerV4.String() + "/30", "dev", n.peer},
+		{"-6", "addr", "add", n.peerV6.String() + "/64", "dev", n.peer, "nodad"},
+		{"link", "set", n.peer, "up"},
+	} {
+		if err := ns.IP(ctx, args...); err != nil {
+			tb.Fatal(err)
+		}
+	}
 	ifc, err := net.InterfaceByName(n.host)
 	if err != nil {
 		tb.Fatalf("veth %s: %v", n.host, err)
@@ -199,27 +199,24 @@ func setupLiveNet(tb testing.TB) *liveNet {
 	return n
 }
 
-// liveIPCmd runs the liveIPCmd command and fails tb if it fails.
-func liveIPCmd(tb testing.TB, args ...string) {
+// ipHere runs the ip command in the test's own namespace and fails tb if
+// it fails.
+func ipHere(tb testing.TB, args ...string) {
 	tb.Helper()
-	if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-		tb.Fatalf("ip %s: %v: %s", strings.Join(args, " "), err, out)
+	if err := netns.IP(context.Background(), args...); err != nil {
+		tb.Fatal(err)
 	}
 }
 
-// liveHelper runs the test binary as a liveHelper process inside namespace ns
-// ("" for the test's own) and returns its standard output.
-func liveHelper(tb testing.TB, ns, mode string, args ...string) string {
+// liveHelper runs the test binary as a helper process inside namespace ns
+// and returns its standard output.
+func liveHelper(tb testing.TB, ns *netns.NS, mode string, args ...string) string {
 	tb.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	argv := append([]string{exe, "-test.run=^TestLiveHelperProcess$", "--"}, args...)
-	if ns != "" {
-		argv = append([]string{"ip", "netns", "exec", ns}, argv...)
-	}
-	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd := ns.Command(context.Background(), exe, append([]string{"-test.run=^TestLiveHelperProcess$", "--"}, args...)...)
 	cmd.Env = append(os.Environ(), liveHelperEnv+"="+mode)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
@@ -390,7 +387,7 @@ func liveHandshakes(conns ...liveConn) []liveSeg {
 	return segs
 }
 
-// liveHandshakesSeen returns the SYNs and SYN-ACKs liveCaptured, sorted, each as
+// liveHandshakesSeen returns the SYNs and SYN-ACKs captured, sorted, each as
 // often as it was seen.
 func liveHandshakesSeen(got []liveCaptured) []liveSeg {
 	var segs []liveSeg
@@ -660,7 +657,7 @@ func TestLiveInterfaceGoesAway(t *testing.T) {
 			}
 			n := setupLiveNet(t)
 			src := openLiveT(t, LiveOptions{Interface: n.host})
-			liveIPCmd(t, strings.Fields(strings.ReplaceAll(strings.Join(tt.do, " "), "IF", n.host))...)
+			ipHere(t, strings.Fields(strings.ReplaceAll(strings.Join(tt.do, " "), "IF", n.host))...)
 			for {
 				_, err := src.Next()
 				if errors.Is(err, io.EOF) {
@@ -703,7 +700,7 @@ func TestLivePromisc(t *testing.T) {
 		t.Fatal(err)
 	}
 	if flags()&iffPromisc == 0 {
-		t.Errorf("%s not promiscuous while liveCaptured with Promisc", n.host)
+		t.Errorf("%s not promiscuous while captured with Promisc", n.host)
 	}
 	src.Close()
 	if flags()&iffPromisc != 0 {
@@ -767,7 +764,7 @@ func TestOpenLivePermission(t *testing.T) {
 	}
 }
 
-// runLiveUnprivileged runs the openlive liveHelper as user nobody, from a copy of
+// runLiveUnprivileged runs the openlive helper as user nobody, from a copy of
 // the test binary that user may execute.
 func runLiveUnprivileged(t *testing.T, iface string) string {
 	t.Helper()
@@ -799,7 +796,7 @@ func runLiveUnprivileged(t *testing.T, iface string) string {
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		t.Skipf("skipping: cannot run the liveHelper as user nobody: %v: %s", err, stderr.String())
+		t.Skipf("skipping: cannot run the helper as user nobody: %v: %s", err, stderr.String())
 	}
 	return string(out)
 }
