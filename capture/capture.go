@@ -35,11 +35,13 @@ type Info struct {
 	// LinkTypes lists the link types seen, by their gopacket names
 	// ("Ethernet", "Linux SLL2", ...), in order of first appearance.
 	LinkTypes []string
-	// Packets and Bytes count frames returned and their captured bytes.
+	// Packets and Bytes count the frames read and their captured bytes:
+	// from a file every frame, also those a filter left out (see
+	// WithFilter); from an interface the frames its filter kept.
 	Packets int
 	Bytes   int64
 	// FirstSeen and LastSeen are the timestamps of the first and last
-	// frame returned; zero when none was.
+	// frame counted in Packets; zero when none was.
 	FirstSeen, LastSeen time.Time
 	// Errors lists problems met while reading (damage, truncation,
 	// unsupported link types), each naming the file and packet number.

@@ -132,3 +132,25 @@ func ExampleNewWriter() {
 	// frame 1: 60 bytes, Ethernet
 	// frame 2: 64 bytes, Linux SLL2
 }
+
+func ExampleWithFilter() {
+	// Only the data connection: everything but the control port. Numbers
+	// stay the frame numbers of the file, as Wireshark shows them.
+	src, err := capture.OpenFiles([]string{"../testdata/passive.pcap"}, capture.WithFilter("tcp and not port 21"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer src.Close()
+	var frames []int
+	for {
+		p, err := src.Next()
+		if err == io.EOF {
+			break
+		}
+		frames = append(frames, p.Number)
+	}
+	fmt.Printf("kept %d of the file's %d packets, frames %d to %d\n", len(frames), src.Infos()[0].Packets, frames[0], frames[len(frames)-1])
+	// Output:
+	// kept 11 of the file's 34 packets, frames 16 to 28
+}

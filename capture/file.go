@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/ftpscope/ftpscope/decode"
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
@@ -75,14 +76,26 @@ func (e *OpenError) Unwrap() error { return e.Err }
 // all makes OpenFiles fail with an *OpenError naming it; damage found later
 // ends only that input and is recorded in its Info.Errors.
 //
+// WithFilter makes the Source return only the packets a filter matches;
+// an expression that does not compile makes OpenFiles fail before it opens
+// any file.
+//
 // The Source also implements Progresser.
-func OpenFiles(names []string) (Source, error) {
-	return OpenFilesFrom(names, os.Stdin)
+func OpenFiles(names []string, opts ...FileOption) (Source, error) {
+	return OpenFilesFrom(names, os.Stdin, opts...)
 }
 
 // OpenFilesFrom is OpenFiles reading the name "-" from stdin. Standard
 // input may be named once only.
-func OpenFilesFrom(names []string, stdin io.Reader) (Source, error) {
+func OpenFilesFrom(names []string, stdin io.Reader, opts ...FileOption) (Source, error) {
+	var o fileOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	keep, err := fileFilter(o.filter)
+	if err != nil {
+		return nil, err
+	}
 	if len(names) == 0 {
 		return nil, errors.New("capture: no input file")
 	}
@@ -112,7 +125,9 @@ func OpenFilesFrom(names []string, stdin io.Reader) (Source, error) {
 		}
 		files = append(files, f)
 	}
-	return newFileSource(files), nil
+	src := newFileSource(files)
+	src.keep = keep
+	return src, nil
 }
 
 // openPath opens the named file.
@@ -352,18 +367,18 @@ func (f *file) noteLinkType(lt layers.LinkType) {
 	}
 }
 
-// linkTypeName returns gopacket's name for lt, naming the link types
-// gopacket has no decoder for by their constant or number.
+// linkTypeName returns gopacket's name for lt, naming the raw IP link
+// types gopacket has no name for by their framing.
 func linkTypeName(lt layers.LinkType) string {
 	if s := lt.String(); s != "UnknownLinkType" {
 		return s
 	}
-	switch lt {
-	case layers.LinkTypeIPv4:
+	switch f, _ := decode.FramingOf(lt); f {
+	case decode.FramingIPv4:
 		return "IPv4"
-	case layers.LinkTypeIPv6:
+	case decode.FramingIPv6:
 		return "IPv6"
-	case 12, 14: // DLT_RAW on the BSDs; gopacket names only one, by GOOS
+	case decode.FramingRaw: // 12 and 14: gopacket names only one, by GOOS
 		return "Raw"
 	}
 	return fmt.Sprintf("UnknownLinkType(%d)", uint16(lt))

@@ -13,7 +13,6 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
-	"golang.org/x/net/bpf"
 )
 
 // AnyInterface is the interface name that captures on every interface of
@@ -38,22 +37,20 @@ type LiveOptions struct {
 	// Snaplen is the most bytes kept of each packet, counted from the IP
 	// header; 0 means DefaultSnaplen.
 	Snaplen int
-	// Filter is a classic BPF program compiled for LiveLinkType (packets
-	// start at the IP header). The afpacket backend attaches it to the
-	// socket before the first read; nil accepts every IP packet. The
-	// libpcap backend runs it in user space on the stripped IP packet.
-	// As with any socket filter, a non-zero return value is the number of
-	// bytes to keep; Snaplen cuts further.
+	// Filter is a BPF filter expression in tcpdump syntax; only the
+	// packets it matches are captured, "" (or blanks) captures every IP
+	// packet. The afpacket backend compiles it with package filter for
+	// LiveLinkType (packets start at the IP header, whatever the
+	// interface) and attaches the program to the socket; the libpcap
+	// backend has libpcap compile it for the interface's own link type,
+	// which reads the whole tcpdump syntax (FullFilterSyntax).
 	//
 	// Packets that reach the socket in the few microseconds between its
-	// creation and the filter's attachment are not filtered (and on a
-	// loopback interface may be returned twice): callers filter again in
-	// user space.
-	Filter []bpf.RawInstruction
-	// FilterExpr is the same filter in pcap syntax. Only the libpcap
-	// backend uses it, compiling it with libpcap's own compiler for the
-	// interface's link type; the afpacket backend ignores it.
-	FilterExpr string
+	// creation and the filter's attachment are not filtered by the kernel
+	// (and on a loopback interface may be returned twice): the afpacket
+	// backend runs the filter on every packet again in user space, and
+	// libpcap does the same for those packets itself.
+	Filter string
 	// Promisc puts the interface into promiscuous mode for as long as the
 	// capture is open. It is ignored for AnyInterface.
 	Promisc bool
@@ -88,8 +85,7 @@ func (o LiveOptions) normalize() (LiveOptions, error) {
 
 // LiveLinkType returns the link type of every packet a live Source returns,
 // whatever the interface: layers.LinkTypeRaw, packets starting at the IPv4
-// or IPv6 header (tell them apart by the version nibble). Compile
-// LiveOptions.Filter for it.
+// or IPv6 header (tell them apart by the version nibble).
 //
 // Raw IP is used rather than each interface's own link layer so that one
 // filter fits every interface, "any" included, and so that loopback,
@@ -155,9 +151,6 @@ func (e *InterfaceError) Unwrap() []error {
 	return errs
 }
 
-// checkInterface looks name up among the interfaces of this network
-// namespace. It returns the interface (zero for AnyInterface) and the
-// indexes of the loopback interfaces.
 // prepareLive does what every backend's OpenLive does first: a usable
 // context, options with their defaults, and an interface that exists and
 // is up (with the indexes of the loopback interfaces).
@@ -176,6 +169,10 @@ func prepareLive(ctx context.Context, o LiveOptions) (context.Context, LiveOptio
 	return ctx, o, ifc, loopbacks, err
 }
 
+// checkInterface looks name up among the interfaces of this network
+// namespace. It returns the interface (zero for AnyInterface) and the
+// indexes of the loopback interfaces, or an *InterfaceError for a name
+// that does not exist or an interface that is down.
 func checkInterface(name string) (net.Interface, []int, error) {
 	ifaces, err := net.Interfaces()
 	if err != nil {
@@ -436,59 +433,4 @@ func (s *liveSource) Close() error {
 	defer s.mu.Unlock()
 	s.shutdownLocked(nil)
 	return nil
-}
-
-// rawIPPayload strips the link-layer header of a frame of link type lt and
-// returns the IPv4 or IPv6 packet it carries; ok is false for anything
-// else (ARP, other protocols, truncated frames, unknown link types). VLAN
-// tags (802.1Q, 802.1ad) in Ethernet frames are skipped.
-func rawIPPayload(lt layers.LinkType, frame []byte) (payload []byte, ok bool) {
-	const (
-		ethIPv4 = 0x0800
-		ethIPv6 = 0x86dd
-	)
-	be16 := func(b []byte) int { return int(b[0])<<8 | int(b[1]) }
-	var proto int // ethertype, or 0 to go by the version nibble alone
-	switch lt {
-	case layers.LinkTypeRaw, layers.LinkTypeIPv4, layers.LinkTypeIPv6, 12, 14:
-		payload = frame
-	case layers.LinkTypeEthernet:
-		if len(frame) < 14 {
-			return nil, false
-		}
-		proto, payload = be16(frame[12:]), frame[14:]
-		for proto == 0x8100 || proto == 0x88a8 || proto == 0x9100 {
-			if len(payload) < 4 {
-				return nil, false
-			}
-			proto, payload = be16(payload[2:]), payload[4:]
-		}
-	case layers.LinkTypeLinuxSLL:
-		if len(frame) < 16 {
-			return nil, false
-		}
-		proto, payload = be16(frame[14:]), frame[16:]
-	case layers.LinkTypeLinuxSLL2:
-		if len(frame) < 20 {
-			return nil, false
-		}
-		proto, payload = be16(frame[0:]), frame[20:]
-	case layers.LinkTypeNull, layers.LinkTypeLoop:
-		if len(frame) < 4 {
-			return nil, false
-		}
-		payload = frame[4:]
-	default:
-		return nil, false
-	}
-	if !isIP(payload) {
-		return nil, false
-	}
-	switch v := payload[0] >> 4; {
-	case proto == 0,
-		proto == ethIPv4 && v == 4,
-		proto == ethIPv6 && v == 6:
-		return payload, true
-	}
-	return nil, false
 }

@@ -9,31 +9,17 @@ import (
 	"os/signal"
 
 	"github.com/ftpscope/ftpscope/capture"
-	"github.com/ftpscope/ftpscope/filter"
 )
 
 // ExampleOpenLive captures FTP control traffic on every interface until
-// Ctrl-C, then reports what was seen. The filter is compiled for
-// LiveLinkType, and FilterExpr is passed too for the libpcap build.
+// Ctrl-C, then reports what was seen.
 func ExampleOpenLive() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 
-	const expr = "tcp port 21"
-	f, err := filter.Parse(expr)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	prog, err := f.Compile(capture.LiveLinkType(), capture.DefaultSnaplen)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
 	src, err := capture.OpenLive(ctx, capture.LiveOptions{
-		Interface:  capture.AnyInterface,
-		Filter:     prog,
-		FilterExpr: expr,
+		Interface: capture.AnyInterface,
+		Filter:    "tcp port 21",
 	})
 	switch {
 	case errors.Is(err, capture.ErrPermission), errors.Is(err, capture.ErrNoInterface):

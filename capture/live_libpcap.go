@@ -9,10 +9,10 @@ import (
 	"io"
 	"strings"
 
+	"github.com/ftpscope/ftpscope/decode"
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcap"
-	"golang.org/x/net/bpf"
 )
 
 // LiveBackend names the live capture implementation of this build:
@@ -33,31 +33,31 @@ const (
 // packets seen there, with link type LiveLinkType. Cancelling ctx ends the
 // capture: Next then returns io.EOF within o.PollTimeout.
 //
-// This build captures through libpcap, which compiles o.FilterExpr with its
-// own compiler (full pcap filter syntax) and attaches it in the kernel. The
-// link-layer header of each frame (Ethernet with any VLAN tags, Linux
-// cooked v1 or v2, BSD loopback) is stripped so that packets start at the
-// IP header as in the afpacket build; frames that carry no IPv4 or IPv6
-// are skipped. o.Filter, when given, runs in user space on the IP packet.
-// libpcap itself hides the duplicate that loopback interfaces show of
-// every packet.
+// This build captures through libpcap, which compiles o.Filter with its own
+// compiler (the whole tcpdump syntax) for the interface's link type and
+// attaches it in the kernel. The link-layer header of each frame (Ethernet
+// with any VLAN tags, Linux cooked v1 or v2, BSD loopback) is stripped by
+// decode.IPPacket so that packets start at the IP header as in the
+// afpacket build; frames that carry no IPv4 or IPv6 are skipped. libpcap
+// itself hides the duplicate that loopback interfaces show of every
+// packet.
+//
+// A filter expression that libpcap compiles for none of the link types
+// ftpscope reads (a syntax error) is an error returned before anything
+// else is checked.
 //
 // The errors for an interface that cannot be opened are *InterfaceError
 // values matching ErrPermission, ErrNoInterface or ErrInterfaceDown.
 func OpenLive(ctx context.Context, o LiveOptions) (Source, error) {
+	hasFilter := strings.TrimSpace(o.Filter) != ""
+	if hasFilter {
+		if err := checkPcapFilter(o.Filter); err != nil {
+			return nil, err
+		}
+	}
 	ctx, o, _, _, err := prepareLive(ctx, o)
 	if err != nil {
 		return nil, err
-	}
-	var vm *bpf.VM
-	if len(o.Filter) > 0 {
-		ins, ok := bpf.Disassemble(o.Filter)
-		if !ok {
-			return nil, fmt.Errorf("capture: filter for %s: instructions the user-space BPF machine cannot run", o.Interface)
-		}
-		if vm, err = bpf.NewVM(ins); err != nil {
-			return nil, fmt.Errorf("capture: filter for %s: %w", o.Interface, err)
-		}
 	}
 
 	inactive, err := pcap.NewInactiveHandle(o.Interface)
@@ -79,22 +79,18 @@ func OpenLive(ctx context.Context, o LiveOptions) (Source, error) {
 	if err != nil {
 		return nil, pcapOpenError(o.Interface, err)
 	}
-	if o.FilterExpr != "" {
-		if err := h.SetBPFFilter(o.FilterExpr); err != nil {
+	if hasFilter {
+		if err := h.SetBPFFilter(o.Filter); err != nil {
 			h.Close()
-			return nil, fmt.Errorf("capture: filter %q on %s: %w", o.FilterExpr, o.Interface, err)
+			return nil, fmt.Errorf("capture: filter %q on %s: %w", o.Filter, o.Interface, err)
 		}
 	}
 	lt := h.LinkType()
-	switch lt {
-	case layers.LinkTypeEthernet, layers.LinkTypeLinuxSLL, layers.LinkTypeLinuxSLL2,
-		layers.LinkTypeRaw, layers.LinkTypeIPv4, layers.LinkTypeIPv6, 12, 14,
-		layers.LinkTypeNull, layers.LinkTypeLoop:
-	default:
+	if !decode.Supported(lt) {
 		h.Close()
 		return nil, fmt.Errorf("capture: %s has link type %v, which live capture cannot strip down to IP", o.Interface, lt)
 	}
-	src := newLiveSource(ctx, o.Interface, o.Snaplen, &pcapHandle{h: h, lt: lt, vm: vm})
+	src := newLiveSource(ctx, o.Interface, o.Snaplen, &pcapHandle{h: h, lt: lt})
 	src.reportIdle = o.ReportIdle
 	return src, nil
 }
@@ -123,7 +119,6 @@ func pcapOpenError(name string, err error) error {
 type pcapHandle struct {
 	h  *pcap.Handle
 	lt layers.LinkType
-	vm *bpf.VM // nil: no user-space filter
 }
 
 func (p *pcapHandle) read() ([]byte, gopacket.CaptureInfo, error) {
@@ -141,16 +136,9 @@ func (p *pcapHandle) read() ([]byte, gopacket.CaptureInfo, error) {
 	case err != nil:
 		return nil, ci, err
 	}
-	payload, ok := rawIPPayload(p.lt, data)
+	payload, ok := decode.IPPacket(p.lt, data)
 	if !ok {
 		return nil, ci, nil // skipped: not IP
-	}
-	if p.vm != nil {
-		n, err := p.vm.Run(payload)
-		if err != nil || n == 0 {
-			return nil, ci, nil // rejected by the filter
-		}
-		payload = payload[:min(n, len(payload))]
 	}
 	ci.Length -= len(data) - len(payload)
 	ci.CaptureLength = len(payload)

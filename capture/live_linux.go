@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"time"
 
+	"github.com/ftpscope/ftpscope/filter"
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/afpacket"
 	"golang.org/x/net/bpf"
@@ -45,16 +46,30 @@ const (
 // only, drops the outgoing copy the kernel shows of every packet sent over
 // a loopback interface (which would otherwise be seen twice, once leaving
 // and once arriving; outgoing packets of other interfaces are kept, "any"
-// included), then runs o.Filter.
+// included), then runs o.Filter, compiled by package filter. A filter
+// expression that package filter cannot parse is an error of type
+// *filter.Error, returned before anything else is checked.
 //
 // The errors for an interface that cannot be opened are *InterfaceError
 // values matching ErrPermission, ErrNoInterface or ErrInterfaceDown.
 func OpenLive(ctx context.Context, o LiveOptions) (Source, error) {
+	f, err := filter.Parse(o.Filter)
+	if err != nil {
+		return nil, err
+	}
 	ctx, o, ifc, loopbacks, err := prepareLive(ctx, o)
 	if err != nil {
 		return nil, err
 	}
-	prog, err := kernelFilter(o.Filter, loopbacks, o.Snaplen)
+	var user []bpf.RawInstruction
+	var match *filter.Matcher
+	if f != nil {
+		if user, err = f.Compile(LiveLinkType(), o.Snaplen); err != nil {
+			return nil, err
+		}
+		match = f.NewMatcher()
+	}
+	prog, err := kernelFilter(user, loopbacks, o.Snaplen)
 	if err != nil {
 		return nil, fmt.Errorf("capture: filter for %s: %w", o.Interface, err)
 	}
@@ -87,7 +102,7 @@ func OpenLive(ctx context.Context, o LiveOptions) (Source, error) {
 			return nil, fmt.Errorf("capture: promiscuous mode on %s: %w", o.Interface, err)
 		}
 	}
-	src := newLiveSource(ctx, o.Interface, o.Snaplen, &afpacketHandle{tp: tp})
+	src := newLiveSource(ctx, o.Interface, o.Snaplen, &afpacketHandle{tp: tp, match: match})
 	src.reportIdle = o.ReportIdle
 	return src, nil
 }
@@ -172,6 +187,10 @@ func kernelFilter(user []bpf.RawInstruction, loopbacks []int, snaplen int) ([]bp
 // afpacketHandle is a liveHandle over an AF_PACKET ring.
 type afpacketHandle struct {
 	tp *afpacket.TPacket
+	// match runs the user's filter again on every packet, for those
+	// that arrived before the kernel filter was attached; nil when there
+	// is no filter.
+	match *filter.Matcher
 }
 
 func (h *afpacketHandle) read() ([]byte, gopacket.CaptureInfo, error) {
@@ -181,6 +200,9 @@ func (h *afpacketHandle) read() ([]byte, gopacket.CaptureInfo, error) {
 	}
 	// An interface going down or away shows as afpacket.ErrPoll (POLLERR),
 	// which explainReadError makes sense of.
+	if err == nil && h.match != nil && !h.match.Match(data, LiveLinkType()) {
+		return nil, ci, nil // skipped: arrived before the kernel filter
+	}
 	return data, ci, err
 }
 

@@ -5,6 +5,8 @@ package capture
 import (
 	"context"
 	"fmt"
+
+	"github.com/ftpscope/ftpscope/filter"
 )
 
 // LiveBackend names the live capture implementation of this build:
@@ -14,10 +16,14 @@ const LiveBackend = "none"
 
 // OpenLive cannot capture in this build: live capture needs Linux, or a
 // build with cgo and -tags libpcap. It returns an error matching
-// ErrLiveUnsupported, or first ErrNoInterface or ErrInterfaceDown as on
-// Linux.
+// ErrLiveUnsupported, or first a *filter.Error, ErrNoInterface or
+// ErrInterfaceDown as on Linux.
 func OpenLive(ctx context.Context, o LiveOptions) (Source, error) {
-	// A mistyped name is reported as on Linux, being the first thing to fix.
+	// A mistyped filter or name is reported as on Linux, being the first
+	// thing to fix.
+	if _, err := filter.Parse(o.Filter); err != nil {
+		return nil, err
+	}
 	if _, _, err := checkInterface(o.Interface); err != nil {
 		return nil, err
 	}

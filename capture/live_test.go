@@ -98,7 +98,7 @@ func TestLiveOptionsNormalize(t *testing.T) {
 	}
 }
 
-// Minimal headers: only the version nibble matters to rawIPPayload.
+// Minimal IP headers: only the version nibble matters to the live source.
 var (
 	liveIPv4 = []byte{0x45, 0x00, 0x00, 0x14}
 	liveIPv6 = []byte{0x60, 0x00, 0x00, 0x00}
@@ -110,48 +110,6 @@ func liveCat(parts ...[]byte) []byte {
 		out = append(out, p...)
 	}
 	return out
-}
-
-func TestRawIPPayload(t *testing.T) {
-	macs := make([]byte, 12)
-	sll := make([]byte, 14) // Linux SLL header up to its protocol field
-	tests := []struct {
-		name string
-		lt   layers.LinkType
-		in   []byte
-		want []byte // nil: not IP
-	}{
-		{"ethernet IPv4", layers.LinkTypeEthernet, liveCat(macs, []byte{0x08, 0x00}, liveIPv4), liveIPv4},
-		{"ethernet IPv6", layers.LinkTypeEthernet, liveCat(macs, []byte{0x86, 0xdd}, liveIPv6), liveIPv6},
-		{"ethernet 802.1Q tag put back by libpcap", layers.LinkTypeEthernet,
-			liveCat(macs, []byte{0x81, 0x00, 0x00, 0x07, 0x08, 0x00}, liveIPv4), liveIPv4},
-		{"ethernet QinQ 802.1ad outer and 802.1Q inner", layers.LinkTypeEthernet,
-			liveCat(macs, []byte{0x88, 0xa8, 0x00, 0x07, 0x81, 0x00, 0x00, 0x08, 0x86, 0xdd}, liveIPv6), liveIPv6},
-		{"ethernet ARP", layers.LinkTypeEthernet, liveCat(macs, []byte{0x08, 0x06}, make([]byte, 28)), nil},
-		{"ethertype IPv4 but IPv6 inside", layers.LinkTypeEthernet, liveCat(macs, []byte{0x08, 0x00}, liveIPv6), nil},
-		{"ethernet cut inside the tag", layers.LinkTypeEthernet, liveCat(macs, []byte{0x81, 0x00, 0x00}), nil},
-		{"ethernet shorter than its header", layers.LinkTypeEthernet, macs, nil},
-		{"ethernet header only", layers.LinkTypeEthernet, liveCat(macs, []byte{0x08, 0x00}), nil},
-		{"linux SLL from libpcap's any", layers.LinkTypeLinuxSLL, liveCat(sll, []byte{0x08, 0x00}, liveIPv4), liveIPv4},
-		{"linux SLL2", layers.LinkTypeLinuxSLL2, liveCat([]byte{0x86, 0xdd}, make([]byte, 18), liveIPv6), liveIPv6},
-		{"linux SLL2 truncated", layers.LinkTypeLinuxSLL2, []byte{0x86, 0xdd}, nil},
-		{"BSD loopback (null)", layers.LinkTypeNull, liveCat([]byte{2, 0, 0, 0}, liveIPv4), liveIPv4},
-		{"raw IPv6", layers.LinkTypeRaw, liveIPv6, liveIPv6},
-		{"raw garbage", layers.LinkTypeRaw, []byte{0x00, 0x01}, nil},
-		{"raw empty", layers.LinkTypeRaw, nil, nil},
-		{"unsupported link type", layers.LinkTypeIEEE80211Radio, liveIPv4, nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, ok := rawIPPayload(tt.lt, tt.in)
-			if ok != (tt.want != nil) {
-				t.Fatalf("rawIPPayload() ok = %v, want %v", ok, tt.want != nil)
-			}
-			if diff := cmp.Diff(tt.want, got, cmpopts.EquateEmpty()); diff != "" {
-				t.Errorf("rawIPPayload() mismatch (-want +got):\n%s", diff)
-			}
-		})
-	}
 }
 
 // fakeLiveRead is one scripted result of fakeLiveHandle.read.

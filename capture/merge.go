@@ -15,9 +15,10 @@ import (
 // read touches, and no packet is copied.
 type fileSource struct {
 	files   []*file
-	heap    []int // indexes into files, ordered by less
-	started bool  // the heap has been filled
-	advance bool  // the root's packet was returned: read its next one first
+	keep    func(Packet) bool // the filter; nil: every packet
+	heap    []int             // indexes into files, ordered by less
+	started bool              // the heap has been filled
+	advance bool              // the root's packet was returned: read its next one first
 	closed  bool
 }
 
@@ -32,8 +33,21 @@ func newFileSource(files []*file) *fileSource {
 
 // Next returns the packet with the earliest timestamp among the packets
 // each file has next; equal timestamps come in the order the files were
-// given. A file's packets come in file order.
+// given. A file's packets come in file order. Of these, it returns the
+// ones the filter matches: filtering after the merge keeps the order of
+// the packets it returns what it is without a filter, also for files whose
+// timestamps go backwards.
 func (s *fileSource) Next() (Packet, error) {
+	for {
+		p, err := s.merged()
+		if err != nil || s.keep == nil || s.keep(p) {
+			return p, err
+		}
+	}
+}
+
+// merged returns the next packet of the merged timeline, filtered or not.
+func (s *fileSource) merged() (Packet, error) {
 	if s.closed {
 		return Packet{}, io.EOF
 	}

@@ -228,17 +228,23 @@ func TestNextAllocs(t *testing.T) {
 	}
 	inDir(t, contents)
 	tests := []struct {
-		name  string
-		files []string
+		name   string
+		files  []string
+		filter string
 	}{
-		{"pcap", []string{"a.pcap"}},
-		{"pcapng", []string{"b.pcapng"}},
-		{"gzip", []string{"c.pcap.gz"}},
-		{"three merged", []string{"a.pcap", "b.pcapng", "c.pcap.gz"}},
+		{"pcap", []string{"a.pcap"}, ""},
+		{"pcapng", []string{"b.pcapng"}, ""},
+		{"gzip", []string{"c.pcap.gz"}, ""},
+		{"three merged", []string{"a.pcap", "b.pcapng", "c.pcap.gz"}, ""},
+		{"three merged and filtered", []string{"a.pcap", "b.pcapng", "c.pcap.gz"}, "not ip6"}, // every test packet
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			src := open(t, tt.files...)
+			src, err := OpenFiles(tt.files, WithFilter(tt.filter))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer src.Close()
 			// Warm up: the first packets size the buffers. (AllocsPerRun
 			// rounds down, so an allocation every few packets would pass.)
 			for range 200 {
@@ -246,7 +252,6 @@ func TestNextAllocs(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			var err error
 			allocs := testing.AllocsPerRun(n/2, func() {
 				_, err = src.Next()
 			})

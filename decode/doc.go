@@ -8,7 +8,9 @@
 // Decoder wraps gopacket's DecodingLayerParser over preallocated layers, so
 // decoding a frame allocates nothing. It reads Ethernet (with 802.1Q and
 // QinQ tags), Linux cooked SLL and SLL2, BSD loopback/NULL and raw IPv4/IPv6
-// frames.
+// frames. FramingOf is the one list of these link types, which the filter
+// compiler and live capture go by too; IPPacket strips their link-layer
+// header.
 //
 // # FTP grammar
 //

@@ -152,27 +152,24 @@ func NewDecoder() *Decoder {
 	return d
 }
 
-// Supported reports whether the Decoder reads frames of link type lt.
-func Supported(lt layers.LinkType) bool {
-	_, ok := firstLayer(lt, nil)
-	return ok
-}
-
-func firstLayer(lt layers.LinkType, data []byte) (gopacket.LayerType, bool) {
-	switch lt {
-	case layers.LinkTypeEthernet:
+// firstLayer returns the layer a frame of link type lt starts with; ok is
+// false for a link type FramingOf does not know.
+func firstLayer(lt layers.LinkType, data []byte) (first gopacket.LayerType, ok bool) {
+	f, _ := FramingOf(lt)
+	switch f {
+	case FramingEthernet:
 		return layers.LayerTypeEthernet, true
-	case layers.LinkTypeLinuxSLL:
+	case FramingLinuxSLL:
 		return layers.LayerTypeLinuxSLL, true
-	case layers.LinkTypeLinuxSLL2:
+	case FramingLinuxSLL2:
 		return layers.LayerTypeLinuxSLL2, true
-	case layers.LinkTypeNull, layers.LinkTypeLoop:
+	case FramingNull, FramingLoop:
 		return layers.LayerTypeLoopback, true
-	case layers.LinkTypeIPv4:
+	case FramingIPv4:
 		return layers.LayerTypeIPv4, true
-	case layers.LinkTypeIPv6:
+	case FramingIPv6:
 		return layers.LayerTypeIPv6, true
-	case layers.LinkTypeRaw, 12, 14: // 12 and 14 are raw IP on some BSDs
+	case FramingRaw:
 		if len(data) > 0 && data[0]>>4 == 6 {
 			return layers.LayerTypeIPv6, true
 		}

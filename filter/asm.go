@@ -2,16 +2,14 @@ package filter
 
 import "golang.org/x/net/bpf"
 
-// Classic BPF opcodes (linux/filter.h), as raw instructions carry them.
+// Classic BPF opcodes (linux/filter.h), as raw instructions carry them:
+// those this package's programs use.
 const (
-	clsLD   = 0x00
-	clsLDX  = 0x01
-	clsST   = 0x02
-	clsSTX  = 0x03
-	clsALU  = 0x04
-	clsJMP  = 0x05
-	clsRET  = 0x06
-	clsMISC = 0x07
+	clsLD  = 0x00
+	clsLDX = 0x01
+	clsALU = 0x04
+	clsJMP = 0x05
+	clsRET = 0x06
 
 	szW = 0x00
 	szH = 0x08
@@ -21,34 +19,17 @@ const (
 	modeABS = 0x20
 	modeIND = 0x40
 	modeMEM = 0x60
-	modeLEN = 0x80
 	modeMSH = 0xa0
 
 	srcK = 0x00
-	srcX = 0x08
 
-	aluADD = 0x00
-	aluSUB = 0x10
-	aluMUL = 0x20
-	aluDIV = 0x30
-	aluOR  = 0x40
 	aluAND = 0x50
-	aluLSH = 0x60
-	aluRSH = 0x70
-	aluNEG = 0x80
-	aluMOD = 0x90
-	aluXOR = 0xa0
 
 	opJA   = 0x00
 	opJEQ  = 0x10
 	opJGT  = 0x20
 	opJGE  = 0x30
 	opJSET = 0x40
-
-	retA = 0x10
-
-	miscTAX = 0x00
-	miscTXA = 0x80
 
 	opRetK = clsRET | srcK
 )

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/ftpscope/ftpscope/decode"
 	"github.com/gopacket/gopacket/layers"
 	"golang.org/x/net/bpf"
 )
@@ -48,60 +49,32 @@ const (
 	afInet6Darwin  = 30 // AF_INET6 on macOS
 )
 
-// linkKind says how a link type tells the network protocol.
-type linkKind uint8
-
-const (
-	lkEther linkKind = iota // 16-bit EtherType at offType
-	lkSLL                   // Linux cooked v1: likewise
-	lkSLL2                  // Linux cooked v2: likewise
-	lkRaw                   // no link header; IP version nibble
-	lkIPv4                  // no link header; always IPv4
-	lkIPv6                  // no link header; always IPv6
-	lkNull                  // 4-byte address family, host byte order
-	lkLoop                  // 4-byte address family, network byte order
-)
-
 // linkState is libpcap's off_linktype and off_linkpl for one link type,
 // as they stand at a point of the expression: vlan moves both on by 4.
 type linkState struct {
 	lt      layers.LinkType
-	kind    linkKind
-	offType uint32
+	kind    decode.Framing
+	offType uint32 // where the EtherType is, for framings that have one
 	offNet  uint32
 }
 
+// linkFor returns the offsets of link type lt before any vlan: those of
+// its framing, for every link type package decode reads.
 func linkFor(lt layers.LinkType) (linkState, error) {
-	s := linkState{lt: lt}
-	switch lt {
-	case layers.LinkTypeEthernet:
-		s.kind, s.offType, s.offNet = lkEther, 12, 14
-	case layers.LinkTypeLinuxSLL:
-		s.kind, s.offType, s.offNet = lkSLL, 14, 16
-	case layers.LinkTypeLinuxSLL2:
-		s.kind, s.offType, s.offNet = lkSLL2, 0, 20
-	case layers.LinkTypeRaw, 12: // LINKTYPE_RAW, and DLT_RAW as Linux numbers it
-		s.kind = lkRaw
-	case layers.LinkTypeIPv4:
-		s.kind = lkIPv4
-	case layers.LinkTypeIPv6:
-		s.kind = lkIPv6
-	case layers.LinkTypeNull:
-		s.kind, s.offNet = lkNull, 4
-	case layers.LinkTypeLoop:
-		s.kind, s.offNet = lkLoop, 4
-	default:
-		return s, fmt.Errorf("filter: compiling for link type %s (%d): %w", lt, int(lt), ErrLinkType)
+	f, ok := decode.FramingOf(lt)
+	if !ok {
+		return linkState{lt: lt}, fmt.Errorf("filter: compiling for link type %s (%d): %w", lt, int(lt), ErrLinkType)
 	}
-	return s, nil
+	return linkState{lt: lt, kind: f, offType: uint32(max(f.EtherTypeAt(), 0)), offNet: uint32(f.HeaderLen())}, nil
 }
 
 // Compile returns a classic BPF program that accepts the packets the
 // filter matches, for packets of link type lt as the kernel or a capture
-// file presents them: Ethernet (where vlan shifts the offsets of what
-// follows it, as in tcpdump), Linux cooked v1 and v2, raw IP (LinkTypeRaw,
-// LinkTypeIPv4, LinkTypeIPv6) and BSD loopback (LinkTypeNull in this
-// host's byte order, LinkTypeLoop). An accepting program returns snaplen,
+// file presents them, for every link type decode.FramingOf knows:
+// Ethernet (where vlan shifts the offsets of what follows it, as in
+// tcpdump), Linux cooked v1 and v2, raw IP and BSD loopback (LinkTypeNull
+// in this host's byte order, LinkTypeLoop); any other is an error wrapping
+// ErrLinkType. An accepting program returns snaplen,
 // or DefaultSnaplen when snaplen is not positive; a rejecting one returns
 // 0.
 //
@@ -265,7 +238,7 @@ func (f *Filter) expand(n *node, ls *linkState) (*cond, error) {
 	case primHost6:
 		return ls.host6(p), nil
 	case primVLAN:
-		if ls.kind != lkEther {
+		if ls.kind != decode.FramingEthernet {
 			return nil, &Error{Expr: f.expr, Offset: p.pos, Near: "vlan",
 				Msg: fmt.Sprintf("no VLAN support for link type %s", ls.lt)}
 		}
@@ -316,7 +289,7 @@ func (f *Filter) expandOr(n *node, ls *linkState) (*cond, error) {
 		case len(run) == 0:
 		case run[0].kind == primHost4:
 			c = or(c, ls.host4(run))
-		case ls.kind == lkNull || ls.kind == lkLoop:
+		case ls.kind == decode.FramingNull || ls.kind == decode.FramingLoop:
 			// The IPv6 test is three comparisons there, after which
 			// tcpdump's optimiser no longer knows the outcome of the
 			// next port's IPv6 test, and leaves the IPv6 parts alone.
@@ -392,24 +365,24 @@ func fields(d qualDir, src, dst uint32) []uint32 {
 // linktype is libpcap's gen_linktype: the packet's network protocol is et.
 func (ls *linkState) linktype(et uint16) *cond {
 	switch ls.kind {
-	case lkEther, lkSLL, lkSLL2:
+	case decode.FramingEthernet, decode.FramingLinuxSLL, decode.FramingLinuxSLL2:
 		return eq(2, ls.offType, uint32(et))
-	case lkRaw:
+	case decode.FramingRaw:
 		switch et {
 		case etherIPv4:
 			return mcmp(1, 0, 0xf0, opJEQ, 0x40)
 		case etherIPv6:
 			return mcmp(1, 0, 0xf0, opJEQ, 0x60)
 		}
-	case lkIPv4:
+	case decode.FramingIPv4:
 		if et == etherIPv4 {
 			return condTrue
 		}
-	case lkIPv6:
+	case decode.FramingIPv6:
 		if et == etherIPv6 {
 			return condTrue
 		}
-	case lkNull, lkLoop:
+	case decode.FramingNull, decode.FramingLoop:
 		// As libpcap compiles for a capture file: the file may come from
 		// a BSD, so IPv6 is any of their AF_INET6 values (Darwin,
 		// NetBSD/OpenBSD, FreeBSD).
@@ -427,7 +400,7 @@ func (ls *linkState) linktype(et uint16) *cond {
 // host's byte order for LinkTypeNull (as in a capture file written on a
 // machine of the same byte order), in network byte order for LinkTypeLoop.
 func (ls *linkState) family(af uint32) *cond {
-	if ls.kind == lkNull {
+	if ls.kind == decode.FramingNull {
 		af = binary.BigEndian.Uint32(binary.NativeEndian.AppendUint32(nil, af))
 	}
 	return eq(4, 0, af)

@@ -1,8 +1,9 @@
 // Package filter compiles the part of tcpdump's filter language that people
 // use with FTP into classic BPF, without cgo. The program can be attached to
 // an AF_PACKET socket for a live capture, and Matcher runs the same program
-// in user space on packets read from files, so a file and a live interface
-// keep the same packets — the ones tcpdump would keep.
+// in user space, on golang.org/x/net/bpf's virtual machine, on packets read
+// from files, so a file and a live interface keep the same packets — the
+// ones tcpdump would keep.
 //
 // # Syntax
 //
@@ -42,10 +43,11 @@
 //   - A packet too short for a field a test reads is rejected, as the
 //     kernel does, even under not.
 //
-// Compile supports Ethernet, Linux cooked capture v1 and v2, raw IP
-// (LinkTypeRaw, LinkTypeIPv4, LinkTypeIPv6) and BSD loopback (LinkTypeNull,
-// LinkTypeLoop; IPv6 is any of the BSDs' AF_INET6 values, as libpcap
-// compiles it for files).
+// Compile supports the link types package decode reads (decode.FramingOf):
+// Ethernet, Linux cooked capture v1 and v2, raw IP (LinkTypeRaw and DLT_RAW
+// as the BSDs number it, LinkTypeIPv4, LinkTypeIPv6) and BSD loopback
+// (LinkTypeNull, LinkTypeLoop; IPv6 is any of the BSDs' AF_INET6 values, as
+// libpcap compiles it for files).
 //
 // # Tests against tcpdump
 //

@@ -46,11 +46,3 @@ func (f *Filter) String() string {
 	}
 	return f.root.String()
 }
-
-// Expr returns the expression as given to Parse.
-func (f *Filter) Expr() string {
-	if f == nil {
-		return ""
-	}
-	return f.expr
-}

@@ -21,7 +21,7 @@ func sameProgram(t *testing.T, f *Filter, expr string) {
 			t.Fatalf("%s: Compile errors differ: %v and %v", l.dlt, errF, errG)
 		}
 		if diff := cmp.Diff(pf, pg); diff != "" {
-			t.Fatalf("%s: %q and %q compile differently (-first +second):\n%s", l.dlt, f.Expr(), expr, diff)
+			t.Fatalf("%s: %q and %q compile differently (-first +second):\n%s", l.dlt, f, expr, diff)
 		}
 	}
 }

@@ -388,9 +388,8 @@ func (a *Analyzer) sources(infos []capture.Info) []Source {
 		}
 		for _, u := range a.unsupportedLinks {
 			if u.source == i {
-				s.Errors = append(s.Errors, fmt.Sprintf("%s: packet %d: link type %d (%s) is not supported; its %d packets were skipped "+
-					"(supported: Ethernet with 802.1Q/QinQ, Linux SLL and SLL2, BSD loopback/NULL, raw IPv4/IPv6)",
-					in.Name, u.first, int(u.linkType), u.linkType, u.count))
+				s.Errors = append(s.Errors, fmt.Sprintf("%s: packet %d: link type %d (%s) is not supported; its %d packets were skipped (supported: %s)",
+					in.Name, u.first, int(u.linkType), u.linkType, u.count, decode.SupportedLinkTypes))
 			}
 		}
 		for _, j := range a.jumps {

@@ -31,28 +31,23 @@ func (e env) detectTTY() env {
 // analyse opens the input, runs the analysis and writes the report. It
 // returns the worst severity among the findings ("" when none).
 func analyse(ctx context.Context, o options, e env) (session.Severity, error) {
-	flt, err := newPacketFilter(o.filter)
-	if err != nil {
-		return "", err
-	}
 	var src capture.Source
+	var err error
 	if o.iface != "" {
-		src, err = openLive(ctx, o, flt)
+		src, err = openLive(ctx, o)
 	} else {
-		src, err = capture.OpenFilesFrom(o.read, e.stdin)
+		src, err = capture.OpenFilesFrom(o.read, e.stdin, capture.WithFilter(o.filter))
 	}
 	if err != nil {
 		return "", err
-	}
-	if flt != nil {
-		src = flt.source(src)
 	}
 	defer src.Close()
 
 	po := pipeline.Options{
-		Session: session.Config{ControlPorts: o.ports, ShowPasswords: o.showPasswords, Ladder: o.format == "ladder" || o.format == "html"},
-		Live:    o.iface != "",
-		Count:   o.count,
+		Session: session.Config{ControlPorts: o.ports, ShowPasswords: o.showPasswords, Filter: o.filter,
+			Ladder: o.format == "ladder" || o.format == "html"},
+		Live:  o.iface != "",
+		Count: o.count,
 	}
 	if po.Live {
 		// A live capture can run for days: end idle sessions sooner.

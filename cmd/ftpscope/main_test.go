@@ -6,11 +6,14 @@ import (
 	"encoding/json"
 	"flag"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/ftpscope/ftpscope/capture"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
@@ -124,6 +127,9 @@ func TestGoldenLadder(t *testing.T) {
 
 // report is the part of the JSON report the tests look at.
 type jsonReport struct {
+	Stats struct {
+		Packets int `json:"packets"`
+	} `json:"stats"`
 	Sources []struct {
 		Name   string   `json:"name"`
 		Errors []string `json:"errors"`
@@ -179,6 +185,11 @@ func codes(r jsonReport) map[string]string {
 func TestExitStatus(t *testing.T) {
 	blocked := filepath.Join(testdataDir, "active-blocked.pcap")
 	passive := filepath.Join(testdataDir, "passive.pcap")
+	// Byte offsets need the libpcap build, which reads them in files too.
+	offsetFilter, offsetStderr := exitUsage, "libpcap"
+	if capture.FullFilterSyntax {
+		offsetFilter, offsetStderr = exitOK, ""
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -197,7 +208,8 @@ func TestExitStatus(t *testing.T) {
 		{"bad port", []string{"-r", passive, "-p", "21,x"}, exitUsage, `bad port "x"`},
 		{"missing file", []string{"-r", "no-such.pcap"}, exitUsage, "no-such.pcap"},
 		{"not a capture", []string{"-r", "main.go"}, exitUsage, "main.go"},
-		{"unsupported filter", []string{"-r", passive, "tcp[13] & 2 != 0"}, exitUsage, "libpcap"},
+		{"byte offsets in the filter", []string{"-r", passive, "-q", "tcp[13] & 2 != 0"}, offsetFilter, offsetStderr},
+		{"filter syntax error", []string{"-r", passive, "port 21 and"}, exitUsage, `filter: "port 21 and"`},
 		{"count without interface", []string{"-r", passive, "-c", "5"}, exitUsage, "-c and --duration"},
 		{"help", []string{"-h"}, exitOK, ""},
 		{"version", []string{"--version"}, exitOK, ""},
@@ -210,6 +222,48 @@ func TestExitStatus(t *testing.T) {
 			}
 			if !strings.Contains(stderr, tt.stderr) {
 				t.Errorf("stderr %q does not mention %q", stderr, tt.stderr)
+			}
+		})
+	}
+}
+
+// TestFileFilter: a filter on a file keeps the packets tcpdump -r keeps.
+// Byte offsets, lengths and link-layer addresses need the libpcap build;
+// the default one says so.
+func TestFileFilter(t *testing.T) {
+	bin, err := exec.LookPath("tcpdump")
+	if err != nil {
+		t.Skip("tcpdump is not installed; apt-get install tcpdump to compare with it")
+	}
+	path := filepath.Join(testdataDir, "passive.pcap")
+	for _, tt := range []struct {
+		expr string
+		full bool // needs the whole tcpdump syntax
+	}{
+		{"tcp port 21", false},
+		{"port 21 or portrange 1024-65535", false},
+		{"tcp[13] & 2 != 0", true},
+		{"greater 100", true},
+		{"ether src 02:00:00:00:00:01", true},
+	} {
+		t.Run(tt.expr, func(t *testing.T) {
+			code, out, stderr := ftpscope(t, "-r", path, "-o", "json", "-q", tt.expr)
+			if tt.full && !capture.FullFilterSyntax {
+				if code != exitUsage || !strings.Contains(stderr, "build with -tags libpcap") {
+					t.Errorf("exit %d, stderr %q; want a usage error naming the libpcap build", code, stderr)
+				}
+				return
+			}
+			if code != exitOK {
+				t.Fatalf("exit %d, stderr %s", code, stderr)
+			}
+			tcpdump, err := exec.Command(bin, "-r", path, "--count", tt.expr).Output()
+			if err != nil {
+				t.Fatalf("tcpdump -r %s --count %q: %v", path, tt.expr, err)
+			}
+			want, _ := strings.CutSuffix(strings.TrimSpace(string(tcpdump)), " packets")
+			if got := strconv.Itoa(decodeReport(t, out).Stats.Packets); got != want {
+				t.Errorf("stats.packets = %s, tcpdump -r keeps %s", got, want)
 			}
 		})
 	}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ftpscope/ftpscope/internal/netns"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -218,17 +219,14 @@ func runLab(ctx context.Context, t *testing.T, out string, scenarios ...string) 
 // probeNetns creates and deletes a network namespace to learn whether this
 // environment allows it.
 func probeNetns() error {
-	if _, err := exec.LookPath("ip"); err != nil {
-		return fmt.Errorf("no ip command (iproute2): %w", err)
+	if err := netns.Usable(); err != nil {
+		return err
 	}
-	name := fmt.Sprintf("fslprobe%d", os.Getpid())
-	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
-		return fmt.Errorf("ip netns add: %v: %s", err, bytes.TrimSpace(out))
+	ns, err := netns.Add(context.Background(), fmt.Sprintf("fslprobe%d", os.Getpid()))
+	if err != nil {
+		return err
 	}
-	if out, err := exec.Command("ip", "netns", "del", name).CombinedOutput(); err != nil {
-		return fmt.Errorf("ip netns del %s: %v: %s", name, err, bytes.TrimSpace(out))
-	}
-	return nil
+	return ns.Delete()
 }
 
 // truthSummary is what must not change between two runs of the lab: the

@@ -19,10 +19,14 @@
 //	t.Cleanup(func() { p.Close() })
 //	cmd := p.Server.Command(ctx, "vsftpd", conf)
 //
+// A test that captures in its own namespace joins a namespace to it with
+// IP ("link add HOST type veth peer name PEER netns NAME") and configures
+// the inner end with NS.IP.
+//
 // # What it does not do
 //
 // It sets up no routes beyond the veth pair's own subnet, no NAT, no
-// firewall and no link to the machine's own namespace: what runs inside can
-// reach only the other end of the pair. It never prints and never decides
+// firewall and, by itself, no link to the machine's own namespace: what
+// runs inside a Pair can reach only the other end of the pair. It never prints and never decides
 // whether a test skips; callers do, from the errors it returns.
 package netns

@@ -75,9 +75,16 @@ func (n *NS) Delete() error {
 
 // IP runs ip -n NAME args... against the namespace.
 func (n *NS) IP(ctx context.Context, args ...string) error {
-	argv := append([]string{"-n", n.Name}, args...)
-	if out, err := exec.CommandContext(ctx, "ip", argv...).CombinedOutput(); err != nil {
-		return fmt.Errorf("netns: ip %s: %v: %s", strings.Join(argv, " "), err, bytes.TrimSpace(out))
+	return IP(ctx, append([]string{"-n", n.Name}, args...)...)
+}
+
+// IP runs ip args... in this process's own network namespace, as a test
+// does to join it to a namespace it made ("link add HOST type veth peer
+// name PEER netns NAME") and to configure its end; the error quotes ip's
+// output.
+func IP(ctx context.Context, args ...string) error {
+	if out, err := exec.CommandContext(ctx, "ip", args...).CombinedOutput(); err != nil {
+		return fmt.Errorf("netns: ip %s: %v: %s", strings.Join(args, " "), err, bytes.TrimSpace(out))
 	}
 	return nil
 }
