@@ -13,6 +13,12 @@
 //     the textbook figures of active and passive FTP: the control dialogue
 //     as arrows between a CLIENT and a SERVER column, and each data
 //     connection drawn in the direction its SYN actually went.
+//   - [Zeek]: Zeek's ftp.log, tab-separated with Zeek's header (zeek-cut
+//     reads it) or as JSON lines, one row per command Zeek logs, with
+//     Zeek's fields, types and escaping.
+//   - [EVE]: Suricata EVE JSON lines, "ftp" and "ftp_data" events with
+//     Suricata's keys, each with its flow's Community ID and ftpscope's
+//     verdict and findings under "ftpscope".
 //   - [Verdict]: the one-line judgement of a session.
 //
 // # Hostile text
@@ -22,7 +28,9 @@
 // reaches the table or the ladder: control characters, invalid UTF-8 and
 // invisible formatting characters are written as \x1b, \u202e and the like,
 // so a capture cannot send escape sequences to the terminal. JSON output is
-// escaped by encoding/json. Colour is used only when [Options.Color] says
+// escaped by encoding/json. The Zeek and EVE writers escape as Zeek and
+// Suricata do (\x09 for a tab in Zeek's TSV, \xe9 for a byte that is not
+// UTF-8), so a row never breaks its columns. Colour is used only when [Options.Color] says
 // so.
 //
 // # What it does not do
