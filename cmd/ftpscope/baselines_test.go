@@ -436,3 +436,34 @@ func TestSuricataBaselines(t *testing.T) {
 	}
 	t.Log(summary)
 }
+
+// TestIntegrationsDocZeekCut keeps the zeek-cut example of
+// docs/integrations.md true: the command it shows, run here with the
+// columns cut as zeek-cut cuts them, prints the lines the doc shows.
+func TestIntegrationsDocZeekCut(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/integrations.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?s)\\$ ftpscope -r (\\S+) -o zeek \\| zeek-cut ([^\\n]+)\\n(.*?)```").FindSubmatch(doc)
+	if m == nil {
+		t.Fatal("no zeek-cut example in docs/integrations.md")
+	}
+	capture, cols, want := string(m[1]), strings.Fields(string(m[2])), string(m[3])
+	code, out, _ := ftpscope(t, "-r", filepath.Join("../..", capture), "-o", "zeek", "-q")
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	l := readZeekLog(t, []byte(out))
+	var got strings.Builder
+	for _, row := range l.rows {
+		var vals []string
+		for _, c := range cols {
+			vals = append(vals, row[c])
+		}
+		got.WriteString(strings.Join(vals, "\t") + "\n")
+	}
+	if diff := cmp.Diff(want, got.String()); diff != "" {
+		t.Errorf("the doc's zeek-cut example (-doc +now):\n%s", diff)
+	}
+}
