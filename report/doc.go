@@ -13,6 +13,11 @@
 //     the textbook figures of active and passive FTP: the control dialogue
 //     as arrows between a CLIENT and a SERVER column, and each data
 //     connection drawn in the direction its SYN actually went.
+//   - [WriteHTML]: one self-contained HTML page to send or attach to a
+//     ticket: a summary (verdicts, finding codes, servers, passive port
+//     ranges with firewall rules), then per session its verdict, its
+//     findings in words and the ladder drawn as an SVG sequence diagram
+//     from the same rows, the sessions with problems first.
 //   - [Zeek]: Zeek's ftp.log, tab-separated with Zeek's header (zeek-cut
 //     reads it) or as JSON lines, one row per command Zeek logs, with
 //     Zeek's fields, types and escaping.
@@ -28,10 +33,12 @@
 // reaches the table or the ladder: control characters, invalid UTF-8 and
 // invisible formatting characters are written as \x1b, \u202e and the like,
 // so a capture cannot send escape sequences to the terminal. JSON output is
-// escaped by encoding/json. The Zeek and EVE writers escape as Zeek and
-// Suricata do (\x09 for a tab in Zeek's TSV, \xe9 for a byte that is not
-// UTF-8), so a row never breaks its columns. Colour is used only when [Options.Color] says
-// so.
+// escaped by encoding/json; HTML is cleaned as for the terminal, then
+// escaped by html/template for the context it stands in, and the page's
+// Content-Security-Policy allows no script at all. The Zeek and EVE
+// writers escape as Zeek and Suricata do (\x09 for a tab in Zeek's TSV,
+// \xe9 for a byte that is not UTF-8), so a row never breaks its columns.
+// Colour is used only when [Options.Color] says so.
 //
 // # What it does not do
 //

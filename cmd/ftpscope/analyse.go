@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/ftpscope/ftpscope/capture"
@@ -49,7 +50,7 @@ func analyse(ctx context.Context, o options, e env) (session.Severity, error) {
 	defer src.Close()
 
 	po := pipeline.Options{
-		Session: session.Config{ControlPorts: o.ports, ShowPasswords: o.showPasswords, Ladder: o.format == "ladder"},
+		Session: session.Config{ControlPorts: o.ports, ShowPasswords: o.showPasswords, Ladder: o.format == "ladder" || o.format == "html"},
 		Live:    o.iface != "",
 		Count:   o.count,
 	}
@@ -68,9 +69,17 @@ func analyse(ctx context.Context, o options, e env) (session.Severity, error) {
 		defer stop()
 		po.Observer = m
 	}
+	out, closeOut, err := openOutput(o, e)
+	if err != nil {
+		return "", err
+	}
+	defer closeOut()
+	if o.output != "" {
+		e.stdoutTTY, e.width = false, 0 // no colour in a file, and the default width
+	}
 	var worst session.Severity
 	var streamErr error
-	nd := newStream(o, e.stdout)
+	nd := newStream(o, out)
 	if nd != nil {
 		po.Session.OnSession = func(s *session.Session) {
 			if w := s.Worst(); w.Rank() > worst.Rank() {
@@ -125,10 +134,28 @@ func analyse(ctx context.Context, o options, e env) (session.Severity, error) {
 	if w := r.Worst(); w.Rank() > worst.Rank() {
 		worst = w
 	}
-	if err := render(e.stdout, r, o, e, nd, streamErr); err != nil {
+	if err := render(out, r, o, e, nd, streamErr); err != nil {
+		return worst, fmt.Errorf("writing the report: %w", err)
+	}
+	if err := closeOut(); err != nil {
 		return worst, fmt.Errorf("writing the report: %w", err)
 	}
 	return worst, nil
+}
+
+// openOutput returns where the report goes: the file of --output, or
+// standard output. Closing it again after the first time does nothing.
+func openOutput(o options, e env) (io.Writer, func() error, error) {
+	if o.output == "" {
+		return e.stdout, func() error { return nil }, nil
+	}
+	f, err := os.Create(o.output)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--output: %w", err)
+	}
+	var once sync.Once
+	var cerr error
+	return f, func() error { once.Do(func() { cerr = f.Close() }); return cerr }, nil
 }
 
 // render writes the report in the format of -o. nd is the stream the
@@ -146,6 +173,8 @@ func render(w io.Writer, r *session.Report, o options, e env, nd stream, streamE
 		return nd.End(r)
 	case "ladder":
 		return report.WriteLadder(w, r, ro)
+	case "html":
+		return report.WriteHTML(w, r, report.HTMLOptions{})
 	}
 	return report.WriteTable(w, r, ro)
 }

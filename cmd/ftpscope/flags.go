@@ -25,6 +25,7 @@ type options struct {
 	showPasswords bool
 	failOn        string
 	write         string
+	output        string
 	quiet         bool
 	version       bool
 	metrics       string
@@ -43,6 +44,7 @@ Examples:
   ftpscope -r inside.pcap -r outside.pcap   both sides of a NAT: was PORT/PASV rewritten?
   ftpscope -r capture.pcap -o json         one JSON document (see CONTRACT.md)
   ftpscope -r capture.pcap -o ladder       sequence diagram of each session
+  ftpscope -r capture.pcap -o html -O report.html   the diagrams as a page to send
   tcpdump -w - port 21 | ftpscope -r -     read a capture from standard input
   ftpscope -r capture.pcap -p 21,2121 host 10.0.0.5
   sudo ftpscope -i eth0 -o ndjson host 203.0.113.7
@@ -62,11 +64,12 @@ func parseFlags(args []string, stdout io.Writer) (options, error) {
 	fs.IntVarP(&o.count, "count", "c", 0, "stop a live capture after `N` packets")
 	fs.DurationVar(&o.duration, "duration", 0, "stop a live capture after `D` (Go duration, e.g. 30s, 5m)")
 	fs.StringVarP(&o.filter, "filter", "f", "", "BPF filter `EXPR` (tcpdump syntax); also taken from trailing arguments")
-	fs.StringVarP(&o.format, "format", "o", "table", "output `FMT`: table, json, ndjson, ladder, zeek, zeek-json, eve")
+	fs.StringVarP(&o.format, "format", "o", "table", "output `FMT`: table, json, ndjson, ladder, html, zeek, zeek-json, eve")
 	ports := fs.StringP("ports", "p", "21", "FTP control ports, comma separated")
 	fs.BoolVar(&o.showPasswords, "show-passwords", false, "show PASS arguments instead of ***")
 	fs.StringVar(&o.failOn, "fail-on", "", "exit 1 when a finding is at least `LEVEL`: info, warning, error")
 	fs.StringVarP(&o.write, "write", "w", "", "save FTP control and correlated data packets to `FILE` (pcapng)")
+	fs.StringVarP(&o.output, "output", "O", "", "write the report to `FILE` instead of standard output")
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress bar")
 	noProgress := fs.Bool("no-progress", false, "no progress bar (same as -q)")
 	fs.StringVar(&o.metrics, "metrics", "", "with -i: serve Prometheus metrics at http://`ADDR`/metrics")
@@ -93,9 +96,9 @@ func parseFlags(args []string, stdout io.Writer) (options, error) {
 		o.filter = strings.Join(rest, " ")
 	}
 	switch o.format {
-	case "table", "json", "ndjson", "ladder", "zeek", "zeek-json", "eve":
+	case "table", "json", "ndjson", "ladder", "html", "zeek", "zeek-json", "eve":
 	default:
-		return o, usagef("unknown format %q: use table, json, ndjson, ladder, zeek, zeek-json or eve", o.format)
+		return o, usagef("unknown format %q: use table, json, ndjson, ladder, html, zeek, zeek-json or eve", o.format)
 	}
 	switch o.failOn {
 	case "", "info", "warning", "error":
