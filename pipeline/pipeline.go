@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/ftpscope/ftpscope/capture"
@@ -38,6 +39,26 @@ type Options struct {
 	// Packet, when set, is called after every packet analysed (a
 	// progress bar's tick).
 	Packet func()
+	// Observer, when set, is told about every packet analysed and every
+	// session that ends, as the analysis runs (the metrics of a live
+	// capture).
+	Observer Observer
+}
+
+// Observer watches an analysis while it runs. Run calls its methods from
+// its own goroutine, in the order things happen.
+type Observer interface {
+	// Packet is called after each packet is analysed, with its capture
+	// time, its captured length and the number of sessions being followed
+	// after it. It runs once per packet: it must not block, and should
+	// not allocate.
+	Packet(ts time.Time, length, open int)
+	// SessionEnded is called once for each session as it ends, with the
+	// number of sessions still followed, before the session is streamed
+	// (Session.OnSession) or kept for the report. With several inputs and
+	// no OnSession, sessions are told at the end instead, once the
+	// capture points are correlated.
+	SessionEnded(s *session.Session, open int)
 }
 
 // Result is the outcome of Run.
@@ -66,7 +87,27 @@ func Run(ctx context.Context, src capture.Source, o Options) (Result, error) {
 			cfg.SourceNames = append(cfg.SourceNames, in.Name)
 		}
 	}
-	an := session.NewAnalyzer(cfg)
+	var an *session.Analyzer
+	// kept holds the sessions an Observer saw end when the caller keeps
+	// them for the report (no OnSession): they go back into it at the end.
+	var kept []*session.Session
+	late := false // sessions are told to the Observer after Finish
+	if obs := o.Observer; obs != nil {
+		if next := cfg.OnSession; next != nil {
+			cfg.OnSession = func(s *session.Session) {
+				obs.SessionEnded(s, an.OpenSessions())
+				next(s)
+			}
+		} else if len(cfg.SourceNames) > 1 {
+			late = true
+		} else {
+			cfg.OnSession = func(s *session.Session) {
+				obs.SessionEnded(s, an.OpenSessions())
+				kept = append(kept, s)
+			}
+		}
+	}
+	an = session.NewAnalyzer(cfg)
 	var res Result
 	n := 0
 	for {
@@ -94,6 +135,9 @@ func Run(ctx context.Context, src capture.Source, o Options) (Result, error) {
 				return res, fmt.Errorf("writing packets: %w", err)
 			}
 		}
+		if o.Observer != nil {
+			o.Observer.Packet(p.Info.Timestamp, len(p.Data), an.OpenSessions())
+		}
 		if o.Packet != nil {
 			o.Packet()
 		}
@@ -102,6 +146,15 @@ func Run(ctx context.Context, src capture.Source, o Options) (Result, error) {
 		}
 	}
 	res.Report = an.Finish(src.Infos())
+	if len(kept) > 0 {
+		res.Report.Sessions = append(kept, res.Report.Sessions...)
+		slices.SortFunc(res.Report.Sessions, func(a, b *session.Session) int { return a.ID - b.ID })
+	}
+	if late {
+		for _, s := range res.Report.Sessions {
+			o.Observer.SessionEnded(s, 0)
+		}
+	}
 	res.Report.Stats.ElapsedMS = float64(time.Since(start).Microseconds()) / 1000
 	return res, nil
 }

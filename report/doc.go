@@ -18,6 +18,12 @@
 //     ranges with firewall rules), then per session its verdict, its
 //     findings in words and the ladder drawn as an SVG sequence diagram
 //     from the same rows, the sessions with problems first.
+//   - [Zeek]: Zeek's ftp.log, tab-separated with Zeek's header (zeek-cut
+//     reads it) or as JSON lines, one row per command Zeek logs, with
+//     Zeek's fields, types and escaping.
+//   - [EVE]: Suricata EVE JSON lines, "ftp" and "ftp_data" events with
+//     Suricata's keys, each with its flow's Community ID and ftpscope's
+//     verdict and findings under "ftpscope".
 //   - [Verdict]: the one-line judgement of a session.
 //
 // # Hostile text
@@ -29,8 +35,10 @@
 // so a capture cannot send escape sequences to the terminal. JSON output is
 // escaped by encoding/json; HTML is cleaned as for the terminal, then
 // escaped by html/template for the context it stands in, and the page's
-// Content-Security-Policy allows no script at all. Colour is used only
-// when [Options.Color] says so.
+// Content-Security-Policy allows no script at all. The Zeek and EVE
+// writers escape as Zeek and Suricata do (\x09 for a tab in Zeek's TSV,
+// \xe9 for a byte that is not UTF-8), so a row never breaks its columns.
+// Colour is used only when [Options.Color] says so.
 //
 // # What it does not do
 //

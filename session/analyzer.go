@@ -188,6 +188,10 @@ func NewAnalyzer(cfg Config) *Analyzer {
 	return a
 }
 
+// OpenSessions is the number of sessions being followed: begun and not
+// yet ended.
+func (a *Analyzer) OpenSessions() int { return len(a.live) }
+
 func (a *Analyzer) isControlPort(p uint16) bool {
 	return a.ctlPort[p/64]&(1<<(p%64)) != 0
 }

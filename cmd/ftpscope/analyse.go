@@ -49,9 +49,20 @@ func analyse(ctx context.Context, o options, e env) (session.Severity, error) {
 		Live:  o.iface != "",
 		Count: o.count,
 	}
+	if needsTranscript(o.format) {
+		po.Session.Transcript, po.Session.Ladder = true, true
+	}
 	if po.Live {
 		// A live capture can run for days: end idle sessions sooner.
 		po.Session.IdleTimeout = 5 * time.Minute
+	}
+	if o.metrics != "" {
+		m, stop, err := serveMetrics(o.metrics, src, e.stderr)
+		if err != nil {
+			return "", err
+		}
+		defer stop()
+		po.Observer = m
 	}
 	out, closeOut, err := openOutput(o, e)
 	if err != nil {
@@ -62,10 +73,9 @@ func analyse(ctx context.Context, o options, e env) (session.Severity, error) {
 		e.stdoutTTY, e.width = false, 0 // no colour in a file, and the default width
 	}
 	var worst session.Severity
-	var nd *report.NDJSON
 	var streamErr error
-	if o.format == "ndjson" {
-		nd = report.NewNDJSON(out)
+	nd := newStream(o, out)
+	if nd != nil {
 		po.Session.OnSession = func(s *session.Session) {
 			if w := s.Worst(); w.Rank() > worst.Rank() {
 				worst = w
@@ -143,14 +153,15 @@ func openOutput(o options, e env) (io.Writer, func() error, error) {
 	return f, func() error { once.Do(func() { cerr = f.Close() }); return cerr }, nil
 }
 
-// render writes the report in the format of -o. nd is the NDJSON stream
-// the sessions already went to, with streamErr its first error.
-func render(w io.Writer, r *session.Report, o options, e env, nd *report.NDJSON, streamErr error) error {
+// render writes the report in the format of -o. nd is the stream the
+// sessions already went to (NDJSON, Zeek, EVE), with streamErr its first
+// error.
+func render(w io.Writer, r *session.Report, o options, e env, nd stream, streamErr error) error {
 	ro := report.Options{Color: e.stdoutTTY, Width: e.width}
 	switch o.format {
 	case "json":
 		return report.WriteJSON(w, r)
-	case "ndjson":
+	case "ndjson", "zeek", "zeek-json", "eve":
 		if streamErr != nil {
 			return streamErr
 		}

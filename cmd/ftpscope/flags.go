@@ -28,6 +28,7 @@ type options struct {
 	output        string
 	quiet         bool
 	version       bool
+	metrics       string
 }
 
 const usageHead = `ftpscope explains FTP traffic: every control session, the data connections
@@ -47,6 +48,7 @@ Examples:
   tcpdump -w - port 21 | ftpscope -r -     read a capture from standard input
   ftpscope -r capture.pcap -p 21,2121 host 10.0.0.5
   sudo ftpscope -i eth0 -o ndjson host 203.0.113.7
+  ftpscope -r capture.pcap -o zeek         Zeek ftp.log (also zeek-json; eve: Suricata EVE)
   ftpscope -r capture.pcap --fail-on error  exit 1 when a transfer broke
 
 Flags:
@@ -62,7 +64,7 @@ func parseFlags(args []string, stdout io.Writer) (options, error) {
 	fs.IntVarP(&o.count, "count", "c", 0, "stop a live capture after `N` packets")
 	fs.DurationVar(&o.duration, "duration", 0, "stop a live capture after `D` (Go duration, e.g. 30s, 5m)")
 	fs.StringVarP(&o.filter, "filter", "f", "", "BPF filter `EXPR` (tcpdump syntax); also taken from trailing arguments")
-	fs.StringVarP(&o.format, "format", "o", "table", "output `FMT`: table, json, ndjson, ladder, html")
+	fs.StringVarP(&o.format, "format", "o", "table", "output `FMT`: table, json, ndjson, ladder, html, zeek, zeek-json, eve")
 	ports := fs.StringP("ports", "p", "21", "FTP control ports, comma separated")
 	fs.BoolVar(&o.showPasswords, "show-passwords", false, "show PASS arguments instead of ***")
 	fs.StringVar(&o.failOn, "fail-on", "", "exit 1 when a finding is at least `LEVEL`: info, warning, error")
@@ -70,6 +72,7 @@ func parseFlags(args []string, stdout io.Writer) (options, error) {
 	fs.StringVarP(&o.output, "output", "O", "", "write the report to `FILE` instead of standard output")
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress bar")
 	noProgress := fs.Bool("no-progress", false, "no progress bar (same as -q)")
+	fs.StringVar(&o.metrics, "metrics", "", "with -i: serve Prometheus metrics at http://`ADDR`/metrics")
 	fs.BoolVar(&o.version, "version", false, "print the version")
 	help := fs.BoolP("help", "h", false, "show this help")
 	if err := fs.Parse(args); err != nil {
@@ -93,9 +96,9 @@ func parseFlags(args []string, stdout io.Writer) (options, error) {
 		o.filter = strings.Join(rest, " ")
 	}
 	switch o.format {
-	case "table", "json", "ndjson", "ladder", "html":
+	case "table", "json", "ndjson", "ladder", "html", "zeek", "zeek-json", "eve":
 	default:
-		return o, usagef("unknown format %q: use table, json, ndjson, ladder or html", o.format)
+		return o, usagef("unknown format %q: use table, json, ndjson, ladder, html, zeek, zeek-json or eve", o.format)
 	}
 	switch o.failOn {
 	case "", "info", "warning", "error":
@@ -112,6 +115,8 @@ func parseFlags(args []string, stdout io.Writer) (options, error) {
 		return o, usagef("nothing to read: give a capture file with -r FILE or an interface with -i NAME")
 	case len(o.read) > 0 && o.iface != "":
 		return o, usagef("-r and -i cannot be used together")
+	case o.iface == "" && o.metrics != "":
+		return o, usagef("--metrics applies to live capture (-i) only")
 	case o.iface == "" && (o.count != 0 || o.duration != 0):
 		return o, usagef("-c and --duration apply to live capture (-i) only")
 	case o.count < 0:

@@ -52,6 +52,10 @@ const (
 	liveCurlTimeout  = "20"             // curl --max-time, seconds
 )
 
+// raceBuild says to build the binary with -race (race_test.go sets it
+// when the tests run with -race).
+var raceBuild bool
+
 // liveBin is the ftpscope binary the live tests run: built at most once per
 // test binary, into a directory that user nobody may read, and removed by
 // TestMain.
@@ -89,7 +93,11 @@ func ftpscopeBinary(t *testing.T) string {
 			return
 		}
 		path := filepath.Join(dir, "ftpscope")
-		if out, err := exec.Command(gocmd, "build", "-o", path, ".").CombinedOutput(); err != nil {
+		args := []string{"build", "-o", path}
+		if raceBuild {
+			args = append(args, "-race")
+		}
+		if out, err := exec.Command(gocmd, append(args, ".")...).CombinedOutput(); err != nil {
 			liveBin.err = fmt.Errorf("go build: %v\n%s", err, out)
 			return
 		}

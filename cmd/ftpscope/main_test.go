@@ -61,34 +61,46 @@ func captures(t *testing.T) []string {
 	return out
 }
 
+// goldenFormats are the outputs kept as golden files for every capture,
+// by the suffix of their file.
+var goldenFormats = []struct{ format, suffix string }{
+	{"json", ".golden.json"},
+	{"zeek", ".zeek"},
+	{"zeek-json", ".zeek.json"},
+	{"eve", ".eve.json"},
+}
+
 // TestGolden analyses every synthetic capture and compares the JSON
-// report with its golden file. Run with -update to rewrite them, and
-// review every diff.
+// report, the Zeek ftp.log (TSV and JSON) and the EVE events with their
+// golden files. Run with -update to rewrite them, and review every diff.
 func TestGolden(t *testing.T) {
 	for _, path := range captures(t) {
 		name := filepath.Base(path)
-		t.Run(name, func(t *testing.T) {
-			args := append([]string{"-r", path, "-o", "json", "-q"}, extraArgs[name]...)
-			code, out, _ := ftpscope(t, args...)
-			if code != exitOK {
-				t.Fatalf("exit %d", code)
-			}
-			got := normalise(out)
-			golden := filepath.Join(testdataDir, strings.TrimSuffix(strings.TrimSuffix(name, ".gz"), filepath.Ext(strings.TrimSuffix(name, ".gz")))+".golden.json")
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
+		base := strings.TrimSuffix(strings.TrimSuffix(name, ".gz"), filepath.Ext(strings.TrimSuffix(name, ".gz")))
+		for _, f := range goldenFormats {
+			t.Run(name+"/"+f.format, func(t *testing.T) {
+				args := append([]string{"-r", path, "-o", f.format, "-q"}, extraArgs[name]...)
+				code, out, _ := ftpscope(t, args...)
+				if code != exitOK {
+					t.Fatalf("exit %d", code)
 				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./cmd/ftpscope -update)", err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("report differs from %s (-want +got):\n%s", golden, diff)
-			}
-		})
+				got := normalise(out)
+				golden := filepath.Join(testdataDir, base+f.suffix)
+				if *update {
+					if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+						t.Fatal(err)
+					}
+					return
+				}
+				want, err := os.ReadFile(golden)
+				if err != nil {
+					t.Fatalf("%v (run go test ./cmd/ftpscope -update)", err)
+				}
+				if diff := cmp.Diff(string(want), got); diff != "" {
+					t.Errorf("report differs from %s (-want +got):\n%s", golden, diff)
+				}
+			})
+		}
 	}
 }
 
@@ -211,6 +223,7 @@ func TestExitStatus(t *testing.T) {
 		{"byte offsets in the filter", []string{"-r", passive, "-q", "tcp[13] & 2 != 0"}, offsetFilter, offsetStderr},
 		{"filter syntax error", []string{"-r", passive, "port 21 and"}, exitUsage, `filter: "port 21 and"`},
 		{"count without interface", []string{"-r", passive, "-c", "5"}, exitUsage, "-c and --duration"},
+		{"metrics without interface", []string{"-r", passive, "--metrics", "127.0.0.1:0"}, exitUsage, "--metrics applies to live capture"},
 		{"help", []string{"-h"}, exitOK, ""},
 		{"version", []string{"--version"}, exitOK, ""},
 	}
@@ -310,6 +323,24 @@ func TestPasswordsRedacted(t *testing.T) {
 	_, out, _ := ftpscope(t, "-r", path, "-o", "ladder", "-q", "--show-passwords")
 	if strings.Contains(out, "PASS ***") {
 		t.Errorf("--show-passwords still redacts")
+	}
+}
+
+// TestIntegrationPasswords: the Zeek and EVE outputs show a password
+// only with --show-passwords (Zeek's <hidden> and the contract's *** in
+// its place otherwise).
+func TestIntegrationPasswords(t *testing.T) {
+	path := filepath.Join(testdataDir, "lprt-lpsv.pcap")
+	for _, format := range []string{"zeek", "zeek-json", "eve"} {
+		args := []string{"-r", path, "-o", format, "-q"}
+		_, out, _ := ftpscope(t, args...)
+		if strings.Contains(out, "Secr3t!") {
+			t.Errorf("-o %s shows the password:\n%s", format, out)
+		}
+		_, out, _ = ftpscope(t, append(args, "--show-passwords")...)
+		if !strings.Contains(out, "Secr3t!") {
+			t.Errorf("-o %s --show-passwords does not show the password:\n%s", format, out)
+		}
 	}
 }
 

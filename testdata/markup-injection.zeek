@@ -1,0 +1,13 @@
+#separator \x09
+#set_separator	,
+#empty_field	(empty)
+#unset_field	-
+#path	ftp
+#open	2026-01-01-00-00-00
+#fields	ts	uid	id.orig_h	id.orig_p	id.resp_h	id.resp_p	user	password	command	arg	mime_type	file_size	reply_code	reply_msg	data_channel.passive	data_channel.orig_h	data_channel.resp_h	data_channel.resp_p	fuid
+#types	time	string	addr	port	addr	port	string	string	string	string	string	count	count	string	bool	addr	addr	port	string
+1767225600.018366	C12gDWxbSeCrgQQnub	10.0.0.1	51000	10.0.0.2	21	"><img src=x onerror="window.__pwned='user'">	<hidden>	PASV	-	-	-	227	Entering Passive Mode (10,0,0,2,156,84).	T	10.0.0.1	10.0.0.2	40020	-
+1767225600.022546	C12gDWxbSeCrgQQnub	10.0.0.1	51000	10.0.0.2	21	"><img src=x onerror="window.__pwned='user'">	<hidden>	RETR	ftp://10.0.0.2/./"><svg onload="window.__pwned='file'">.txt	-	300	226	Transfer complete.	-	-	-	-	F10exUKhMcqnXLB7jP
+1767225600.027400	C12gDWxbSeCrgQQnub	10.0.0.1	51000	10.0.0.2	21	"><img src=x onerror="window.__pwned='user'">	<hidden>	PORT	10,0,0,1,195,100	-	-	200	PORT command successful. Consider using PASV.	F	10.0.0.2	10.0.0.1	50020	-
+1767225600.030974	C12gDWxbSeCrgQQnub	10.0.0.1	51000	10.0.0.2	21	"><img src=x onerror="window.__pwned='user'">	<hidden>	STOR	ftp://10.0.0.2/./</title></text></svg><script>window.__pwned="stor"</script>.csv	-	-	425	Failed to establish connection.	-	-	-	-	-
+#close	2026-01-01-00-00-02
