@@ -38,7 +38,15 @@ type Options struct {
 	// Packet, when set, is called after every packet analysed (a
 	// progress bar's tick).
 	Packet func()
+	// Tick, when set, is called from Run's goroutine after every
+	// TickEvery packets and whenever a live source is idle, with the
+	// analyser, which it may ask how many sessions are open (a live
+	// status line). It must not keep the analyser.
+	Tick func(an *session.Analyzer)
 }
+
+// TickEvery is how many packets pass between two calls of Options.Tick.
+const TickEvery = 1024
 
 // Result is the outcome of Run.
 type Result struct {
@@ -81,6 +89,9 @@ func Run(ctx context.Context, src capture.Source, o Options) (Result, error) {
 		if errors.Is(err, capture.ErrIdle) {
 			// A quiet interface: live capture time is the clock's.
 			an.Advance(o.Now())
+			if o.Tick != nil {
+				o.Tick(an)
+			}
 			continue
 		}
 		if err != nil {
@@ -96,6 +107,9 @@ func Run(ctx context.Context, src capture.Source, o Options) (Result, error) {
 		}
 		if o.Packet != nil {
 			o.Packet()
+		}
+		if o.Tick != nil && n%TickEvery == 0 {
+			o.Tick(an)
 		}
 		if o.Count > 0 && n >= o.Count {
 			break
