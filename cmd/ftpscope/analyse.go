@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/ftpscope/ftpscope/capture"
@@ -14,22 +16,58 @@ import (
 	"golang.org/x/term"
 )
 
+// defaultWidth is the width of the text formats when the output is not a
+// terminal and COLUMNS does not say otherwise.
+const defaultWidth = 80
+
+// detectTTY sees which streams are terminals and how wide the text
+// formats may be: $COLUMNS when set, else the terminal's width, else 80.
 func (e env) detectTTY() env {
 	if f, ok := e.stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		e.stdoutTTY = true
-		if w, _, err := term.GetSize(int(f.Fd())); err == nil {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && e.width == 0 {
 			e.width = w
 		}
 	}
 	if f, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		e.stderrTTY = true
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && e.errWidth == 0 {
+			e.errWidth = w
+		}
+	}
+	if e.getenv == nil {
+		e.getenv = os.Getenv
+	}
+	if n, err := strconv.Atoi(e.getenv("COLUMNS")); err == nil && n > 0 {
+		e.width, e.errWidth = n, n
+	}
+	if e.width == 0 {
+		e.width = defaultWidth
+	}
+	if e.errWidth == 0 {
+		e.errWidth = defaultWidth
 	}
 	return e
 }
 
+// output is where the report goes: stdout, or stderr when -w - sends the
+// packets to stdout.
+type output struct {
+	w     io.Writer
+	tty   bool
+	width int
+}
+
 // analyse opens the input, runs the analysis and writes the report. It
-// returns the worst severity among the findings ("" when none).
+// returns the worst severity among the findings reported ("" when none).
 func analyse(ctx context.Context, o options, e env) (session.Severity, error) {
+	out := output{w: e.stdout, tty: e.stdoutTTY, width: e.width}
+	if o.write == "-" {
+		if e.stdoutTTY {
+			return "", usagef("-w - writes packets to standard output, which is a terminal: pipe it (ftpscope ... -w - | wireshark -k -i -) or give a file name")
+		}
+		out = output{w: e.stderr, tty: e.stderrTTY, width: e.errWidth}
+	}
 	flt, err := newPacketFilter(o.filter)
 	if err != nil {
 		return "", err
@@ -47,45 +85,85 @@ func analyse(ctx context.Context, o options, e env) (session.Severity, error) {
 		src = flt.source(src)
 	}
 	defer src.Close()
+	if o.iface != "" {
+		fmt.Fprintln(e.stderr, listening(o.iface))
+	}
 
+	sel := report.Selection{OnlyProblems: o.onlyProblems, Session: o.session}
+	textual := o.format == "table" || o.format == "summary" || o.format == "ladder"
 	po := pipeline.Options{
-		Session: session.Config{ControlPorts: o.ports, ShowPasswords: o.showPasswords, Ladder: o.format == "ladder"},
-		Live:    o.iface != "",
-		Count:   o.count,
+		Session: session.Config{
+			ControlPorts:  o.ports,
+			ShowPasswords: o.showPasswords,
+			Ladder:        o.format == "ladder",
+			Transcript:    textual && (o.verbose > 0 || o.showPasswords),
+		},
+		Live:  o.iface != "",
+		Count: o.count,
 	}
 	if po.Live {
 		// A live capture can run for days: end idle sessions sooner.
 		po.Session.IdleTimeout = 5 * time.Minute
 	}
+	status := newLiveStatus(src, o, e)
 	var worst session.Severity
 	var nd *report.NDJSON
 	var streamErr error
-	if o.format == "ndjson" {
-		nd = report.NewNDJSON(e.stdout)
+	var kept []*session.Session
+	seen := false
+	// Sessions are handed on as they end when they are streamed (NDJSON)
+	// or counted on a live status line; the selection applies there as
+	// it does to the report.
+	if o.format == "ndjson" || po.Live {
+		if o.format == "ndjson" {
+			nd = report.NewNDJSON(out.w)
+		}
 		po.Session.OnSession = func(s *session.Session) {
+			status.session(s)
+			if !sel.Keep(s) {
+				return
+			}
+			seen = true
 			if w := s.Worst(); w.Rank() > worst.Rank() {
 				worst = w
+			}
+			if nd == nil {
+				kept = append(kept, s)
+				return
 			}
 			if err := nd.Session(s); err != nil && streamErr == nil {
 				streamErr = err
 			}
 		}
 	}
-	var wf *os.File
+	var wf io.Writer
 	if o.write != "" {
-		if wf, err = os.Create(o.write); err != nil {
-			return "", fmt.Errorf("-w: %w", err)
+		if o.write == "-" {
+			wf = e.stdout
+		} else {
+			f, err := os.Create(o.write)
+			if err != nil {
+				return "", fmt.Errorf("-w: %w", err)
+			}
+			defer f.Close()
+			wf = f
 		}
-		defer wf.Close()
 		if po.Write, err = capture.NewWriter(wf); err != nil {
 			return "", fmt.Errorf("-w %s: %w", o.write, err)
 		}
 		po.Write.SetSources(src.Infos())
 	}
 	bar := newProgress(src, o, e)
-	po.Packet = bar.update
+	po.Packet = func() {
+		bar.update()
+		status.packet()
+	}
+	if status != nil {
+		po.Tick = status.tick
+	}
 	res, err := pipeline.Run(ctx, src, po)
 	bar.done()
+	status.done()
 	if err != nil {
 		return "", fmt.Errorf("-w %s: %w", o.write, err)
 	}
@@ -108,14 +186,26 @@ func analyse(ctx context.Context, o options, e env) (session.Severity, error) {
 		if err := po.Write.Close(); err != nil {
 			return "", fmt.Errorf("-w %s: %w", o.write, err)
 		}
-		if err := wf.Close(); err != nil {
-			return "", fmt.Errorf("-w %s: %w", o.write, err)
+		if f, ok := wf.(*os.File); ok && o.write != "-" {
+			if err := f.Close(); err != nil {
+				return "", fmt.Errorf("-w %s: %w", o.write, err)
+			}
 		}
+	}
+	if len(kept) > 0 {
+		// Sessions a live capture handed on go back into the report.
+		r.Sessions = append(kept, r.Sessions...)
+		slices.SortStableFunc(r.Sessions, func(a, b *session.Session) int { return a.ID - b.ID })
+	}
+	r = sel.Apply(r)
+	if o.session != 0 && !seen && len(r.Sessions) == 0 {
+		return worst, fmt.Errorf("no session %d: the input has %s, numbered from 1", o.session,
+			plural(r.Stats.FTPSessions, "FTP session", "FTP sessions"))
 	}
 	if w := r.Worst(); w.Rank() > worst.Rank() {
 		worst = w
 	}
-	if err := render(e.stdout, r, o, e, nd, streamErr); err != nil {
+	if err := render(out, r, o, nd, streamErr); err != nil {
 		return worst, fmt.Errorf("writing the report: %w", err)
 	}
 	return worst, nil
@@ -123,8 +213,18 @@ func analyse(ctx context.Context, o options, e env) (session.Severity, error) {
 
 // render writes the report in the format of -o. nd is the NDJSON stream
 // the sessions already went to, with streamErr its first error.
-func render(w io.Writer, r *session.Report, o options, e env, nd *report.NDJSON, streamErr error) error {
-	ro := report.Options{Color: e.stdoutTTY, Width: e.width}
+func render(out output, r *session.Report, o options, nd *report.NDJSON, streamErr error) error {
+	ro := report.Options{
+		Color:         out.tty,
+		Width:         out.width,
+		Time:          report.TimeBase(o.timeBase),
+		Transcript:    o.verbose > 0,
+		ShowPasswords: o.showPasswords,
+	}
+	if !o.formatGiven {
+		ro.SummarizeAbove = summariseAbove
+	}
+	w := out.w
 	switch o.format {
 	case "json":
 		return report.WriteJSON(w, r)
@@ -135,6 +235,8 @@ func render(w io.Writer, r *session.Report, o options, e env, nd *report.NDJSON,
 		return nd.End(r)
 	case "ladder":
 		return report.WriteLadder(w, r, ro)
+	case "summary":
+		return report.WriteSummary(w, r, ro)
 	}
 	return report.WriteTable(w, r, ro)
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/ftpscope/ftpscope/session"
@@ -27,9 +28,13 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	// stdoutTTY and stderrTTY say whether the streams are terminals
-	// (colour, progress bar). Tests leave them false.
+	// (colour, progress bar, status line). Tests leave them false.
 	stdoutTTY, stderrTTY bool
-	width                int
+	// width and errWidth are the widths of the text formats on stdout
+	// and stderr; 0 until detectTTY measures them.
+	width, errWidth int
+	// getenv reads the environment (COLUMNS); nil means os.Getenv.
+	getenv func(string) string
 }
 
 // Exit codes of CONTRACT.md.
@@ -60,7 +65,7 @@ func run(ctx context.Context, args []string, e env) int {
 		return exitUsage
 	}
 	if opts.version {
-		fmt.Fprintf(e.stdout, "ftpscope %s (%s capture)\n", version, liveBackend())
+		fmt.Fprint(e.stdout, versionText(debug.ReadBuildInfo()))
 		return exitOK
 	}
 	worst, err := analyse(ctx, opts, e)
