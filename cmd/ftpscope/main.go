@@ -55,6 +55,9 @@ func usagef(format string, args ...any) error {
 
 // run is the whole program; it returns the exit status.
 func run(ctx context.Context, args []string, e env) int {
+	if isCompletionRequest(args) {
+		return complete(args, e)
+	}
 	e = e.detectTTY()
 	opts, err := parseFlags(args, e.stdout)
 	if errors.Is(err, errHelpShown) {
