@@ -72,7 +72,23 @@ func worseTally(a, b *tally) int {
 	if c := cmp.Compare(b.total(), a.total()); c != 0 {
 		return c
 	}
-	return cmp.Compare(a.key, b.key)
+	return compareKeys(a.key, b.key)
+}
+
+// compareKeys orders addresses and endpoints numerically (10.0.0.2
+// before 10.0.0.10), other keys as text.
+func compareKeys(a, b string) int {
+	pa, ea := netip.ParseAddrPort(a)
+	pb, eb := netip.ParseAddrPort(b)
+	if ea == nil && eb == nil {
+		return pa.Compare(pb)
+	}
+	aa, ea := netip.ParseAddr(a)
+	ab, eb := netip.ParseAddr(b)
+	if ea == nil && eb == nil {
+		return aa.Compare(ab)
+	}
+	return cmp.Compare(a, b)
 }
 
 // summaryBody writes the summary's sections; worst adds the worst
@@ -87,7 +103,7 @@ func (t *textWriter) summaryBody(sessions []*session.Session, worst bool) {
 	for _, s := range sessions {
 		all.add(VerdictOf(s))
 	}
-	line := fmt.Sprintf("%s: %s, %s, %s.", plural(len(sessions), "FTP session", "FTP sessions"),
+	line := fmt.Sprintf("%s: %s, %s, %s.", pluralCount(len(sessions), "FTP session", "FTP sessions"),
 		paint(t.o.Color, ansiGreen, count(all.ok)+" OK"),
 		paint(t.o.Color, ansiYellow+ansiBold, count(all.warn)+" WARN"),
 		paint(t.o.Color, ansiRed+ansiBold, count(all.bad)+" FAIL"))
@@ -307,7 +323,7 @@ func (t *textWriter) passiveRanges(sessions []*session.Session) {
 		if c := cmp.Compare(b.channels, a.channels); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.server, b.server)
+		return compareKeys(a.server, b.server)
 	})
 	t.title("Passive ports announced, by server")
 	server := &column{head: "SERVER", min: minEndpointCell}
@@ -406,4 +422,12 @@ func (t *textWriter) worstSessions(sessions []*session.Session) {
 		list[i] = x.s
 	}
 	t.sessionTable(list, true)
+}
+
+// pluralCount is plural with thousands separators: "20,000 sessions".
+func pluralCount(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return count(n) + " " + many
 }

@@ -112,7 +112,7 @@ func (t *textWriter) brief(sessions []*session.Session) {
 		t.b.WriteByte('\n')
 	}
 	ok := len(sessions) - len(bad)
-	hint := fmt.Sprintf("%s not listed. ", plural(ok, "OK session is", "OK sessions are"))
+	hint := fmt.Sprintf("%s not listed. ", pluralCount(ok, "OK session is", "OK sessions are"))
 	if ok == 0 {
 		hint = ""
 	}

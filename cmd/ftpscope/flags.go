@@ -57,17 +57,17 @@ Usage:
   ftpscope [flags] [BPF filter expression ...]
 
 Examples:
-  ftpscope -r capture.pcap                 table of sessions, data channels, findings
-  ftpscope -r capture.pcap -o summary      counts by verdict, finding, server, client
-  ftpscope -r capture.pcap --only-problems only the sessions that are not OK
-  ftpscope -r capture.pcap --session 7 -o ladder   sequence diagram of session 7
-  ftpscope -r a.pcapng -r b.pcap.gz        several files analysed as one timeline
-  ftpscope -r inside.pcap -r outside.pcap  both sides of a NAT: was PORT/PASV rewritten?
-  ftpscope -r capture.pcap -o json         one JSON document (see docs/json.md)
-  tcpdump -w - port 21 | ftpscope -r -     read a capture from standard input
+  ftpscope -r capture.pcap                 sessions, data channels, findings
+  ftpscope -r capture.pcap -o summary      counts by verdict, code, server
+  ftpscope -r capture.pcap --only-problems sessions that are not OK only
+  ftpscope -r capture.pcap --session 7 -o ladder     session 7 as a diagram
+  ftpscope -r a.pcapng -r b.pcap.gz        several files, one timeline
+  ftpscope -r inside.pcap -r outside.pcap  both sides of a NAT compared
+  ftpscope -r capture.pcap -o json         one JSON document (docs/json.md)
+  tcpdump -w - port 21 | ftpscope -r -     a capture on standard input
   ftpscope -r capture.pcap -p 21,2121 host 10.0.0.5
   sudo ftpscope -i eth0 -o ndjson host 203.0.113.7
-  sudo ftpscope -i eth0 -w - | wireshark -k -i -   packets to Wireshark, report on stderr
+  sudo ftpscope -i eth0 -w - | wireshark -k -i -     report on stderr
   ftpscope -r capture.pcap --fail-on error exit 1 when a transfer broke
 
 Flags:
@@ -123,7 +123,7 @@ func parseFlags(args []string, stdout io.Writer) (options, error) {
 		fmt.Fprint(stdout, usageHead)
 		fmt.Fprint(stdout, flagUsages(fs.FlagSet))
 		fmt.Fprintf(stdout, "\nThis build captures live packets with %s.\n", liveBackendHelp())
-		fmt.Fprint(stdout, "Exit status: 0 analysed, 1 --fail-on threshold met, 2 usage error or unreadable input.\n")
+		fmt.Fprint(stdout, "Exit status: 0 analysed, 1 --fail-on threshold met, 2 usage error or\nunreadable input. Documentation: man ftpscope (docs/ftpscope.1), docs/json.md.\n")
 		return o, errHelpShown
 	}
 	if o.version {
@@ -332,9 +332,35 @@ func flagUsages(fs *pflag.FlagSet) string {
 		rows = append(rows, row{left, usage})
 		width = max(width, len(left))
 	})
+	// The help fits 80 columns: usage text wraps under itself.
 	var b strings.Builder
+	room := max(helpWidth-width-2, 20)
 	for _, r := range rows {
-		fmt.Fprintf(&b, "%-*s  %s\n", width, r.left, r.usage)
+		left := r.left
+		for _, line := range wrapWords(r.usage, room) {
+			fmt.Fprintf(&b, "%-*s  %s\n", width, left, line)
+			left = ""
+		}
 	}
 	return b.String()
+}
+
+// helpWidth is the width --help fits in.
+const helpWidth = 80
+
+// wrapWords breaks s into lines of at most n bytes at spaces.
+func wrapWords(s string, n int) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(s) {
+		if line != "" && len(line)+1+len(w) > n {
+			lines = append(lines, line)
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	return append(lines, line)
 }

@@ -239,9 +239,15 @@ func TestExitStatus(t *testing.T) {
 
 func TestHelpShowsExamples(t *testing.T) {
 	_, out, _ := ftpscope(t, "--help")
-	for _, want := range []string{"Examples:", "-r capture.pcap", "--fail-on", "-o ladder", "This build captures live packets with"} {
+	for _, want := range []string{"Examples:", "-r capture.pcap", "--fail-on", "-o ladder", "This build captures live packets with",
+		"--only-problems", "--session N", "-t, --time BASE", "-w -"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("--help lacks %q", want)
+		}
+	}
+	for i, l := range strings.Split(out, "\n") {
+		if w := runewidth.StringWidth(l); w > 80 {
+			t.Errorf("--help line %d is %d columns: %q", i+1, w, l)
 		}
 	}
 }
