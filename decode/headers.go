@@ -26,6 +26,8 @@ type Headers struct {
 	NetFlow gopacket.Flow
 	// Proto is the transport protocol after IPv6 extension headers.
 	Proto layers.IPProtocol
+	// IPID is the IPv4 identification field; 0 for IPv6.
+	IPID uint16
 	// Fragment is set for an IP fragment; its transport header, if any,
 	// is not decoded (Decoder.Reassemble puts IPv4 datagrams back
 	// together).
@@ -208,6 +210,7 @@ func (d *Decoder) Decode(data []byte, lt layers.LinkType, h *Headers) error {
 			h.Src, _ = netip.AddrFromSlice(d.ip4.SrcIP.To4())
 			h.Dst, _ = netip.AddrFromSlice(d.ip4.DstIP.To4())
 			h.Proto = d.ip4.Protocol
+			h.IPID = d.ip4.Id
 			h.NetFlow = d.ip4.NetworkFlow()
 			h.Fragment = d.ip4.FragOffset != 0 || d.ip4.Flags&layers.IPv4MoreFragments != 0
 			if h.Proto == layers.IPProtocolTCP && !h.Fragment {

@@ -38,14 +38,26 @@ type fixture struct {
 // fresh report, so that tests can check it was not modified.
 func fixtures() []fixture {
 	return []fixture{
-		{"passive_ok", passiveOK},
-		{"active_blocked", activeBlocked},
-		{"ipv6", ipv6},
+		{"passive_ok", judged(passiveOK)},
+		{"active_blocked", judged(activeBlocked)},
+		{"ipv6", judged(ipv6)},
 		{"nulls", nulls},
 		{"empty", func() *session.Report { return &session.Report{} }},
-		{"hostile", hostile},
-		{"outcomes", outcomes},
-		{"many", many},
+		{"hostile", judged(hostile)},
+		{"outcomes", judged(outcomes)},
+		{"many", judged(many)},
+	}
+}
+
+// judged gives the sessions of a fixture their verdict, as the analysis
+// does.
+func judged(f func() *session.Report) func() *session.Report {
+	return func() *session.Report {
+		r := f()
+		for _, s := range r.Sessions {
+			s.Verdict = session.VerdictOf(s.Worst())
+		}
+		return r
 	}
 }
 
@@ -62,7 +74,7 @@ func passiveOK() *session.Report {
 	const c, s = session.RoleClient, session.RoleServer
 	sess := &session.Session{
 		ID: 1, Source: "passive.pcap", Client: ap("10.0.0.1:51000"), Server: ap("10.0.0.2:21"),
-		Start: at(0), End: at(4512.345), User: ptr("anonymous"), Mode: session.ModePassive,
+		Start: at(0), End: at(4512.345), User: ptr("anonymous"), LoggedIn: ptr(true), Mode: session.ModePassive,
 		Commands: 7, DataChannels: []*session.DataChannel{
 			{
 				ID: 1, SetupCommand: "PASV", SetupPacket: 17, SetupTime: at(310.5), SetupReply: ptr(227),
@@ -141,7 +153,7 @@ func activeBlocked() *session.Report {
 	}
 	sess := &session.Session{
 		ID: 1, Source: "active.pcap", Client: ap("10.0.0.5:51000"), Server: ap("10.0.0.2:21"),
-		Start: at(0), End: at(22000), User: ptr("alice"), Mode: session.ModeActive, Commands: 5,
+		Start: at(0), End: at(22000), User: ptr("alice"), LoggedIn: ptr(true), Mode: session.ModeActive, Commands: 5,
 		DataChannels: []*session.DataChannel{{
 			ID: 1, SetupCommand: "PORT", SetupPacket: 12, SetupTime: at(500.5), SetupReply: ptr(200),
 			Mode: session.ModeActive, Announced: app("10.0.0.5:50123"), ExpectedInitiator: s,
@@ -183,7 +195,7 @@ func ipv6() *session.Report {
 	client, server := ap("[2001:db8:1234:5678:9abc:def0:1234:5678]:51000"), ap("[2001:db8:ffff:eeee:dddd:cccc:bbbb:aaaa]:21")
 	sess := &session.Session{
 		ID: 1, Source: "v6.pcapng", Client: client, Server: server,
-		Start: at(0), End: at(65000), User: ptr("bob"), Mode: session.ModeMixed, Commands: 6,
+		Start: at(0), End: at(65000), User: ptr("bob"), LoggedIn: ptr(true), Mode: session.ModeMixed, Commands: 6,
 		DataChannels: []*session.DataChannel{
 			{
 				ID: 1, SetupCommand: "EPSV", SetupPacket: 10, SetupTime: at(100), SetupReply: ptr(229),
@@ -262,7 +274,7 @@ func hostile() *session.Report {
 	sess := &session.Session{
 		ID: 1, Source: "evil\x1b[1m.pcap", Client: ap("10.9.9.9:1025"), Server: ap("10.9.9.1:21"),
 		LongLines: 2, Unparsed: 1,
-		Start: at(0), End: at(999), User: ptr("root" + esc), Mode: session.ModePassive, Commands: 3,
+		Start: at(0), End: at(999), User: ptr("root" + esc), LoggedIn: ptr(true), Mode: session.ModePassive, Commands: 3,
 		DataChannels: []*session.DataChannel{{
 			ID: 1, SetupCommand: "PASV", SetupPacket: 5, SetupTime: at(10), SetupReply: ptr(227),
 			Mode: session.ModePassive, Announced: app("10.9.9.1:4000"), ExpectedInitiator: c,
@@ -339,7 +351,7 @@ func outcomes() *session.Report {
 	}
 	s1 := &session.Session{
 		ID: 1, Source: "a.pcap", Client: ap("10.1.0.1:52000"), Server: ap("198.51.100.7:21"),
-		Start: at(1000), End: at(9000), User: ptr("carol"), Mode: session.ModePassive, Commands: 14, ControlGaps: 1460,
+		Start: at(1000), End: at(9000), User: ptr("carol"), LoggedIn: ptr(true), Mode: session.ModePassive, Commands: 14, ControlGaps: 1460,
 		DataChannels: []*session.DataChannel{
 			{
 				ID: 1, SetupCommand: "PASV", SetupPacket: 19, SetupTime: at(2000), SetupReply: ptr(227),

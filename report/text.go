@@ -98,6 +98,8 @@ func verdictColor(v string) string {
 		return ansiRed + ansiBold
 	case strings.HasPrefix(v, verdictWarning):
 		return ansiYellow + ansiBold
+	case strings.HasPrefix(v, verdictIncomplete):
+		return ansiYellow
 	case strings.HasPrefix(v, verdictOK):
 		return ansiGreen + ansiBold
 	}

@@ -12,6 +12,9 @@ const (
 	verdictOK      = "OK: "
 	verdictWarning = "WARNING: "
 	verdictFailed  = "FAILED: "
+	// verdictIncomplete is an ok session whose capture does not hold the
+	// outcome of a transfer: not a success.
+	verdictIncomplete = "INCOMPLETE: "
 )
 
 // Verdict is the one-line judgement of a session, derived from its
@@ -21,6 +24,11 @@ const (
 //     error found (session findings first, then channels in order) and
 //     counting the others: "FAILED: … (+1 more error)";
 //   - "WARNING: <summary>" likewise when the worst finding is a warning;
+//   - "INCOMPLETE: the outcome of RETR a.bin is not in the capture"
+//     when the capture lacks what would make the session a success: the
+//     answer to the control connection's SYN, the server's greeting, the
+//     outcome of the login, or a transfer's final reply (the capture
+//     ends before it, or it fell into a gap);
 //   - "OK: 1 active transfer, 2 passive transfers" otherwise, counting the
 //     data channels that carried a transfer command, or "OK: no data
 //     transfer"; info findings are counted as notes: "(1 note)".
@@ -56,7 +64,36 @@ func Verdict(s *session.Session) string {
 			return verdictWarning + findingLine(worst) + more(count[worst.Severity]-1, "warning", "warnings")
 		}
 	}
+	if what := unfinished(s); what != "" {
+		return verdictIncomplete + what + notes(count[session.SeverityInfo])
+	}
 	return verdictOK + transfers(s) + notes(count[session.SeverityInfo])
+}
+
+// unfinished says what the capture lacks to call a session that has no
+// warning a success, or "" when it lacks nothing: the answer to the
+// control connection's SYN, the server's greeting, the outcome of the
+// login or of a transfer.
+func unfinished(s *session.Session) string {
+	h := &s.Control
+	switch {
+	case h.Attempts > 0 && !h.Answered && !h.Payload:
+		return "the capture ends before the server answers the control connection's SYN"
+	case h.Answered && !h.Payload && s.Commands == 0:
+		return "no greeting from the server after the handshake"
+	case s.User != nil && s.LoggedIn == nil:
+		return "the outcome of the login is not in the capture"
+	}
+	for _, d := range s.DataChannels {
+		if d != nil && d.TransferCommand != nil && d.TransferReply == nil {
+			what := clean(*d.TransferCommand)
+			if d.Argument != nil && *d.Argument != "" {
+				what += " " + truncate(clean(*d.Argument), maxTransferCell)
+			}
+			return "the outcome of " + what + " is not in the capture"
+		}
+	}
+	return ""
 }
 
 // findingLine is a finding's summary without its final full stop, or its

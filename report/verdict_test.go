@@ -11,6 +11,7 @@ func TestVerdict(t *testing.T) {
 		dc := &session.DataChannel{Mode: mode, Findings: fs}
 		if cmd != "" {
 			dc.TransferCommand = ptr(cmd)
+			dc.TransferReply = ptr(226)
 		}
 		return dc
 	}
@@ -63,6 +64,18 @@ func TestVerdict(t *testing.T) {
 			`FAILED: bad \x1b[2J file`},
 		{"nil channel skipped", &session.Session{DataChannels: []*session.DataChannel{nil}},
 			"OK: no data transfer"},
+		{"transfer without its final reply", &session.Session{DataChannels: []*session.DataChannel{
+			transfer(session.ModePassive, "LIST"), {Mode: session.ModePassive, TransferCommand: ptr("RETR"), Argument: ptr("big.iso")}}},
+			"INCOMPLETE: the outcome of RETR big.iso is not in the capture"},
+		{"login without its outcome", &session.Session{User: ptr("bob")},
+			"INCOMPLETE: the outcome of the login is not in the capture"},
+		{"a lone SYN at the end of the capture", &session.Session{Control: session.ControlHandshake{Attempts: 1}},
+			"INCOMPLETE: the capture ends before the server answers the control connection's SYN"},
+		{"handshake, no greeting", &session.Session{Control: session.ControlHandshake{Attempts: 1, Answered: true}},
+			"INCOMPLETE: no greeting from the server after the handshake"},
+		{"a warning beats incomplete", &session.Session{User: ptr("bob"),
+			Findings: []session.Finding{finding(session.SeverityWarning, "gap")}},
+			"WARNING: gap"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

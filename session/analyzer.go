@@ -22,6 +22,10 @@ type Config struct {
 	ControlPorts []uint16
 	// ShowPasswords keeps PASS arguments; by default they read "***".
 	ShowPasswords bool
+	// Filter is the capture filter the packets went through, "" for
+	// none: findings about missing connections say it may have removed
+	// them.
+	Filter string
 	// SourceNames names the inputs, indexed by capture.Packet.Source.
 	SourceNames []string
 
@@ -46,6 +50,11 @@ type Config struct {
 	Ladder bool
 	// MaxLadder bounds the ladder events kept per session; default 2000.
 	MaxLadder int
+	// BruteForceLogins failed logins from one client address to one
+	// server within BruteForceWindow make a login-brute-force finding;
+	// defaults 10 and 5 minutes.
+	BruteForceLogins int
+	BruteForceWindow time.Duration
 	// Transcript records every command and its reply in
 	// Session.Transcript (for the Zeek log and the verbose table), at
 	// most MaxLadder of them per session.
@@ -81,6 +90,12 @@ func (c *Config) defaults() {
 	}
 	if c.MaxLadder <= 0 {
 		c.MaxLadder = 2000
+	}
+	if c.BruteForceLogins <= 0 {
+		c.BruteForceLogins = 10
+	}
+	if c.BruteForceWindow <= 0 {
+		c.BruteForceWindow = 5 * time.Minute
 	}
 }
 
@@ -126,8 +141,18 @@ type Analyzer struct {
 	// byTuple finds the session of a control connection by its 4-tuple,
 	// so that a connection the reassembler let go while it was idle
 	// carries on in the same session.
-	byTuple  map[connKey]*sess
-	findings []Finding
+	byTuple map[connKey]*sess
+	// logins counts failed logins across sessions (login-brute-force).
+	logins loginTracker
+	// dups finds duplicate packets; jumps says where time ran backwards;
+	// replay is set while the packet being analysed is older than the
+	// newest by more than replaySlack.
+	dups   dedup
+	jumps  []timeJump
+	replay bool
+	// probes counts control connections that were port probes, not
+	// sessions (see sess.probe).
+	probes int
 
 	// reset is the control stream whose last segment was an RST the
 	// reassembler takes as the end of its half; control closes the other
@@ -194,6 +219,10 @@ func (a *Analyzer) Packet(p capture.Packet) bool {
 	a.packets++
 	a.bytes += int64(len(p.Data))
 	ts := p.Info.Timestamp
+	a.replay = ts.Before(a.now.Add(-replaySlack))
+	if a.replay {
+		a.backwards(p)
+	}
 	if ts.After(a.now) {
 		a.now = ts
 	}
@@ -282,6 +311,9 @@ func (a *Analyzer) sourceError(src int, msg string) {
 
 // control hands a control-connection segment to the reassembler.
 func (a *Analyzer) control(p capture.Packet, h *decode.Headers) {
+	if a.duplicateControl(p, h) {
+		return
+	}
 	// One allocation per control segment: the context, its packet
 	// reference and the ancillary slice pointing at it live together,
 	// since the reassembler keeps the context of queued segments.
@@ -361,27 +393,6 @@ func (a *Analyzer) tick() {
 	}
 }
 
-// pruneExpect drops the expectations that are no longer live.
-func (a *Analyzer) pruneExpect(m map[netip.AddrPort][]*expectation) {
-	for ep, list := range m {
-		keep := list[:0]
-		for _, e := range list {
-			if e.live {
-				keep = append(keep, e)
-			}
-		}
-		a.setExpect(m, ep, keep)
-	}
-}
-
-func (a *Analyzer) setExpect(m map[netip.AddrPort][]*expectation, ep netip.AddrPort, list []*expectation) {
-	if len(list) == 0 {
-		delete(m, ep)
-		return
-	}
-	m[ep] = list
-}
-
 // Finish ends every session still open and returns the report. sources
 // describes the inputs as the capture package saw them.
 func (a *Analyzer) Finish(sources []capture.Info) *Report {
@@ -394,7 +405,7 @@ func (a *Analyzer) Finish(sources []capture.Info) *Report {
 	for _, s := range rest {
 		a.end(s)
 	}
-	r := &Report{Version: 1, Sessions: a.done, Findings: a.findings}
+	r := &Report{Version: 1, Sessions: a.done, Findings: a.logins.findings(a.cfg.BruteForceLogins, a.cfg.BruteForceWindow)}
 	if r.Sessions == nil {
 		r.Sessions = []*Session{}
 	}
@@ -417,7 +428,8 @@ func (a *Analyzer) Finish(sources []capture.Info) *Report {
 				"%d data-channel setups were not followed: more than %d in one session", a.channelsDropped, a.cfg.MaxChannels))
 		}
 	}
-	r.Stats = Stats{Packets: a.packets, Bytes: a.bytes, FTPSessions: a.endedSessions, DataChannels: a.endedChannels}
+	r.Stats = Stats{Packets: a.packets, Bytes: a.bytes, FTPSessions: a.endedSessions, DataChannels: a.endedChannels,
+		Duplicates: a.dups.dropped, Probes: a.probes}
 	if r.Findings == nil {
 		r.Findings = []Finding{}
 	}
@@ -448,6 +460,11 @@ func (a *Analyzer) sources(infos []capture.Info) []Source {
 					in.Name, u.first, int(u.linkType), u.linkType, u.count))
 			}
 		}
+		for _, j := range a.jumps {
+			if j.source == i {
+				s.Errors = append(s.Errors, j.message(in.Name))
+			}
+		}
 		if n := a.srcErrorCount[i] - len(a.srcErrors[i]); n > 0 {
 			s.Errors = append(s.Errors, fmt.Sprintf("%s: %d more packets could not be decoded", in.Name, n))
 		}
@@ -469,16 +486,24 @@ func (a *Analyzer) end(s *sess) {
 	s.ended = true
 	delete(a.live, s)
 	a.forget(s)
+	a.dups.ended(mkConnKey(s.client, s.server), s.out.Start.Time, s.lastSeen)
+	s.out.Until = Time{a.now}
 	// Bytes left without a line end are the last line.
-	c := &controlStream{a: a, s: s}
 	for d := range s.lines {
 		if lb := &s.lines[d]; len(lb.buf) > 0 && !s.tls[d].on {
-			c.line(d, lb.take(), nil)
+			s.line(d, lb.take(), nil)
 		}
 	}
-	s.finalize(a)
+	if s.probe() {
+		// A port probe: not an FTP session.
+		a.probes++
+		s.release()
+		return
+	}
+	s.finalize()
 	out := s.out
 	s.release()
+	a.logins.ended(out)
 	a.endedSessions++
 	a.endedChannels += len(out.DataChannels)
 	if a.cfg.OnSession != nil {
@@ -515,15 +540,4 @@ func (a *Analyzer) forget(s *sess) {
 	} else {
 		a.hosts[hp] = keep
 	}
-}
-
-func (a *Analyzer) dropExpect(m map[netip.AddrPort][]*expectation, ep netip.AddrPort, e *expectation) {
-	list := m[ep]
-	keep := list[:0]
-	for _, o := range list {
-		if o != e {
-			keep = append(keep, o)
-		}
-	}
-	a.setExpect(m, ep, keep)
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ftpscope/ftpscope/capture"
+	"github.com/ftpscope/ftpscope/decode"
 	"github.com/google/go-cmp/cmp"
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
@@ -430,9 +431,9 @@ func TestLogin(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := &sess{out: &Session{}}
+			s := &sess{a: NewAnalyzer(Config{}), out: &Session{}}
 			for _, c := range tt.codes {
-				s.login(c)
+				s.login(&pendingCmd{verb: "PASS"}, decode.Reply{Code: c}, 1, Time{})
 			}
 			if !cmp.Equal(s.out.LoggedIn, tt.want) || s.out.FailedLogins != tt.failed {
 				t.Errorf("logged_in %v, failed %d; want %v, %d", s.out.LoggedIn, s.out.FailedLogins, tt.want, tt.failed)

@@ -1,7 +1,6 @@
 package session
 
 import (
-	"bytes"
 	"net/netip"
 	"strconv"
 	"time"
@@ -17,84 +16,6 @@ const (
 	toServer = 0 // client → server: commands
 	toClient = 1 // server → client: replies
 )
-
-// sess is the state of one FTP session while it is followed.
-type sess struct {
-	out      *Session
-	seq      int // creation order
-	source   int // index of the input its first segment came from
-	client   netip.AddrPort
-	server   netip.AddrPort
-	ended    bool
-	closed   bool // the control connection closed (FIN both ways, or RST)
-	closedAt time.Time
-	finSeen  [2]bool
-	lastSeen time.Time
-
-	lines        [2]lineBuf
-	tls          [2]tlsSkipper
-	replies      decode.ReplyAssembler
-	pending      []*pendingCmd // commands awaiting their final reply
-	dcs          []*dcState
-	lastDC       *dcState // the newest data channel without a transfer command
-	conns        []*dataConn
-	authCmd      *pendingCmd // AUTH TLS/SSL awaiting 234
-	authEvidence Evidence    // the 234 that turned TLS on
-
-	gaps       []Evidence // where control bytes went missing
-	unannounce []*dataConn
-	ladderCut  int
-	// hiddenLines counts the middle lines of the multi-line reply being
-	// read, which the ladder leaves out.
-	hiddenLines int
-}
-
-// release drops what an ended session no longer needs. The reassembler
-// keeps the connection (and so this struct) until it is flushed, which
-// for a connection that closed cleanly can be the idle timeout later.
-func (s *sess) release() {
-	s.out = nil
-	s.lines = [2]lineBuf{}
-	s.replies = decode.ReplyAssembler{}
-	s.pending = nil
-	s.dcs = nil
-	s.lastDC = nil
-	s.conns = nil
-	s.authCmd = nil
-	s.gaps = nil
-	s.unannounce = nil
-}
-
-// pendingCmd is a command waiting for its final reply.
-type pendingCmd struct {
-	verb, arg string
-	packet    int
-	time      time.Time
-	dc        *dcState // the data channel it set up or transfers over
-	ex        int      // 1-based index of its Exchange in the transcript; 0 for none
-}
-
-// maxPending bounds the commands awaiting replies per session; a client
-// that pipelines more is hostile or the replies were lost.
-const maxPending = 64
-
-func (s *sess) ref(r *pktRef) (int, Time) {
-	if r == nil {
-		return 0, Time{}
-	}
-	return r.number, Time{r.ts}
-}
-
-func (s *sess) ladder(a *Analyzer, ev LadderEvent) {
-	if len(s.out.Ladder) >= a.cfg.MaxLadder {
-		s.ladderCut++
-		return
-	}
-	if len(ev.Text) > 200 {
-		ev.Text = ev.Text[:200] + "…"
-	}
-	s.out.Ladder = append(s.out.Ladder, ev)
-}
 
 // streamFactory makes a controlStream for each TCP connection on a
 // control port.
@@ -133,68 +54,6 @@ func (f *streamFactory) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac 
 	// session: the late ACKs of a connection that already ended, or pure
 	// ACKs at the start of a capture, make none.
 	return c
-}
-
-// begin makes the session of a control connection, at its first SYN or
-// payload; from and to are that segment's endpoints.
-func (c *controlStream) begin(from, to netip.AddrPort, tcp *layers.TCP, ci gopacket.CaptureInfo) {
-	a := c.a
-	sp, dp := from.Port(), to.Port()
-	// The server is the side on a control port; when both are, the side
-	// the first SYN went to, or else the lower port.
-	fromIsClient := true
-	switch {
-	case a.isControlPort(dp) && !a.isControlPort(sp):
-	case a.isControlPort(sp) && !a.isControlPort(dp):
-		fromIsClient = false
-	case tcp.SYN && !tcp.ACK:
-	case tcp.SYN && tcp.ACK:
-		fromIsClient = false
-	case sp < dp:
-		fromIsClient = false
-	}
-	r := refOf(ci)
-	src0 := 0
-	if r != nil {
-		src0 = r.source
-	}
-	s := &sess{seq: a.seq, source: src0}
-	a.seq++
-	if fromIsClient {
-		s.client, s.server = from, to
-	} else {
-		s.client, s.server = to, from
-	}
-	name := ""
-	if src0 < len(a.cfg.SourceNames) {
-		name = a.cfg.SourceNames[src0]
-	}
-	s.out = &Session{
-		Source:       name,
-		Client:       s.client,
-		Server:       s.server,
-		CommunityID:  decode.CommunityID(s.client, s.server, decode.ProtoTCP, 0),
-		DetectedBy:   DetectedByPort,
-		Start:        Time{c.firstSeen},
-		End:          Time{ci.Timestamp},
-		Mode:         ModeNone,
-		DataChannels: []*DataChannel{},
-		Findings:     []Finding{},
-	}
-	s.lastSeen = ci.Timestamp
-	if len(a.live) >= a.cfg.MaxSessions {
-		a.dropped++
-		s.ended = true // followed by nobody: its stream is ignored
-	} else {
-		a.nextID++
-		s.out.ID = a.nextID
-		a.live[s] = struct{}{}
-		a.byTuple[mkConnKey(s.client, s.server)] = s
-		hp := mkHostPair(s.client.Addr(), s.server.Addr())
-		a.hosts[hp] = append(a.hosts[hp], s)
-	}
-	c.s = s
-	c.firstIsClient = c.first == s.client
 }
 
 func refOf(ci gopacket.CaptureInfo) *pktRef {
@@ -289,6 +148,7 @@ func (c *controlStream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, dir rea
 		}
 	}
 	c.follow(tcp, d, nextSeq, *start)
+	s.handshake(tcp, d, refOf(ci))
 	if tcp.FIN {
 		s.finSeen[d] = true
 	}
@@ -344,11 +204,10 @@ func (c *controlStream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly
 		if len(s.gaps) > 16 {
 			s.gaps = s.gaps[:16]
 		}
-		if c.a.cfg.Ladder {
-			s.ladder(c.a, LadderEvent{Packet: pkt, Time: t, From: roleOf(d), Kind: "gap", Text: gapWhat(d, skip)})
-		}
+		s.record(LadderEvent{Packet: pkt, Time: t, From: roleOf(d), Kind: LadderGap, Text: gapWhat(d, skip)})
 		s.lines[d].reset()
 		s.tls[d].lost()
+		s.resync = true
 		if d == toClient {
 			s.replies = decode.ReplyAssembler{}
 		}
@@ -357,7 +216,7 @@ func (c *controlStream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly
 		return
 	}
 	data := sg.Fetch(n)
-	c.consume(sg, d, data)
+	s.frame(d, data, func(i int) *pktRef { return refOf(sg.CaptureInfo(i)) })
 }
 
 func gapWhat(d, n int) string {
@@ -365,45 +224,6 @@ func gapWhat(d, n int) string {
 		return strconv.Itoa(n) + " bytes from the client missing from the capture"
 	}
 	return strconv.Itoa(n) + " bytes from the server missing from the capture"
-}
-
-// consume frames the bytes of one direction into lines, skipping TLS
-// records after AUTH TLS.
-func (c *controlStream) consume(sg reassembly.ScatterGather, d int, data []byte) {
-	s := c.s
-	off := 0
-	for off < len(data) {
-		if s.tls[d].on {
-			k := s.tls[d].skip(data[off:])
-			off += k
-			if s.tls[d].on {
-				return // all of it was TLS
-			}
-			continue
-		}
-		lb := &s.lines[d]
-		i := bytes.IndexByte(data[off:], '\n')
-		if i < 0 {
-			lb.add(data[off:], c.a.cfg.MaxLineLen, s)
-			return
-		}
-		lb.add(data[off:off+i], c.a.cfg.MaxLineLen, s)
-		end := off + i
-		off = end + 1
-		line := lb.take()
-		r := refOf(sg.CaptureInfo(end))
-		c.line(d, line, r)
-	}
-}
-
-// line handles one complete control line.
-func (c *controlStream) line(d int, line []byte, r *pktRef) {
-	line = bytes.TrimRight(line, "\r")
-	if d == toServer {
-		c.command(line, r)
-		return
-	}
-	c.replyLine(line, r)
 }
 
 func roleOf(d int) Role {
@@ -421,91 +241,4 @@ func roleOf(d int) Role {
 // reported.
 func (c *controlStream) ReassemblyComplete(ac reassembly.AssemblerContext) bool {
 	return true
-}
-
-// lineBuf collects one control line, cutting it at the line limit.
-type lineBuf struct {
-	buf      []byte
-	overflow bool // the line passed the limit: bytes are dropped until LF
-}
-
-func (l *lineBuf) add(b []byte, max int, s *sess) {
-	if l.overflow {
-		return
-	}
-	room := max - len(l.buf)
-	if len(b) > room {
-		b = b[:room]
-		l.overflow = true
-		s.out.LongLines++
-	}
-	l.buf = append(l.buf, b...)
-}
-
-// take returns the line and empties the buffer. The returned slice is
-// valid until the next add.
-func (l *lineBuf) take() []byte {
-	b := l.buf
-	l.buf = l.buf[:0]
-	l.overflow = false
-	return b
-}
-
-func (l *lineBuf) reset() {
-	l.buf = l.buf[:0]
-	l.overflow = false
-}
-
-// tlsSkipper steps over TLS records (RFC 8446 §5.1) on a control
-// connection after AUTH TLS, and notices when cleartext resumes (after
-// CCC, or after the TLS session closed).
-type tlsSkipper struct {
-	on   bool
-	hdr  [5]byte
-	nhdr int // header bytes collected
-	left int // record body bytes still to skip
-}
-
-// skip consumes TLS records from b and returns how many bytes it used.
-// It turns itself off at a record boundary that does not start a record.
-func (t *tlsSkipper) skip(b []byte) int {
-	used := 0
-	hs := 0 // where the record header being read started in b
-	for used < len(b) {
-		if t.left > 0 {
-			k := min(t.left, len(b)-used)
-			t.left -= k
-			used += k
-			continue
-		}
-		if t.nhdr == 0 {
-			hs = used
-			ct := b[used]
-			if ct < 20 || ct > 24 {
-				t.on = false // cleartext again
-				return used
-			}
-		}
-		t.hdr[t.nhdr] = b[used]
-		t.nhdr++
-		used++
-		if t.nhdr == 5 {
-			if t.hdr[1] != 3 { // not a TLS/SSL3 version: not TLS after all
-				// Give the header bytes of this chunk back as cleartext.
-				t.on = false
-				t.nhdr = 0
-				return hs
-			}
-			t.left = int(t.hdr[3])<<8 | int(t.hdr[4])
-			t.nhdr = 0
-		}
-	}
-	return used
-}
-
-// lost is called after a gap: record boundaries are unknown, so stay in
-// TLS mode but resynchronise on the next chunk.
-func (t *tlsSkipper) lost() {
-	t.left = 0
-	t.nhdr = 0
 }

@@ -9,15 +9,6 @@ import (
 	"github.com/ftpscope/ftpscope/decode"
 )
 
-// expectation is an announced endpoint waiting for its data connection.
-type expectation struct {
-	dc       *dcState
-	ep       netip.AddrPort // the announced endpoint
-	nat      netip.AddrPort // the announced port at the control peer's address, when that differs
-	deadline time.Time
-	live     bool
-}
-
 // connKey identifies a TCP connection whichever way a packet goes: the
 // lower endpoint first.
 type connKey struct{ lo, hi netip.AddrPort }
@@ -61,7 +52,8 @@ type dataConn struct {
 
 	obs      Observed
 	sawSYN   bool
-	isn      uint32 // sequence number of the initiator's first SYN
+	isn      uint32    // sequence number of the initiator's first SYN
+	lastSYN  time.Time // the initiator's last SYN counted as an attempt
 	synFirst time.Time
 	fromInit bool // payload or packets seen from each side (no-SYN start)
 	fromResp bool
@@ -79,8 +71,13 @@ type dataConn struct {
 func (a *Analyzer) data(p capture.Packet, h *decode.Headers) bool {
 	src := netip.AddrPortFrom(h.Src, uint16(h.TCP.SrcPort))
 	dst := netip.AddrPortFrom(h.Dst, uint16(h.TCP.DstPort))
+	checked := false // the SYN went through the duplicate check
 	if len(a.conns) != 0 {
 		if c := a.conns[mkConnKey(src, dst)]; c != nil {
+			if a.duplicateData(c, p, h) {
+				return false
+			}
+			checked = true
 			if !c.reincarnated(h, src) {
 				c.update(a, p, h, src)
 				return c.dc != nil
@@ -95,6 +92,9 @@ func (a *Analyzer) data(p capture.Packet, h *decode.Headers) bool {
 	}
 	syn := h.TCP.SYN && !h.TCP.ACK
 	if e, how := a.lookup(p.Source, dst, h.Src); e != nil && (syn || !h.TCP.SYN) {
+		if syn && !checked && a.dups.copyOf(h, p.Info.Timestamp) {
+			return false
+		}
 		a.followExpected(e, how, src, dst, src, p, h)
 		return true
 	}
@@ -109,7 +109,9 @@ func (a *Analyzer) data(p capture.Packet, h *decode.Headers) bool {
 	}
 	// A SYN between the hosts of a session that no announcement explains.
 	for _, s := range a.hosts[mkHostPair(h.Src, h.Dst)] {
-		if s.ended || len(s.unannounce) >= maxUnannounced {
+		// A session that said nothing (a probe, a blocked control
+		// connection) collects no connections.
+		if s.ended || !s.ctl.Payload || len(s.unannounce) >= maxUnannounced {
 			continue
 		}
 		c := a.track(s, nil, src, dst, "")
@@ -118,48 +120,6 @@ func (a *Analyzer) data(p capture.Packet, h *decode.Headers) bool {
 		return false
 	}
 	return false
-}
-
-// lookup finds the expectation for a connection from src towards dst:
-// the announced endpoint first, then the announced port at the control
-// peer's address. Among several (two captures of one session, two
-// clients behind one NAT), the one seen in the packet's own capture wins,
-// then the one whose session's control addresses are the connection's,
-// then the newest.
-func (a *Analyzer) lookup(source int, dst netip.AddrPort, src netip.Addr) (*expectation, string) {
-	if e := pick(a.expect[dst], source, src, dst.Addr()); e != nil {
-		return e, "announced"
-	}
-	if e := pick(a.expectNAT[dst], source, src, dst.Addr()); e != nil {
-		return e, "control-peer-port"
-	}
-	return nil, ""
-}
-
-func pick(list []*expectation, source int, src, dst netip.Addr) *expectation {
-	var best *expectation
-	bestScore := -1
-	for i := len(list) - 1; i >= 0; i-- {
-		e := list[i]
-		if !e.live {
-			continue
-		}
-		init, resp := e.controlAddrs()
-		score := 0
-		if e.dc.s.source == source {
-			score += 4
-		}
-		if init == src {
-			score++
-		}
-		if resp == dst {
-			score++
-		}
-		if score > bestScore {
-			best, bestScore = e, score
-		}
-	}
-	return best
 }
 
 // followExpected starts following the connection from initiator to
@@ -195,16 +155,6 @@ func (a *Analyzer) makeRoom(dc *dcState) bool {
 		return true
 	}
 	return false
-}
-
-// controlAddrs are the control-connection addresses of the side that
-// should open the data connection and of the side that should accept it.
-func (e *expectation) controlAddrs() (initiator, responder netip.Addr) {
-	s := e.dc.s
-	if e.dc.out.Mode == ModeActive {
-		return s.server.Addr(), s.client.Addr()
-	}
-	return s.client.Addr(), s.server.Addr()
 }
 
 // track starts following a connection from initiator to responder.
@@ -263,7 +213,10 @@ func (c *dataConn) update(a *Analyzer, p capture.Packet, h *decode.Headers, src 
 	}
 	o := &c.obs
 	switch {
+	case t.SYN && !t.ACK && fromInit && c.sawSYN && ts.Sub(c.lastSYN) < minSYNRetry:
+		// A copy of the SYN before, not a retransmission.
 	case t.SYN && !t.ACK && fromInit:
+		c.lastSYN = ts
 		if !c.sawSYN {
 			c.sawSYN = true
 			c.isn = t.Seq
@@ -345,8 +298,21 @@ func (c *dataConn) update(a *Analyzer, p capture.Packet, h *decode.Headers, src 
 // went unanswered.
 func (a *Analyzer) icmp(p capture.Packet, h *decode.Headers) bool {
 	e := h.ICMPError
-	c := a.conns[mkConnKey(e.InnerSrc, e.InnerDst)]
-	if c == nil || c.obs.Established || e.InnerSrc != c.initiator {
+	k := mkConnKey(e.InnerSrc, e.InnerDst)
+	c := a.conns[k]
+	if c == nil {
+		// It may answer the SYN of a control connection.
+		s := a.byTuple[k]
+		if s == nil || s.ended || s.ctl.Answered || e.InnerSrc != s.client {
+			return false
+		}
+		if s.ctl.ICMP == nil {
+			s.ctl.ICMP = &Evidence{Packet: p.Number, Time: Time{p.Info.Timestamp}, What: "ICMP " + e.What() + " from " + e.From.String()}
+			s.ctl.ICMPFrom, s.ctl.ICMPWhat = e.From, e.What()
+		}
+		return true
+	}
+	if c.obs.Established || e.InnerSrc != c.initiator {
 		return false
 	}
 	o := &c.obs
@@ -357,20 +323,6 @@ func (a *Analyzer) icmp(p capture.Packet, h *decode.Headers) bool {
 		o.ICMPWhat = e.What()
 	}
 	return c.dc != nil
-}
-
-// withdraw stops expecting a data channel's connection.
-func (a *Analyzer) withdraw(dc *dcState) {
-	e := dc.exp
-	if e == nil {
-		return
-	}
-	dc.exp = nil
-	e.live = false
-	a.dropExpect(a.expect, e.ep, e)
-	if e.nat.IsValid() {
-		a.dropExpect(a.expectNAT, e.nat, e)
-	}
 }
 
 // dataActive says whether a data connection of s is still open.

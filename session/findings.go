@@ -3,81 +3,13 @@ package session
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
-
-	"github.com/ftpscope/ftpscope/decode"
+	"time"
+	"unicode/utf8"
 )
-
-// finalize settles a session's data channels and draws its findings.
-func (s *sess) finalize(a *Analyzer) {
-	out := s.out
-	var active, passive bool
-	for _, dc := range s.dcs {
-		if dc.out.Mode == ModeActive {
-			active = true
-		} else {
-			passive = true
-		}
-		if best := dc.best(); best != nil {
-			o := best.obs
-			o.InitiatorRole = RoleServer
-			if best.initIsClient {
-				o.InitiatorRole = RoleClient
-			}
-			o.CommunityID = decode.CommunityID(o.Initiator, o.Responder, decode.ProtoTCP, 0)
-			dc.out.Observed = &o
-			dc.out.Match = best.match
-		}
-		dc.findings(s)
-		out.DataChannels = append(out.DataChannels, dc.out)
-		// Draw each data connection in the ladder where its first SYN was.
-		if o := dc.out.Observed; o != nil {
-			if a.cfg.Ladder {
-				s.ladder(a, LadderEvent{Packet: o.SYNPacket, Time: o.SYNTime, From: dc.initiatorRole(), Kind: "data", DataChannel: dc.out.ID,
-					Text: dc.out.SetupCommand})
-			}
-		}
-	}
-	switch {
-	case active && passive:
-		out.Mode = ModeMixed
-	case active:
-		out.Mode = ModeActive
-	case passive:
-		out.Mode = ModePassive
-	}
-	sortLadder(out.Ladder)
-	s.sessionFindings()
-	out.Verdict = VerdictOf(out.Worst())
-}
-
-// initiatorRole says which FTP side opened the observed connection.
-func (dc *dcState) initiatorRole() Role {
-	if o := dc.out.Observed; o != nil {
-		return o.InitiatorRole
-	}
-	return RoleClient
-}
-
-// best picks the connection that represents the channel: the first
-// established one, else the first one seen.
-func (dc *dcState) best() *dataConn {
-	for _, c := range dc.conns {
-		if c.obs.Established {
-			return c
-		}
-	}
-	if len(dc.conns) > 0 {
-		return dc.conns[0]
-	}
-	return nil
-}
-
-func sortLadder(ev []LadderEvent) {
-	sort.SliceStable(ev, func(i, j int) bool { return ev[i].Time.Before(ev[j].Time.Time) })
-}
 
 // isPrivate reports addresses that are not reachable across the
 // Internet: RFC 1918, RFC 4193, loopback, link-local and shared
@@ -94,14 +26,137 @@ func ev(pkt int, t Time, what string) Evidence {
 	return Evidence{Packet: pkt, Time: t, What: what}
 }
 
-// findings draws the findings of one data channel.
-func (dc *dcState) findings(s *sess) {
-	d := dc.out
+// drawFindings draws the findings of a finished session from its model
+// alone: each data channel's, then the session's own.
+func drawFindings(s *Session, ctx findingContext) {
+	for _, d := range s.DataChannels {
+		channelFindings(s, d, ctx)
+	}
+	sessionFindings(s)
+}
+
+// findingContext is what findings need to know beyond the session.
+type findingContext struct {
+	// filter is the capture filter the input went through ("" for none):
+	// connections may be missing because of it.
+	filter string
+}
+
+// pathUnseen explains a transfer that succeeded without its data
+// connection in the capture.
+func pathUnseen(s *Session, d *DataChannel, ann netip.AddrPort, annEv Evidence, ctx findingContext) Finding {
+	detail := fmt.Sprintf("The server confirmed the transfer with %d, so the data connection existed; it took a path this capture point does not see "+
+		"(another link or interface, asymmetric routing), or a capture or display filter removed it.", *d.TransferReply)
+	if ctx.filter != "" {
+		detail += fmt.Sprintf(" These packets went through the filter %q.", ctx.filter)
+	} else if none(s) {
+		detail += " None of this session's data connections is in the capture: it was probably captured or exported with a filter such as 'port 21'."
+	}
+	detail += " Nothing failed; to see the data connection, capture without a port filter where both hosts' traffic passes."
+	return Finding{Code: CodeDataPathUnseen, Severity: SeverityInfo,
+		Summary: fmt.Sprintf("The data connection of %s (%d) towards %s is not in the capture.", transferName(d), *d.TransferReply, ann),
+		Detail:  detail,
+		Evidence: []Evidence{annEv, ev(d.TransferPacket, d.TransferTime, *d.TransferCommand+" sent"),
+			ev(d.ReplyPacket, d.ReplyTime, fmt.Sprintf("%d reply", *d.TransferReply))}}
+}
+
+// none reports whether no data channel of s has its connection in the
+// capture.
+func none(s *Session) bool {
+	for _, d := range s.DataChannels {
+		if d.Observed != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// dataMissing explains a transfer that failed with no SYN towards the
+// announced endpoint in the capture.
+func dataMissing(d *DataChannel, ann netip.AddrPort, annEv Evidence, ctx findingContext) Finding {
+	who, whom := "client", "server"
+	if d.Mode == ModeActive {
+		who, whom = "server", "client"
+	}
+	detail := fmt.Sprintf("The %s announced %s and %s was sent, then the transfer failed with %d, and no SYN towards that endpoint (or its port at the %s's address) is in the capture. ",
+		whom, ann, *d.TransferCommand, *d.TransferReply, whom)
+	if ctx.filter != "" {
+		detail += fmt.Sprintf("The packets were filtered (%q): the filter may have removed the attempt, so look at an unfiltered capture before blaming either side.", ctx.filter)
+	} else {
+		detail += fmt.Sprintf("Either the %s never tried (it gave up, or its own host firewall dropped the SYN before the capture point), or the attempt took a path this capture does not see.", who)
+	}
+	return Finding{Code: CodeDataMissing, Severity: SeverityWarning,
+		Summary: fmt.Sprintf("No connection towards %s was seen for %s, which failed with %d.", ann, transferName(d), *d.TransferReply),
+		Detail:  detail,
+		Evidence: []Evidence{annEv, ev(d.TransferPacket, d.TransferTime, *d.TransferCommand+" sent"),
+			ev(d.ReplyPacket, d.ReplyTime, fmt.Sprintf("%d reply", *d.TransferReply))}}
+}
+
+// transferName is the transfer command with its argument: "RETR a.txt".
+func transferName(d *DataChannel) string {
+	if d.Argument != nil && *d.Argument != "" {
+		return *d.TransferCommand + " " + shorten(*d.Argument, maxArgInSummary)
+	}
+	return deref2(d.TransferCommand)
+}
+
+// maxArgInSummary bounds a command argument quoted in a summary, which
+// is one sentence: a hostile capture can send arguments of any length.
+const maxArgInSummary = 120
+
+// shorten cuts s to at most n bytes at a character boundary, marking the
+// cut with "…".
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+// rejected explains a transfer command the server refused: a server-side
+// decision, not a network fault.
+func rejected(s *Session, x Exchange) Finding {
+	what := x.Command
+	if x.Arg != "" {
+		what += " " + shorten(x.Arg, maxArgInSummary)
+	}
+	return Finding{Code: CodeTransferRejected, Severity: SeverityWarning,
+		Summary: fmt.Sprintf("Server %s refused %s: %d %s", s.Server, what, x.Reply, strings.TrimSuffix(firstLine(x.ReplyText), ".")+"."),
+		Detail: "The server answered the transfer command with an error, so no data connection was due: this is the server refusing the request, not the network. " +
+			refusalDetail(x.Reply),
+		Evidence: []Evidence{ev(x.Packet, x.Time, x.Command+" sent"), ev(x.ReplyPacket, x.ReplyTime, fmt.Sprintf("%d reply", x.Reply))}}
+}
+
+// refusalDetail says what a refusal code usually means (RFC 959 section
+// 4.2.1 and what servers put behind it).
+func refusalDetail(code int) string {
+	switch code {
+	case 550:
+		return "550: the file or directory does not exist, or the user may not read or write it (permissions, chroot, a hidden or denied path). Check the path and the server's permissions for this user."
+	case 553:
+		return "553: the file name is not allowed (characters, a denied pattern, an upload directory that does not accept it)."
+	case 552, 452:
+		return fmt.Sprintf("%d: the server has no room for it (disk full or the user's quota exceeded).", code)
+	case 450:
+		return "450: the file is unavailable for now (busy, locked, or an empty listing on some servers)."
+	case 530, 532:
+		return fmt.Sprintf("%d: the user is not logged in or lacks the account needed for this.", code)
+	case 500, 501, 502, 504:
+		return fmt.Sprintf("%d: the server does not understand or allow the command as sent.", code)
+	}
+	return "Read the reply text for the server's reason."
+}
+
+// channelFindings draws the findings of one data channel.
+func channelFindings(s *Session, d *DataChannel, ctx findingContext) {
 	if d.Announced == nil {
 		return
 	}
 	ann := *d.Announced
-	client, server := s.client, s.server
+	client, server := s.Client, s.Server
 	var annEv Evidence
 	if d.Mode == ModePassive {
 		annEv = ev(d.AnnouncePacket, d.AnnounceTime, fmt.Sprintf("%d reply announces %s", deref(d.SetupReply), ann))
@@ -158,26 +213,19 @@ func (dc *dcState) findings(s *sess) {
 	switch {
 	case o == nil:
 		// A transfer refused for reasons of its own (550 no such file,
-		// 452 no space, 530 not logged in) needs no data connection.
-		refused := d.TransferReply != nil && *d.TransferReply >= 450 && *d.TransferReply != 425 && *d.TransferReply != 426
-		if positive && d.TransferCommand != nil && !refused {
-			who, whom := "client", "server"
-			if d.Mode == ModeActive {
-				who, whom = "server", "client"
-			}
-			evs := []Evidence{annEv, ev(d.TransferPacket, d.TransferTime, *d.TransferCommand+" sent")}
-			if d.ReplyPacket != 0 {
-				evs = append(evs, ev(d.ReplyPacket, d.ReplyTime, fmt.Sprintf("%d reply", deref(d.TransferReply))))
-			}
-			d.Findings = append(d.Findings, Finding{Code: CodeDataMissing, Severity: SeverityWarning,
-				Summary: fmt.Sprintf("No connection towards %s was seen for %s, though the %s should have opened one.", ann, *d.TransferCommand, who),
-				Detail: fmt.Sprintf("The %s announced %s and %s was sent, but no SYN towards that endpoint (or its port at the %s's address) is in the capture. "+
-					"Either the %s never tried (it gave up, or a local firewall dropped the SYN before the capture point), or the capture does not see that path.",
-					whom, ann, *d.TransferCommand, whom, who),
-				Evidence: evs})
+		// 452 no space) needs no data connection, and one whose outcome
+		// is not in the capture may not have needed it yet.
+		if !positive || d.TransferCommand == nil || d.TransferReply == nil {
+			break
+		}
+		switch r := *d.TransferReply; {
+		case r >= 200 && r < 300:
+			d.Findings = append(d.Findings, pathUnseen(s, d, ann, annEv, ctx))
+		case r == 425 || r == 426:
+			d.Findings = append(d.Findings, dataMissing(d, ann, annEv, ctx))
 		}
 	case !o.Established:
-		d.Findings = append(d.Findings, dc.blocked(s, ann, annEv))
+		d.Findings = append(d.Findings, blocked(s, d, ann, annEv))
 	case o.Established && (d.Match == "control-peer-port" || o.Responder != ann):
 		d.Findings = append(d.Findings, Finding{Code: CodeAddressRewritten, Severity: SeverityInfo,
 			Summary: fmt.Sprintf("The data connection reached %s although %s was announced.", o.Responder, ann),
@@ -187,7 +235,10 @@ func (dc *dcState) findings(s *sess) {
 	}
 
 	// The transfer's outcome.
-	if r := d.TransferReply; r != nil && (*r == 425 || *r == 426 || *r == 451) {
+	if r := d.TransferReply; r != nil && *r >= 400 && *r != 425 && *r != 426 && *r != 451 {
+		d.Findings = append(d.Findings, rejected(s, Exchange{Command: *d.TransferCommand, Arg: deref2(d.Argument),
+			Packet: d.TransferPacket, Time: d.TransferTime, Reply: *r, ReplyText: d.ReplyText, ReplyPacket: d.ReplyPacket, ReplyTime: d.ReplyTime}))
+	} else if r := d.TransferReply; r != nil && (*r == 425 || *r == 426 || *r == 451) {
 		d.Findings = append(d.Findings, Finding{Code: CodeTransferFailed, Severity: SeverityError,
 			Summary: fmt.Sprintf("%s failed with %d: %s", deref2(d.TransferCommand), *r, firstLine(d.ReplyText)),
 			Detail:  transferFailDetail(*r),
@@ -212,8 +263,7 @@ func transferFailDetail(code int) string {
 }
 
 // blocked explains a data connection that was never established.
-func (dc *dcState) blocked(s *sess, ann netip.AddrPort, annEv Evidence) Finding {
-	d := dc.out
+func blocked(s *Session, d *DataChannel, ann netip.AddrPort, annEv Evidence) Finding {
 	o := d.Observed
 	code, who, whom := CodePassiveBlocked, "client", "server"
 	if d.Mode == ModeActive {
@@ -239,9 +289,9 @@ func (dc *dcState) blocked(s *sess, ann netip.AddrPort, annEv Evidence) Finding 
 		summary = fmt.Sprintf("%s %s's %s data connection to %s was rejected: ICMP %s from %s.", titleRole(who), o.Initiator.Addr(), d.Mode, o.Responder, o.ICMPWhat, o.ICMPFrom)
 		detail = fmt.Sprintf("%s answered the SYN with an ICMP error (%s): a firewall or router on the path rejects the connection. ", o.ICMPFrom, o.ICMPWhat)
 	default:
-		peer := s.server.Addr()
+		peer := s.Server.Addr()
 		if d.Mode == ModeActive {
-			peer = s.client.Addr()
+			peer = s.Client.Addr()
 		}
 		if o.Responder == ann && isPrivate(ann.Addr()) && ann.Addr() != peer {
 			summary = fmt.Sprintf("%s data connection blocked: the %s's SYNs went only to the private address %s it was told, not to %s, and got no answer (%d attempts).",
@@ -274,29 +324,37 @@ func (dc *dcState) blocked(s *sess, ann netip.AddrPort, annEv Evidence) Finding 
 }
 
 // sessionFindings draws the findings about the session as a whole.
-func (s *sess) sessionFindings() {
-	out := s.out
-	s.setupFinding()
+func sessionFindings(out *Session) {
+	if f, ok := controlBlocked(out); ok {
+		out.Findings = append(out.Findings, f)
+	}
+	setupFinding(out)
+	if out.LoggedIn != nil && !*out.LoggedIn {
+		out.Findings = append(out.Findings, loginFailed(out))
+	}
+	for _, x := range out.Refused {
+		out.Findings = append(out.Findings, rejected(out, x))
+	}
 	if out.TLS {
 		out.Findings = append(out.Findings, Finding{Code: CodeControlEncrypted, Severity: SeverityWarning,
-			Summary: fmt.Sprintf("The control connection %s → %s switched to TLS: later commands and data-channel announcements are unreadable.", s.client, s.server),
+			Summary: fmt.Sprintf("The control connection %s → %s switched to TLS: later commands and data-channel announcements are unreadable.", out.Client, out.Server),
 			Detail: "After AUTH TLS/SSL the PORT/PASV exchanges are encrypted, so neither this analysis nor a firewall's FTP helper (conntrack, ALG) can see which data ports to open. " +
 				"Passive transfers then need the server's passive port range open in every firewall on the path; active transfers need the client side open.",
-			Evidence: []Evidence{s.authEvidence}})
+			Evidence: []Evidence{out.TLSEvidence}})
 	}
 	if out.ControlGaps > 0 {
 		out.Findings = append(out.Findings, Finding{Code: CodeControlGap, Severity: SeverityWarning,
-			Summary:  fmt.Sprintf("%d bytes of the control connection %s → %s are missing from the capture.", out.ControlGaps, s.client, s.server),
+			Summary:  fmt.Sprintf("%d bytes of the control connection %s → %s are missing from the capture.", out.ControlGaps, out.Client, out.Server),
 			Detail:   "Segments were lost before the capture point (a busy capture host, a SPAN port dropping packets, or a snap length cut): announcements in the missing bytes are unseen, so data connections may show as unannounced.",
-			Evidence: s.gaps})
+			Evidence: out.Gaps})
 	}
-	if len(s.unannounce) > 0 {
+	if len(out.Unannounced) > 0 {
 		var evs []Evidence
 		var names []string
-		for _, c := range s.unannounce {
-			evs = append(evs, ev(c.obs.SYNPacket, c.obs.SYNTime, "SYN "+c.obs.Initiator.String()+" → "+c.obs.Responder.String()))
+		for _, o := range out.Unannounced {
+			evs = append(evs, ev(o.SYNPacket, o.SYNTime, "SYN "+o.Initiator.String()+" → "+o.Responder.String()))
 			if len(names) < 3 {
-				names = append(names, c.obs.Initiator.String()+" → "+c.obs.Responder.String())
+				names = append(names, o.Initiator.String()+" → "+o.Responder.String())
 			}
 		}
 		detail := "These connections run between the session's hosts while it is open but match no PORT/EPRT/LPRT or PASV/EPSV/LPSV announcement seen in the capture."
@@ -306,7 +364,7 @@ func (s *sess) sessionFindings() {
 			detail += " Part of the control connection is missing from the capture, which may have held the announcements."
 		}
 		out.Findings = append(out.Findings, Finding{Code: CodeDataUnannounced, Severity: SeverityInfo,
-			Summary:  fmt.Sprintf("%d connection(s) between %s and %s match no announcement: %s.", len(s.unannounce), s.client.Addr(), s.server.Addr(), strings.Join(names, ", ")),
+			Summary:  fmt.Sprintf("%d connection(s) between %s and %s match no announcement: %s.", len(out.Unannounced), out.Client.Addr(), out.Server.Addr(), strings.Join(names, ", ")),
 			Detail:   detail,
 			Evidence: evs})
 	}
@@ -344,10 +402,10 @@ func titleRole(r string) string {
 // the capture shows of the server's setup: the passive port range it
 // announces and the source ports of its active-mode connections, which
 // is what firewall rules must match.
-func (s *sess) setupFinding() {
+func setupFinding(s *Session) {
 	failed := false
-	for _, dc := range s.dcs {
-		for _, f := range dc.out.Findings {
+	for _, d := range s.DataChannels {
+		for _, f := range d.Findings {
 			if f.Code == CodeActiveBlocked || f.Code == CodePassiveBlocked {
 				failed = true
 			}
@@ -360,8 +418,7 @@ func (s *sess) setupFinding() {
 	npasv := 0
 	srcPorts := map[uint16]bool{}
 	var evs []Evidence
-	for _, dc := range s.dcs {
-		d := dc.out
+	for _, d := range s.DataChannels {
 		if d.Announced == nil {
 			continue
 		}
@@ -414,8 +471,95 @@ func (s *sess) setupFinding() {
 	if len(parts) == 0 {
 		return
 	}
-	s.out.Findings = append(s.out.Findings, Finding{Code: CodeSetupObserved, Severity: SeverityInfo,
-		Summary:  fmt.Sprintf("Server %s %s.", s.server, strings.Join(parts, " and ")),
+	s.Findings = append(s.Findings, Finding{Code: CodeSetupObserved, Severity: SeverityInfo,
+		Summary:  fmt.Sprintf("Server %s %s.", s.Server, strings.Join(parts, " and ")),
 		Detail:   strings.Join(detail, " "),
 		Evidence: evs})
+}
+
+// loginFailed explains a session whose logins the server all rejected.
+func loginFailed(s *Session) Finding {
+	var evs []Evidence
+	last := Exchange{}
+	for _, x := range s.LoginFailures {
+		what := x.Command
+		if x.Arg != "" {
+			what += " " + x.Arg
+		}
+		evs = append(evs, ev(x.Packet, x.Time, what+" sent"), ev(x.ReplyPacket, x.ReplyTime, fmt.Sprintf("%d %s", x.Reply, firstLine(x.ReplyText))))
+		last = x
+	}
+	who := "the login"
+	if s.User != nil {
+		who = fmt.Sprintf("the login of user %s", *s.User)
+	}
+	attempts := ""
+	if s.FailedLogins > 1 {
+		attempts = fmt.Sprintf(", %d attempts", s.FailedLogins)
+	}
+	detail := "The server refused the login, so the session could not transfer anything: this is authentication, not the network. "
+	switch {
+	case last.Reply == 530:
+		detail += "530 means a wrong user name or password, or an account that may not log in here (anonymous logins disabled, the user in a deny list, a shell or home directory the server refuses)."
+	case last.Reply == 421:
+		detail += "421 means the server refused service: too many connections from this address, or too many failed logins on this connection."
+	case last.Reply >= 400 && last.Reply < 500:
+		detail += fmt.Sprintf("%d is a temporary refusal: try again later.", last.Reply)
+	default:
+		detail += "Read the reply text for the server's reason."
+	}
+	return Finding{Code: CodeLoginFailed, Severity: SeverityWarning,
+		Summary: fmt.Sprintf("Server %s rejected %s from %s (%d %s%s).", s.Server, who, s.Client.Addr(), last.Reply,
+			strings.TrimSuffix(firstLine(last.ReplyText), "."), attempts),
+		Detail:   detail,
+		Evidence: evs}
+}
+
+// controlUnanswered is how long a single unanswered SYN must wait, to the
+// end of the capture, before it counts as blocked: a client retransmits
+// its SYN after 1 s (RFC 6298), so a lone SYN followed by this much
+// silence got no answer at all, and one closer to the end of the capture
+// says nothing yet.
+const controlUnanswered = 3 * time.Second
+
+// controlBlocked explains a control connection that was never
+// established: its SYNs got no answer, an RST or an ICMP error. ok is
+// false when the handshake worked, or when the capture ends too soon
+// after a single SYN to tell.
+func controlBlocked(s *Session) (Finding, bool) {
+	h := &s.Control
+	if h.Answered || h.Payload || h.Attempts == 0 {
+		return Finding{}, false
+	}
+	evs := slices.Clone(h.SYNs)
+	syns := plural(h.Attempts, "SYN", "SYNs")
+	server := s.Server
+	var summary, detail string
+	switch {
+	case h.RST != nil:
+		evs = append(evs, *h.RST)
+		summary = fmt.Sprintf("Control connection to %s refused: RST from %s after %s from %s.", server, server.Addr(), syns, s.Client)
+		detail = fmt.Sprintf("The SYN to the FTP port was answered with a reset from %s: nothing listens on port %d there (the FTP server is down or on another port), "+
+			"or a firewall in front of it rejects the connection with RST in its name. Check that the server runs and listens on %d, and the firewall rules for that port.",
+			server.Addr(), server.Port(), server.Port())
+	case h.ICMP != nil:
+		evs = append(evs, *h.ICMP)
+		who := h.ICMPFrom.String() + ", a router or firewall on the path"
+		if h.ICMPFrom == server.Addr() {
+			who = "the server's own address"
+		}
+		summary = fmt.Sprintf("Control connection to %s rejected: ICMP %s from %s.", server, h.ICMPWhat, h.ICMPFrom)
+		detail = fmt.Sprintf("The SYN to the FTP port was answered with an ICMP error (%s) from %s: the connection is rejected there. "+
+			"Check the firewall rules or routes of that device for traffic from %s to port %d.", h.ICMPWhat, who, s.Client.Addr(), server.Port())
+	default:
+		last := h.SYNs[len(h.SYNs)-1].Time
+		if h.Attempts < 2 && s.Until.Sub(last.Time) < controlUnanswered {
+			return Finding{}, false
+		}
+		summary = fmt.Sprintf("Control connection to %s never answered (%s from %s).", server, syns, s.Client)
+		detail = fmt.Sprintf("The client's SYNs to the FTP port got no answer at all: a firewall between the client and %s drops them silently, "+
+			"or the server is down or unreachable. Check the firewalls on the path (and the server's own) for port %d from %s; "+
+			"if the capture was taken at the client, the SYN left it, so the block is further on.", server.Addr(), server.Port(), s.Client.Addr())
+	}
+	return Finding{Code: CodeControlBlocked, Severity: SeverityError, Summary: summary, Detail: detail, Evidence: evs}, true
 }

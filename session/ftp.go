@@ -17,31 +17,22 @@ type dcState struct {
 }
 
 // command handles one client line (RFC 959 §4.1).
-func (c *controlStream) command(line []byte, r *pktRef) {
-	a, s := c.a, c.s
+func (s *sess) command(line []byte, r *pktRef) {
+	a := s.a
 	pkt, t := s.ref(r)
 	cmd, err := decode.ParseCommand(line)
 	if err != nil {
 		if len(line) > 0 {
 			s.out.Unparsed++
-			if a.cfg.Ladder {
-				s.ladder(a, LadderEvent{Packet: pkt, Time: t, From: RoleClient, Kind: "control", Text: printable(line)})
-			}
+			s.recordLine(pkt, t, RoleClient, line, "")
 		}
 		return
 	}
 	s.out.Commands++
-	text := cmd.Verb
-	if cmd.Arg != "" {
-		text += " " + cmd.Arg
-	}
 	if cmd.Verb == "PASS" && !a.cfg.ShowPasswords {
 		cmd.Arg = "***"
-		text = "PASS ***"
 	}
-	if a.cfg.Ladder {
-		s.ladder(a, LadderEvent{Packet: pkt, Time: t, From: RoleClient, Kind: "control", Text: printable([]byte(text))})
-	}
+	s.recordCommand(pkt, t, cmd.Verb, cmd.Arg)
 	p := &pendingCmd{verb: cmd.Verb, arg: cmd.Arg, packet: pkt, time: t.Time}
 	switch cmd.Verb {
 	case "USER":
@@ -52,7 +43,7 @@ func (c *controlStream) command(line []byte, r *pktRef) {
 			s.authCmd = p
 		}
 	case "PORT", "EPRT", "LPRT":
-		p.dc = c.newChannel(cmd.Verb, ModeActive, pkt, t)
+		p.dc = s.newChannel(cmd.Verb, ModeActive, pkt, t)
 		var ep netip.AddrPort
 		switch cmd.Verb {
 		case "PORT":
@@ -63,15 +54,15 @@ func (c *controlStream) command(line []byte, r *pktRef) {
 			ep, err = decode.ParseLPRT(cmd.Arg)
 		}
 		if p.dc != nil && err == nil {
-			c.announce(p.dc, ep, pkt, t)
+			s.announce(p.dc, ep, pkt, t)
 		}
 	case "PASV", "LPSV":
-		p.dc = c.newChannel(cmd.Verb, ModePassive, pkt, t)
+		p.dc = s.newChannel(cmd.Verb, ModePassive, pkt, t)
 	case "EPSV":
 		// "EPSV ALL" only tells the server that every later setup is
 		// EPSV (RFC 2428 §4); it sets up no channel itself.
 		if !strings.EqualFold(strings.TrimSpace(cmd.Arg), "ALL") {
-			p.dc = c.newChannel(cmd.Verb, ModePassive, pkt, t)
+			p.dc = s.newChannel(cmd.Verb, ModePassive, pkt, t)
 		}
 	default:
 		if decode.IsTransferVerb(cmd.Verb) && s.lastDC != nil {
@@ -101,10 +92,9 @@ func (c *controlStream) command(line []byte, r *pktRef) {
 }
 
 // newChannel records a data-channel setup command.
-func (c *controlStream) newChannel(verb string, mode Mode, pkt int, t Time) *dcState {
-	s := c.s
-	if len(s.dcs) >= c.a.cfg.MaxChannels {
-		c.a.channelsDropped++
+func (s *sess) newChannel(verb string, mode Mode, pkt int, t Time) *dcState {
+	if len(s.dcs) >= s.a.cfg.MaxChannels {
+		s.a.channelsDropped++
 		return nil
 	}
 	init := RoleClient
@@ -127,8 +117,8 @@ func (c *controlStream) newChannel(verb string, mode Mode, pkt int, t Time) *dcS
 
 // announce records the endpoint a setup announced and starts expecting
 // the data connection there.
-func (c *controlStream) announce(dc *dcState, ep netip.AddrPort, pkt int, t Time) {
-	a, s := c.a, c.s
+func (s *sess) announce(dc *dcState, ep netip.AddrPort, pkt int, t Time) {
+	a := s.a
 	ep = netip.AddrPortFrom(ep.Addr().Unmap(), ep.Port())
 	dc.out.Announced = &ep
 	dc.out.AnnouncePacket, dc.out.AnnounceTime = pkt, t
@@ -167,17 +157,14 @@ func (c *controlStream) announce(dc *dcState, ep netip.AddrPort, pkt int, t Time
 }
 
 // replyLine handles one server line (RFC 959 §4.2).
-func (c *controlStream) replyLine(line []byte, r *pktRef) {
-	a, s := c.a, c.s
+func (s *sess) replyLine(line []byte, r *pktRef) {
 	pkt, t := s.ref(r)
 	inside := s.replies.Pending()
 	rep, done, err := s.replies.Feed(line)
 	switch {
 	case err != nil:
 		s.out.Unparsed++
-		if a.cfg.Ladder {
-			s.ladder(a, LadderEvent{Packet: pkt, Time: t, From: RoleServer, Kind: "control", Text: printable(line)})
-		}
+		s.recordLine(pkt, t, RoleServer, line, "")
 		return
 	case !done && inside:
 		// The middle of a multi-line reply: the ladder shows its first
@@ -185,105 +172,158 @@ func (c *controlStream) replyLine(line []byte, r *pktRef) {
 		s.hiddenLines++
 		return
 	}
-	if a.cfg.Ladder {
-		text := printable(line)
-		if done && s.hiddenLines > 0 {
-			text += " (+" + strconv.Itoa(s.hiddenLines) + " lines)"
-		}
-		s.ladder(a, LadderEvent{Packet: pkt, Time: t, From: RoleServer, Kind: "control", Text: text})
+	suffix := ""
+	if done && s.hiddenLines > 0 {
+		suffix = " (+" + strconv.Itoa(s.hiddenLines) + " lines)"
 	}
+	s.recordLine(pkt, t, RoleServer, line, suffix)
 	if done {
 		s.hiddenLines = 0
-		c.reply(rep, pkt, t)
+		s.reply(rep, pkt, t)
 	}
 }
 
-// reply pairs a complete reply with the command it answers.
-func (c *controlStream) reply(rep decode.Reply, pkt int, t Time) {
-	s := c.s
-	if rep.Code >= 100 && rep.Code < 200 {
-		return // preliminary: the final reply follows
+// reply pairs a complete reply with the command it answers (RFC 959
+// section 4.2: one final reply per command, in order). After control
+// bytes went missing, a lost command or reply would shift that order for
+// the rest of the session, so from then on a reply answers the oldest
+// waiting command it can answer (decode.Answers: a 227 answers PASV, a
+// 150 or 226 a transfer, a 331 USER...), and the commands before that
+// one lost their replies.
+func (s *sess) reply(rep decode.Reply, pkt int, t Time) {
+	code := rep.Code
+	if code >= 100 && code < 200 {
+		// Preliminary: the final reply follows. A 150 or 125 still says a
+		// transfer command is the one being answered.
+		if s.resync && decode.SpecificReply(code) {
+			if i := s.answered(code); i > 0 {
+				s.lost(i)
+			}
+		}
+		return
 	}
-	if s.authCmd != nil && rep.Code == 234 {
+	if s.authCmd != nil && code == 234 {
 		s.out.TLS = true
 		s.authEvidence = Evidence{Packet: pkt, Time: t, What: "234 reply: the server accepted " + s.authCmd.verb + " " + s.authCmd.arg}
 		s.tls[toServer] = tlsSkipper{on: true}
 		s.tls[toClient] = tlsSkipper{on: true}
 		s.lines[toServer].reset()
 	}
-	// A reply that only a data-channel setup produces answers the oldest
-	// pending setup of that kind: the replies in between were lost.
-	want := ""
-	switch rep.Code {
-	case 227:
-		want = "PASV"
-	case 228:
-		want = "LPSV"
-	case 229:
-		want = "EPSV"
-	}
 	idx := 0
-	if want != "" {
-		for i, p := range s.pending {
-			if p.verb == want {
-				idx = i
-				break
-			}
-		}
+	// A reply that only a data-channel setup produces answers the oldest
+	// waiting setup of that kind, gap or not; after a gap every reply
+	// specific to a few commands looks for its command.
+	if s.resync || code == 227 || code == 228 || code == 229 {
+		idx = s.answered(code)
 	}
-	if idx >= len(s.pending) {
-		// Unsolicited: a banner, a 421, or replies to unseen commands.
-		if c.a.cfg.Transcript && len(s.out.Transcript) < c.a.cfg.MaxLadder {
-			s.out.Transcript = append(s.out.Transcript, Exchange{Reply: rep.Code, ReplyText: rep.Text(), ReplyPacket: pkt, ReplyTime: t})
-		}
+	if idx < 0 || idx >= len(s.pending) {
+		// Unsolicited: a banner, a 421, or the reply to a command that is
+		// not in the capture.
+		s.unpaired(rep, pkt, t)
 		return
 	}
-	p := s.pending[idx]
-	s.pending = s.pending[idx+1:]
+	s.lost(idx)
+	p := s.pending[0]
+	s.pending = s.pending[1:]
 	if p == s.authCmd {
 		s.authCmd = nil
 	}
 	if p.ex > 0 {
 		ex := &s.out.Transcript[p.ex-1]
-		ex.Reply, ex.ReplyText, ex.ReplyPacket, ex.ReplyTime = rep.Code, rep.Text(), pkt, t
+		ex.Reply, ex.ReplyText, ex.ReplyPacket, ex.ReplyTime = code, rep.Text(), pkt, t
 	}
 	switch p.verb {
 	case "USER", "PASS", "ACCT":
-		s.login(rep.Code)
+		s.login(p, rep, pkt, t)
 	}
 	if p.dc == nil {
+		if decode.IsTransferVerb(p.verb) && code >= 400 && len(s.out.Refused) < maxRefused {
+			// A transfer command with no data channel set up before it.
+			s.out.Refused = append(s.out.Refused, Exchange{Command: p.verb, Arg: p.arg, Packet: p.packet, Time: Time{p.time},
+				Reply: code, ReplyText: rep.Text(), ReplyPacket: pkt, ReplyTime: t})
+		}
 		return
 	}
 	dc := p.dc
-	code := rep.Code
 	switch p.verb {
 	case "PASV", "LPSV", "EPSV":
 		dc.out.SetupReply = &code
 		dc.out.SetupReplyPacket = pkt
 		if ep, ok := passiveEndpoint(p.verb, rep, s.server.Addr()); ok {
-			c.announce(dc, ep, pkt, t)
+			s.announce(dc, ep, pkt, t)
 		}
 	case "PORT", "EPRT", "LPRT":
 		dc.out.SetupReply = &code
 		dc.out.SetupReplyPacket = pkt
 		if code >= 300 && dc.exp != nil {
 			// Refused: the server will not connect.
-			c.a.withdraw(dc)
+			s.a.withdraw(dc)
 		}
 	default:
 		dc.out.TransferReply = &code
 		dc.out.ReplyPacket, dc.out.ReplyTime = pkt, t
 		dc.out.ReplyText = rep.Text()
 		if dc.exp != nil && len(dc.conns) == 0 {
-			c.a.withdraw(dc) // the transfer is over and nothing connected
+			s.a.withdraw(dc) // the transfer is over and nothing connected
 		}
 	}
 }
 
+// maxRefused bounds the refused transfers without a data channel kept
+// per session.
+const maxRefused = 16
+
+// answered returns the index of the oldest waiting command that a reply
+// with code can answer, or -1 when none can.
+func (s *sess) answered(code int) int {
+	for i, p := range s.pending {
+		if decode.Answers(code, p.verb) {
+			return i
+		}
+	}
+	return -1
+}
+
+// lost drops the n oldest waiting commands: their replies are not in the
+// capture.
+func (s *sess) lost(n int) {
+	s.out.Unanswered += n
+	s.pending = s.pending[n:]
+}
+
+// unpaired notes a final reply that answers no command in the capture. A
+// 227, 228 or 229 still announces an endpoint: it makes a data channel of
+// its own, set up by a command that is not in the capture, so that the
+// connection to that endpoint and the transfer that follows are matched.
+func (s *sess) unpaired(rep decode.Reply, pkt int, t Time) {
+	if s.a.cfg.Transcript && len(s.out.Transcript) < s.a.cfg.MaxLadder {
+		s.out.Transcript = append(s.out.Transcript, Exchange{Reply: rep.Code, ReplyText: rep.Text(), ReplyPacket: pkt, ReplyTime: t})
+	}
+	if rep.Code != 220 && rep.Code != 421 {
+		s.out.Unpaired++
+	}
+	verb := map[int]string{227: "PASV", 228: "LPSV", 229: "EPSV"}[rep.Code]
+	if verb == "" {
+		return
+	}
+	ep, ok := passiveEndpoint(verb, rep, s.server.Addr())
+	if !ok {
+		return
+	}
+	dc := s.newChannel(verb, ModePassive, 0, Time{})
+	if dc == nil {
+		return
+	}
+	code := rep.Code
+	dc.out.SetupReply = &code
+	dc.out.SetupReplyPacket = pkt
+	s.announce(dc, ep, pkt, t)
+}
+
 // login notes the reply to a USER, PASS or ACCT command (RFC 959 section
 // 5.4): 230 and 232 log the user in, 4xx and 5xx reject the login.
-func (s *sess) login(code int) {
-	switch {
+func (s *sess) login(p *pendingCmd, rep decode.Reply, pkt int, t Time) {
+	switch code := rep.Code; {
 	case code == 230 || code == 232:
 		yes := true
 		s.out.LoggedIn = &yes
@@ -293,6 +333,15 @@ func (s *sess) login(code int) {
 			no := false
 			s.out.LoggedIn = &no
 		}
+		if len(s.out.LoginFailures) < maxRefused {
+			s.out.LoginFailures = append(s.out.LoginFailures, Exchange{Command: p.verb, Arg: p.arg, Packet: p.packet, Time: Time{p.time},
+				Reply: code, ReplyText: rep.Text(), ReplyPacket: pkt, ReplyTime: t})
+		}
+		user := ""
+		if s.out.User != nil {
+			user = *s.out.User
+		}
+		s.a.logins.fail(s.client, s.server, user, pkt, t)
 	}
 }
 

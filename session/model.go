@@ -111,6 +111,12 @@ const (
 	CodeDataUnannounced  Code = "data-connection-unannounced"
 	CodeTransferFailed   Code = "transfer-failed"
 	CodeControlGap       Code = "control-gap"
+	CodeControlBlocked   Code = "control-blocked"
+	CodeLoginFailed      Code = "login-failed"
+	CodeLoginBruteForce  Code = "login-brute-force"
+	CodeTransferRejected Code = "transfer-rejected"
+	CodeDataPathUnseen   Code = "data-path-unseen"
+	CodeNonstandardPort  Code = "nonstandard-control-port"
 	// CodeSetupObserved: per session, the passive ports a server
 	// announced and the source ports of its active-mode connections.
 	CodeSetupObserved Code = "setup-observed"
@@ -218,6 +224,29 @@ type Session struct {
 	// Ladder holds the control-channel events the ladder diagram draws.
 	// It is not part of the JSON contract.
 	Ladder []LadderEvent `json:"-"`
+	// Evidence the findings are drawn from, not part of the contract:
+	// where control bytes went missing, the reply that turned TLS on, and
+	// the connections between the session's hosts that no announcement
+	// explains.
+	Gaps        []Evidence `json:"-"`
+	TLSEvidence Evidence   `json:"-"`
+	Unannounced []Observed `json:"-"`
+	// Control is what the capture shows of the control connection's own
+	// handshake, and Until the capture time at which the session was
+	// finished (the end of the input, or when it went idle). Not part of
+	// the contract.
+	Control ControlHandshake `json:"-"`
+	Until   Time             `json:"-"`
+	// Unanswered counts the commands whose reply is not in the capture
+	// and Unpaired the final replies that answer no command in it (both
+	// after control bytes went missing). Not part of the contract.
+	Unanswered, Unpaired int `json:"-"`
+	// LoginFailures holds the USER, PASS and ACCT commands the server
+	// rejected, and Refused the transfer commands refused with no data
+	// channel set up before them (at most 16 each). Not part of the
+	// contract.
+	LoginFailures []Exchange `json:"-"`
+	Refused       []Exchange `json:"-"`
 	// Transcript holds every command with the reply that answered it,
 	// in order, when Config.Transcript is set. Not part of the contract.
 	Transcript []Exchange `json:"-"`
@@ -279,6 +308,24 @@ type DataChannel struct {
 	ReplyText      string `json:"-"`
 }
 
+// ControlHandshake is what a capture shows of the TCP handshake of a
+// control connection, for control-blocked.
+type ControlHandshake struct {
+	SYNs     []Evidence // the client's SYNs, at most 8
+	Attempts int        // the client's SYNs, all of them
+	// Answered says the server answered: a SYN-ACK (SYNACK), or any
+	// segment but an RST when the capture starts after the handshake.
+	Answered bool
+	SYNACK   *Evidence
+	RST      *Evidence // the server's RST, when it refused before answering
+	// ICMP is an ICMP error that answered a SYN; ICMPFrom sent it and
+	// ICMPWhat says what it is ("port unreachable").
+	ICMP     *Evidence
+	ICMPFrom netip.Addr
+	ICMPWhat string
+	Payload  bool // bytes were sent either way
+}
+
 // Helper is what a firewall's FTP helper on the path (Linux
 // nf_conntrack_ftp, and ALGs that parse alike) would make of an
 // announcement.
@@ -337,11 +384,20 @@ type Evidence struct {
 
 // Stats summarises the whole run.
 type Stats struct {
-	Packets      int     `json:"packets"`
-	Bytes        int64   `json:"bytes"`
-	FTPSessions  int     `json:"ftp_sessions"`
-	DataChannels int     `json:"data_channels"`
-	ElapsedMS    float64 `json:"elapsed_ms"` // wall-clock time of the analysis
+	Packets      int   `json:"packets"`
+	Bytes        int64 `json:"bytes"`
+	FTPSessions  int   `json:"ftp_sessions"`
+	DataChannels int   `json:"data_channels"`
+	// Duplicates counts packets dropped as copies of packets already
+	// analysed: SYNs repeated within 100 ms (a SPAN port or a router's
+	// capture holding each packet twice), and packets repeated after time
+	// ran backwards (a capture concatenated with itself).
+	Duplicates int `json:"duplicates"`
+	// Probes counts connections to a control port that the server
+	// answered and the client closed within 2 s without a word: port
+	// scans, not sessions.
+	Probes    int     `json:"probes"`
+	ElapsedMS float64 `json:"elapsed_ms"` // wall-clock time of the analysis
 }
 
 // LadderKind says what a ladder event draws.

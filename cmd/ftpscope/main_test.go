@@ -158,6 +158,10 @@ type jsonReport struct {
 			Severity string `json:"severity"`
 		} `json:"findings"`
 	} `json:"sessions"`
+	Findings []struct {
+		Code     string `json:"code"`
+		Severity string `json:"severity"`
+	} `json:"findings"`
 }
 
 func decodeReport(t *testing.T, s string) jsonReport {
@@ -171,6 +175,9 @@ func decodeReport(t *testing.T, s string) jsonReport {
 
 func codes(r jsonReport) map[string]string {
 	out := map[string]string{}
+	for _, f := range r.Findings {
+		out[f.Code] = f.Severity
+	}
 	for _, s := range r.Sessions {
 		for _, f := range s.Findings {
 			out[f.Code] = f.Severity

@@ -1,0 +1,280 @@
+package session
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/ftpscope/ftpscope/decode"
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+)
+
+// sess is the state of one FTP session while it is followed.
+type sess struct {
+	a        *Analyzer
+	out      *Session
+	seq      int // creation order
+	source   int // index of the input its first segment came from
+	client   netip.AddrPort
+	server   netip.AddrPort
+	ended    bool
+	closed   bool // the control connection closed (FIN both ways, or RST)
+	closedAt time.Time
+	finSeen  [2]bool
+	lastSeen time.Time
+
+	// ctl is what the capture shows of the control connection's own
+	// handshake (control-blocked).
+	ctl ControlHandshake
+	// clientClosed is when the client first sent FIN or RST; lastSYN when
+	// it last sent a SYN counted as an attempt.
+	clientClosed, lastSYN time.Time
+
+	// resync is set once control bytes went missing: replies are paired
+	// by what they can answer from then on (see reply).
+	resync bool
+
+	lines        [2]lineBuf
+	tls          [2]tlsSkipper
+	replies      decode.ReplyAssembler
+	pending      []*pendingCmd // commands awaiting their final reply
+	dcs          []*dcState
+	lastDC       *dcState // the newest data channel without a transfer command
+	conns        []*dataConn
+	authCmd      *pendingCmd // AUTH TLS/SSL awaiting 234
+	authEvidence Evidence    // the 234 that turned TLS on
+
+	gaps       []Evidence // where control bytes went missing
+	unannounce []*dataConn
+	ladderCut  int
+	// hiddenLines counts the middle lines of the multi-line reply being
+	// read, which the ladder leaves out.
+	hiddenLines int
+}
+
+// release drops what an ended session no longer needs. The reassembler
+// keeps the connection (and so this struct) until it is flushed, which
+// for a connection that closed cleanly can be the idle timeout later.
+func (s *sess) release() {
+	s.out = nil
+	s.lines = [2]lineBuf{}
+	s.replies = decode.ReplyAssembler{}
+	s.pending = nil
+	s.dcs = nil
+	s.lastDC = nil
+	s.conns = nil
+	s.authCmd = nil
+	s.gaps = nil
+	s.unannounce = nil
+}
+
+// pendingCmd is a command waiting for its final reply.
+type pendingCmd struct {
+	verb, arg string
+	packet    int
+	time      time.Time
+	dc        *dcState // the data channel it set up or transfers over
+	ex        int      // 1-based index of its Exchange in the transcript; 0 for none
+}
+
+// maxPending bounds the commands awaiting replies per session; a client
+// that pipelines more is hostile or the replies were lost.
+const maxPending = 64
+
+func (s *sess) ref(r *pktRef) (int, Time) {
+	if r == nil {
+		return 0, Time{}
+	}
+	return r.number, Time{r.ts}
+}
+
+// begin makes the session of a control connection, at its first SYN or
+// payload; from and to are that segment's endpoints.
+func (c *controlStream) begin(from, to netip.AddrPort, tcp *layers.TCP, ci gopacket.CaptureInfo) {
+	a := c.a
+	sp, dp := from.Port(), to.Port()
+	// The server is the side on a control port; when both are, the side
+	// the first SYN went to, or else the lower port.
+	fromIsClient := true
+	switch {
+	case a.isControlPort(dp) && !a.isControlPort(sp):
+	case a.isControlPort(sp) && !a.isControlPort(dp):
+		fromIsClient = false
+	case tcp.SYN && !tcp.ACK:
+	case tcp.SYN && tcp.ACK:
+		fromIsClient = false
+	case sp < dp:
+		fromIsClient = false
+	}
+	r := refOf(ci)
+	src0 := 0
+	if r != nil {
+		src0 = r.source
+	}
+	s := &sess{a: a, seq: a.seq, source: src0}
+	a.seq++
+	if fromIsClient {
+		s.client, s.server = from, to
+	} else {
+		s.client, s.server = to, from
+	}
+	name := ""
+	if src0 < len(a.cfg.SourceNames) {
+		name = a.cfg.SourceNames[src0]
+	}
+	s.out = &Session{
+		Source:       name,
+		Client:       s.client,
+		Server:       s.server,
+		CommunityID:  decode.CommunityID(s.client, s.server, decode.ProtoTCP, 0),
+		DetectedBy:   DetectedByPort,
+		Start:        Time{c.firstSeen},
+		End:          Time{ci.Timestamp},
+		Mode:         ModeNone,
+		DataChannels: []*DataChannel{},
+		Findings:     []Finding{},
+	}
+	s.lastSeen = ci.Timestamp
+	if len(a.live) >= a.cfg.MaxSessions {
+		a.dropped++
+		s.ended = true // followed by nobody: its stream is ignored
+	} else {
+		a.nextID++
+		s.out.ID = a.nextID
+		a.live[s] = struct{}{}
+		a.byTuple[mkConnKey(s.client, s.server)] = s
+		hp := mkHostPair(s.client.Addr(), s.server.Addr())
+		a.hosts[hp] = append(a.hosts[hp], s)
+	}
+	c.s = s
+	c.firstIsClient = c.first == s.client
+}
+
+// finalize settles a session's data channels and draws its findings.
+func (s *sess) finalize() {
+	out := s.out
+	var active, passive bool
+	for _, dc := range s.dcs {
+		if dc.out.Mode == ModeActive {
+			active = true
+		} else {
+			passive = true
+		}
+		if best := dc.best(); best != nil {
+			o := best.obs
+			o.InitiatorRole = RoleServer
+			if best.initIsClient {
+				o.InitiatorRole = RoleClient
+			}
+			o.CommunityID = decode.CommunityID(o.Initiator, o.Responder, decode.ProtoTCP, 0)
+			dc.out.Observed = &o
+			dc.out.Match = best.match
+		}
+		out.DataChannels = append(out.DataChannels, dc.out)
+		// Draw each data connection in the ladder where its first SYN was.
+		if o := dc.out.Observed; o != nil {
+			s.record(LadderEvent{Packet: o.SYNPacket, Time: o.SYNTime, From: dc.initiatorRole(), Kind: LadderData, DataChannel: dc.out.ID,
+				Text: dc.out.SetupCommand})
+		}
+	}
+	switch {
+	case active && passive:
+		out.Mode = ModeMixed
+	case active:
+		out.Mode = ModeActive
+	case passive:
+		out.Mode = ModePassive
+	}
+	sortLadder(out.Ladder)
+	out.Control = s.ctl
+	out.Gaps = s.gaps
+	out.TLSEvidence = s.authEvidence
+	for _, c := range s.unannounce {
+		out.Unannounced = append(out.Unannounced, c.obs)
+	}
+	drawFindings(out, findingContext{filter: s.a.cfg.Filter})
+	out.Verdict = VerdictOf(out.Worst())
+}
+
+// initiatorRole says which FTP side opened the observed connection.
+func (dc *dcState) initiatorRole() Role {
+	if o := dc.out.Observed; o != nil {
+		return o.InitiatorRole
+	}
+	return RoleClient
+}
+
+// best picks the connection that represents the channel: the first
+// established one, else the first one seen.
+func (dc *dcState) best() *dataConn {
+	for _, c := range dc.conns {
+		if c.obs.Established {
+			return c
+		}
+	}
+	if len(dc.conns) > 0 {
+		return dc.conns[0]
+	}
+	return nil
+}
+
+// handshake follows the control connection's own TCP handshake: the
+// client's SYNs, and whether and how the server answered.
+func (s *sess) handshake(tcp *layers.TCP, d int, r *pktRef) {
+	h := &s.ctl
+	pkt, t := s.ref(r)
+	if len(tcp.Payload) > 0 {
+		h.Payload = true
+	}
+	if d == toServer {
+		switch {
+		case tcp.SYN && !tcp.ACK:
+			// A retransmission comes a second or more after the SYN before
+			// it (RFC 6298); a copy comes at once, or from the past.
+			if len(h.SYNs) > 0 && t.Sub(s.lastSYN) < minSYNRetry {
+				break
+			}
+			s.lastSYN = t.Time
+			h.Attempts++
+			if len(h.SYNs) < maxSYNEvidence {
+				h.SYNs = append(h.SYNs, Evidence{Packet: pkt, Time: t, What: "SYN " + s.client.String() + " → " + s.server.String()})
+			}
+		case (tcp.FIN || tcp.RST) && s.clientClosed.IsZero():
+			s.clientClosed = t.Time
+		}
+		return
+	}
+	switch {
+	case h.Answered:
+	case tcp.RST:
+		if h.RST == nil {
+			h.RST = &Evidence{Packet: pkt, Time: t, What: "RST from " + s.server.String()}
+		}
+	default:
+		// A SYN-ACK, or any other segment from the server (a capture
+		// that starts after the handshake).
+		h.Answered = true
+		if tcp.SYN {
+			h.SYNACK = &Evidence{Packet: pkt, Time: t, What: "SYN-ACK from " + s.server.String()}
+		}
+	}
+}
+
+// probe reports whether the session was a port probe rather than an FTP
+// session: the server answered the handshake, nothing was said either
+// way, and the client closed the connection within probeWindow of the
+// answer (a port scanner's RST, or a connect scan's FIN).
+func (s *sess) probe() bool {
+	h := &s.ctl
+	return h.Answered && !h.Payload && h.SYNACK != nil && !s.clientClosed.IsZero() &&
+		s.clientClosed.Sub(h.SYNACK.Time.Time) <= probeWindow
+}
+
+// minSYNRetry is the least time between two SYNs counted as two attempts:
+// stacks retransmit a SYN after a second or more (RFC 6298 section 2);
+// SYNs closer together are copies of one.
+const minSYNRetry = 200 * time.Millisecond
+
+// probeWindow is how soon after the server's SYN-ACK a client that closes
+// without a word is a port probe: an FTP client waits for the banner.
+const probeWindow = 2 * time.Second
