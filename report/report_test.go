@@ -531,3 +531,42 @@ func TestWriteJSONMatchesEncoder(t *testing.T) {
 		})
 	}
 }
+
+// TestBriefCapsProblems: past 50 sessions that are not ok, the default
+// table lists 50, the failed first, and says how many it left out.
+func TestBriefCapsProblems(t *testing.T) {
+	r := &session.Report{Version: 1}
+	for i := 1; i <= 120; i++ {
+		var s *session.Session
+		switch {
+		case i%2 == 0:
+			s = passiveOK().Sessions[0]
+		case i%3 == 0:
+			s = activeBlocked().Sessions[0]
+		default:
+			s = outcomes().Sessions[1] // a warning
+		}
+		s.ID = i
+		r.Sessions = append(r.Sessions, s)
+	}
+	var b bytes.Buffer
+	if err := WriteTable(&b, r, Options{SummarizeAbove: 50, Width: 200}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"Sessions that are not OK: 50 of 60, the failed first", "60 OK sessions are not listed",
+		"10 sessions that are not OK are not listed either", "--only-problems"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("lacks %q:\n%s", want, out)
+		}
+	}
+	row := func(status string) int {
+		return len(regexp.MustCompile(`(?m)^ *[0-9]+  ` + status + ` `).FindAllString(out, -1))
+	}
+	if n := row("FAIL"); n != 20 {
+		t.Errorf("%d failed sessions listed, want all 20", n)
+	}
+	if n := row("WARN"); n != 30 {
+		t.Errorf("%d sessions with warnings listed, want 30 of the 40", n)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -95,7 +96,12 @@ func (t *textWriter) full(sessions []*session.Session) {
 	t.stats()
 }
 
-// brief writes the summary and a table of the sessions that are not ok.
+// briefMax is the most sessions the default table lists after the
+// summary; past it, the failed ones come first.
+const briefMax = 50
+
+// brief writes the summary and a table of the sessions that are not ok:
+// all of them up to briefMax, else the failed first.
 func (t *textWriter) brief(sessions []*session.Session) {
 	t.sources()
 	t.summaryBody(sessions, false)
@@ -105,24 +111,53 @@ func (t *textWriter) brief(sessions []*session.Session) {
 			bad = append(bad, s)
 		}
 	}
+	shown := bad
+	if len(bad) > briefMax {
+		shown = slices.Clone(bad)
+		slices.SortStableFunc(shown, func(a, b *session.Session) int {
+			return verdictRank(VerdictOf(b)) - verdictRank(VerdictOf(a))
+		})
+		shown = shown[:briefMax]
+		slices.SortFunc(shown, func(a, b *session.Session) int { return a.ID - b.ID })
+	}
 	t.b.WriteByte('\n')
 	if len(bad) > 0 {
-		t.title(fmt.Sprintf("Sessions that are not OK (%s of %s)", count(len(bad)), count(len(sessions))))
-		t.sessionTable(bad, true)
+		title := fmt.Sprintf("Sessions that are not OK (%s of %s)", count(len(bad)), count(len(sessions)))
+		if len(shown) < len(bad) {
+			title = fmt.Sprintf("Sessions that are not OK: %s of %s, the failed first", count(len(shown)), count(len(bad)))
+		}
+		t.title(title)
+		t.sessionTable(shown, true)
 		t.b.WriteByte('\n')
 	}
-	ok := len(sessions) - len(bad)
-	hint := fmt.Sprintf("%s not listed. ", pluralCount(ok, "OK session is", "OK sessions are"))
-	if ok == 0 {
-		hint = ""
+	var hint []string
+	if ok := len(sessions) - len(bad); ok > 0 {
+		hint = append(hint, pluralCount(ok, "OK session is", "OK sessions are")+" not listed")
 	}
-	hint += "See one session in full with --session N; every session with -o table"
+	if n := len(bad) - len(shown); n > 0 {
+		hint = append(hint, pluralCount(n, "session that is not OK is", "sessions that are not OK are")+" not listed either")
+	}
+	line := "See one session in full with --session N; every session with -o table"
 	if len(bad) > 0 {
-		hint += "; the findings of those above with --only-problems"
+		line += "; every session that is not OK, with its findings, with --only-problems"
 	}
-	t.wrapped("", "", hint+".")
+	if len(hint) > 0 {
+		line = strings.Join(hint, "; ") + ". " + line
+	}
+	t.wrapped("", "", line+".")
 	t.b.WriteByte('\n')
 	t.stats()
+}
+
+// verdictRank orders verdicts: failed 2, warning 1, ok 0.
+func verdictRank(v session.Verdict) int {
+	switch v {
+	case session.VerdictFailed:
+		return 2
+	case session.VerdictWarning:
+		return 1
+	}
+	return 0
 }
 
 // title writes a section title.
