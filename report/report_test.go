@@ -561,7 +561,7 @@ func TestBriefCapsProblems(t *testing.T) {
 		}
 	}
 	row := func(status string) int {
-		return len(regexp.MustCompile(`(?m)^ *[0-9]+  ` + status + ` `).FindAllString(out, -1))
+		return len(regexp.MustCompile(`(?m)^ *[0-9]+  `+status+` `).FindAllString(out, -1))
 	}
 	if n := row("FAIL"); n != 20 {
 		t.Errorf("%d failed sessions listed, want all 20", n)

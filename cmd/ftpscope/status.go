@@ -98,15 +98,19 @@ func (s *liveStatus) tick(an *session.Analyzer) {
 	s.draw(s.line(an.Open()))
 }
 
-// line is the status text.
+// line is the status text; the hint about Ctrl-C only when it fits.
 func (s *liveStatus) line(open int) string {
 	drops := "kernel drops unknown"
 	if in := s.src.Infos(); len(in) > 0 && in[0].Dropped >= 0 {
-		drops = plural(int(in[0].Dropped), "packet", "packets") + " dropped by the kernel"
+		drops = fmt.Sprintf("%d kernel drops", in[0].Dropped)
 	}
-	return fmt.Sprintf("%s: %s, %s (%d open), %s; %s. Ctrl-C ends and reports.", s.iface,
+	text := fmt.Sprintf("%s: %s, %s (%d open), %s, %s", s.iface,
 		plural(s.packets, "packet", "packets"), plural(s.ended+open, "FTP session", "FTP sessions"), open,
 		plural(s.problems, "problem", "problems"), drops)
+	if hint := ". Ctrl-C ends and reports."; len(text)+len(hint) < s.width {
+		text += hint
+	}
+	return text
 }
 
 // draw writes text over the previous status line, cut to the terminal's
