@@ -18,7 +18,9 @@
 #
 # Every timed output is checked, so a broken analysis cannot pass: ftpscope's JSON must
 # report every session with its one data channel established (bench/checkreport), the
-# table must list them all, and tshark must see every PASV/PORT and 226.
+# table must list them all, the HTML page must show them all (bench/htmlload, which also
+# times how long headless Chromium takes to open it), and tshark must see every PASV/PORT
+# and 226.
 # Exit status 0 when every check passed, 1 otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,6 +51,14 @@ if [ "$TSHARK_SESSIONS" -gt 0 ] && ! command -v tshark >/dev/null; then
 	need_apt tshark || true
 	command -v tshark >/dev/null || { echo "bench: tshark missing, skipping it" >&2; TSHARK_SESSIONS=0; }
 fi
+# Chromium opens the HTML report to time its load.
+chromium_path() { command -v chromium || command -v chromium-browser || command -v google-chrome || true; }
+CHROMIUM=$(chromium_path)
+if [ -z "$CHROMIUM" ]; then
+	need_apt chromium || true
+	CHROMIUM=$(chromium_path)
+	[ -n "$CHROMIUM" ] || echo "bench: chromium missing: the HTML page is measured but not opened" >&2
+fi
 
 mkdir -p "$BENCH_DIR/bin"
 work=$(mktemp -d "$BENCH_DIR/run.XXXXXX")
@@ -57,7 +67,7 @@ bin=$BENCH_DIR/bin
 
 echo "building ftpscope and the bench tools ..."
 go build -o "$bin/ftpscope" ./cmd/ftpscope
-for t in gencap decodeloop checkreport; do go build -o "$bin/$t" "./bench/$t"; done
+for t in gencap decodeloop checkreport htmlload; do go build -o "$bin/$t" "./bench/$t"; done
 
 # The generator's sources name the capture, so that a change to it makes a new one.
 genhash=$(cat internal/synth/big.go internal/synth/tape.go internal/synth/tcp.go internal/synth/ftp.go internal/synth/write.go | sha1sum | cut -c1-10)
@@ -145,6 +155,7 @@ bench() {
 	# -o table lists every session (the default output would be the summary);
 	# COLUMNS=200 keeps the closing totals line on one line for the check.
 	measure "ftpscope -o table" "$REPEAT" "$work/report.txt" env COLUMNS=200 "$bin/ftpscope" -r "$CAP" -o table -q
+	measure "ftpscope -o html" "$REPEAT" "$work/report.html" "$bin/ftpscope" -r "$CAP" -o html -q
 	if [ "$with_tshark" = 1 ]; then
 		measure "tshark -Y '$TSHARK_FILTER'" "$TSHARK_REPEAT" "$work/tshark.out" \
 			tshark -n -r "$CAP" -Y "$TSHARK_FILTER" -T fields -e frame.number -e ftp.request.command -e ftp.response.code
@@ -173,6 +184,20 @@ bench() {
 	else
 		fail "ftpscope -o table: $listed sessions OK, want $n; last line '$summary'"
 	fi
+	# The page: every session drawn or listed, its size, and how long
+	# headless Chromium takes to open it (least/median of 3 loads).
+	local html_bytes
+	html_bytes=$(stat -c %s "$work/report.html")
+	if [ -n "$CHROMIUM" ]; then
+		if out=$("$bin/htmlload" -sessions "$n" -repeat 3 -chromium "$CHROMIUM" "$work/report.html" 2>&1); then
+			echo "check html:   $out"
+		else
+			fail "ftpscope -o html: $out"
+		fi
+	else
+		echo "check html:   bytes=$html_bytes (no Chromium: load time not measured)"
+	fi
+	[ "$html_bytes" -lt 10000000 ] || fail "ftpscope -o html: the page is $html_bytes bytes, want under 10 MB"
 	if [ "$with_tshark" = 1 ]; then
 		local counts
 		counts=$(awk -F'\t' '$2 == "PASV" { pasv++ } $2 == "PORT" { port++ } $3 == "226" { done++ } $2 == "" && $3 == "" { data++ }

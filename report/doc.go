@@ -13,6 +13,11 @@
 //     the textbook figures of active and passive FTP: the control dialogue
 //     as arrows between a CLIENT and a SERVER column, and each data
 //     connection drawn in the direction its SYN actually went.
+//   - [WriteHTML]: one self-contained HTML page to send or attach to a
+//     ticket: a summary (verdicts, finding codes, servers, passive port
+//     ranges with firewall rules), then per session its verdict, its
+//     findings in words and the ladder drawn as an SVG sequence diagram
+//     from the same rows, the sessions with problems first.
 //   - [Verdict]: the one-line judgement of a session.
 //
 // # Hostile text
@@ -22,8 +27,10 @@
 // reaches the table or the ladder: control characters, invalid UTF-8 and
 // invisible formatting characters are written as \x1b, \u202e and the like,
 // so a capture cannot send escape sequences to the terminal. JSON output is
-// escaped by encoding/json. Colour is used only when [Options.Color] says
-// so.
+// escaped by encoding/json; HTML is cleaned as for the terminal, then
+// escaped by html/template for the context it stands in, and the page's
+// Content-Security-Policy allows no script at all. Colour is used only
+// when [Options.Color] says so.
 //
 // # What it does not do
 //

@@ -85,6 +85,21 @@ const (
 	shapeNote                 // text between the lanes, no arrow
 )
 
+// rowKind says what a row stands for, for renderers that draw each kind
+// their own way (the HTML diagram); the text ladder draws by shape.
+type rowKind int
+
+const (
+	kindControl rowKind = iota // a command or a reply
+	kindSYN                    // a data connection's SYN, from its initiator
+	kindSYNACK                 // the responder's SYN-ACK
+	kindRST                    // the responder's RST to the SYN
+	kindICMP                   // an ICMP error answering the SYN
+	kindNote                   // what became of a data connection
+	kindMissing                // a data channel whose connection was not seen
+	kindGap                    // control bytes missing from the capture
+)
+
 // row is one line of the diagram, placed on the time line by key.
 type row struct {
 	key   time.Time // position on the time line
@@ -95,16 +110,14 @@ type row struct {
 	body  rune   // arrow body or fill rune
 	right bool   // the arrow points right (from the client)
 	color string
+
+	kind    rowKind
+	channel int               // data channel id of a data row, 0 for none
+	state   session.ConnState // what became of that channel's connection
 }
 
 func (l *ladder) write() {
 	s := l.s
-	l.channels = map[int]*session.DataChannel{}
-	for _, dc := range s.DataChannels {
-		if dc != nil {
-			l.channels[dc.ID] = dc
-		}
-	}
 	rows := l.rows()
 	l.layout(rows)
 	l.header()
@@ -117,13 +130,34 @@ func (l *ladder) write() {
 	l.lanes()
 }
 
+// timeZero is the time the relative times of a session's rows count
+// from: its start, or else the first row with a time.
+func timeZero(s *session.Session, rows []row) time.Time {
+	if !s.Start.IsZero() {
+		return s.Start.Time
+	}
+	for _, r := range rows {
+		if !r.at.IsZero() {
+			return r.at.Time
+		}
+	}
+	return time.Time{}
+}
+
 // rows turns the session's events into rows sorted by time. A data event
 // becomes several rows (SYN, answer, outcome), each at its own time; a
 // data channel with a connection but no event of its own is drawn all the
 // same, and one without a connection gets a note after its transfer
 // command. Rows without a time keep their place after the row before them.
+// The text ladder and the HTML diagram both draw these rows.
 func (l *ladder) rows() []row {
 	s := l.s
+	l.channels = map[int]*session.DataChannel{}
+	for _, dc := range s.DataChannels {
+		if dc != nil {
+			l.channels[dc.ID] = dc
+		}
+	}
 	var rows []row
 	var last time.Time
 	add := func(r row) {
@@ -145,7 +179,7 @@ func (l *ladder) rows() []row {
 			if text == "" {
 				text = "bytes missing"
 			}
-			add(row{pkt: ev.Packet, at: ev.Time, shape: shapeFill, label: text, body: bodyGap, color: ansiYellow})
+			add(row{pkt: ev.Packet, at: ev.Time, shape: shapeFill, label: text, body: bodyGap, color: ansiYellow, kind: kindGap})
 		default:
 			add(row{pkt: ev.Packet, at: ev.Time, shape: shapeArrow, label: clean(strings.TrimSpace(ev.Text)),
 				body: bodyControl, right: ev.From != session.RoleServer})
@@ -171,7 +205,8 @@ func (l *ladder) rows() []row {
 				}
 			}
 		}
-		rows = append(rows, row{key: at.Time, shape: shapeNote, label: missingText(dc.ID, dc), color: ansiRed})
+		rows = append(rows, row{key: at.Time, shape: shapeNote, label: missingText(dc.ID, dc), color: ansiRed,
+			kind: kindMissing, channel: dc.ID})
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].key.Before(rows[j].key) })
 	return rows
@@ -192,7 +227,8 @@ func missingText(id int, dc *session.DataChannel) string {
 func (l *ladder) dataRows(ev session.LadderEvent, add func(row)) {
 	dc := l.channels[ev.DataChannel]
 	if dc == nil || dc.Observed == nil {
-		add(row{pkt: ev.Packet, at: ev.Time, shape: shapeNote, label: missingText(ev.DataChannel, dc), color: ansiRed})
+		add(row{pkt: ev.Packet, at: ev.Time, shape: shapeNote, label: missingText(ev.DataChannel, dc), color: ansiRed,
+			kind: kindMissing, channel: ev.DataChannel})
 		return
 	}
 	ob := dc.Observed
@@ -206,16 +242,17 @@ func (l *ladder) dataRows(ev session.LadderEvent, add func(row)) {
 	if ob.SYNAttempts > 1 {
 		label += fmt.Sprintf(" ×%d", ob.SYNAttempts)
 	}
-	syn := row{pkt: ob.SYNPacket, at: ob.SYNTime, shape: shapeArrow, label: label, body: bodyData, right: fromClient}
+	state := ob.State
+	if state == "" && ob.Established {
+		state = session.StateEstablished
+	}
+	syn := row{pkt: ob.SYNPacket, at: ob.SYNTime, shape: shapeArrow, label: label, body: bodyData, right: fromClient,
+		kind: kindSYN, channel: dc.ID, state: state}
 	if syn.pkt == 0 && syn.at.IsZero() {
 		syn.pkt, syn.at = ev.Packet, ev.Time
 	}
 	note := func(pkt int, at session.Time, text, color string) {
-		add(row{pkt: pkt, at: at, shape: shapeNote, label: text, color: color})
-	}
-	state := ob.State
-	if state == "" && ob.Established {
-		state = session.StateEstablished
+		add(row{pkt: pkt, at: at, shape: shapeNote, label: text, color: color, kind: kindNote, channel: dc.ID, state: state})
 	}
 	switch state {
 	case session.StateUnanswered:
@@ -242,12 +279,13 @@ func (l *ladder) dataRows(ev session.LadderEvent, add func(row)) {
 		if ob.ICMPFrom.IsValid() {
 			what += " from " + ob.ICMPFrom.String()
 		}
-		add(row{pkt: ob.ICMPPacket, at: ob.ICMPTime, shape: shapeICMP, label: what, body: bodyICMP, right: !fromClient, color: ansiRed})
+		add(row{pkt: ob.ICMPPacket, at: ob.ICMPTime, shape: shapeICMP, label: what, body: bodyICMP, right: !fromClient, color: ansiRed,
+			kind: kindICMP, channel: dc.ID, state: state})
 		note(0, session.Time{}, "unreachable: no connection", ansiRed)
 	case session.StateRefused:
 		add(syn)
 		add(row{pkt: ob.RSTPacket, at: ob.RSTTime, shape: shapeArrow, label: "RST: connection refused",
-			body: bodyData, right: !fromClient, color: ansiRed})
+			body: bodyData, right: !fromClient, color: ansiRed, kind: kindRST, channel: dc.ID, state: state})
 	default:
 		add(syn)
 		if ob.SYNACKPacket > 0 || !ob.SYNACKTime.IsZero() {
@@ -255,7 +293,8 @@ func (l *ladder) dataRows(ev session.LadderEvent, add func(row)) {
 			if ob.HandshakeRTTms != nil {
 				ack += fmt.Sprintf(" (%.2f ms)", *ob.HandshakeRTTms)
 			}
-			add(row{pkt: ob.SYNACKPacket, at: ob.SYNACKTime, shape: shapeArrow, label: ack, body: bodyData, right: !fromClient})
+			add(row{pkt: ob.SYNACKPacket, at: ob.SYNACKTime, shape: shapeArrow, label: ack, body: bodyData, right: !fromClient,
+				kind: kindSYNACK, channel: dc.ID, state: state})
 		}
 		outcome := orDash(clean(string(state))) +
 			fmt.Sprintf(": %s to client, %s to server", humanBytes(ob.BytesToClient), humanBytes(ob.BytesToServer))
@@ -266,7 +305,8 @@ func (l *ladder) dataRows(ev session.LadderEvent, add func(row)) {
 		}
 		if state != session.StateEstablished {
 			if state == session.StateReset && (ob.RSTPacket > 0 || !ob.RSTTime.IsZero()) {
-				note(ob.RSTPacket, ob.RSTTime, "RST: connection reset", ansiRed)
+				add(row{pkt: ob.RSTPacket, at: ob.RSTTime, shape: shapeNote, label: "RST: connection reset", color: ansiRed,
+					kind: kindRST, channel: dc.ID, state: state})
 			}
 			note(0, session.Time{}, outcome, ansiRed)
 			return

@@ -149,17 +149,6 @@ func (t *textWriter) brief(sessions []*session.Session) {
 	t.stats()
 }
 
-// verdictRank orders verdicts: failed 2, warning 1, ok 0.
-func verdictRank(v session.Verdict) int {
-	switch v {
-	case session.VerdictFailed:
-		return 2
-	case session.VerdictWarning:
-		return 1
-	}
-	return 0
-}
-
 // title writes a section title.
 func (t *textWriter) title(s string) {
 	t.wrapped("", "", paint(t.o.Color, ansiBold, s))

@@ -317,6 +317,15 @@ func duration(d time.Duration) string {
 	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
 }
 
+// stamp writes a capture time in UTC: 2024-05-01 12:00:00.123; "-" for
+// zero. The HTML page writes its times so; the text formats use clock.
+func stamp(t session.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02 15:04:05.000")
+}
+
 // plural writes "1 transfer" or "3 transfers".
 func plural(n int, one, many string) string {
 	if n == 1 {

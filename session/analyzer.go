@@ -153,6 +153,12 @@ type Analyzer struct {
 	// probes counts control connections that were port probes, not
 	// sessions (see sess.probe).
 	probes int
+	// candidates are connections greeted with 220 on other ports, and
+	// ftpServers the server endpoints recognised as FTP by content
+	// (detect.go); serversDropped counts those beyond maxFTPServers.
+	candidates     map[connKey]*candidate
+	ftpServers     map[netip.AddrPort]struct{}
+	serversDropped int
 
 	// reset is the control stream whose last segment was an RST the
 	// reassembler takes as the end of its half; control closes the other
@@ -176,6 +182,8 @@ func NewAnalyzer(cfg Config) *Analyzer {
 		expectNAT:     make(map[netip.AddrPort][]*expectation),
 		hosts:         make(map[hostPair][]*sess),
 		byTuple:       make(map[connKey]*sess),
+		candidates:    make(map[connKey]*candidate),
+		ftpServers:    make(map[netip.AddrPort]struct{}),
 		srcErrors:     make(map[int][]string),
 		srcErrorCount: make(map[int]int),
 	}
@@ -254,7 +262,8 @@ func (a *Analyzer) Packet(p capture.Packet) bool {
 	}
 	switch {
 	case h.HasTCP:
-		if a.isControlPort(uint16(h.TCP.SrcPort)) || a.isControlPort(uint16(h.TCP.DstPort)) {
+		if a.isControlPort(uint16(h.TCP.SrcPort)) || a.isControlPort(uint16(h.TCP.DstPort)) ||
+			len(a.ftpServers) != 0 && (a.isFTPServer(netip.AddrPortFrom(h.Src, uint16(h.TCP.SrcPort))) || a.isFTPServer(netip.AddrPortFrom(h.Dst, uint16(h.TCP.DstPort)))) {
 			a.control(p, h)
 			return true
 		}
@@ -379,6 +388,9 @@ func (a *Analyzer) tick() {
 	// the same session (byTuple) at its next packet.
 	a.asm.FlushWithOptions(reassembly.FlushOptions{T: now.Add(-10 * time.Second), TC: now.Add(-reattachIdle)})
 	a.dec.ForgetFragments(now)
+	if len(a.candidates) != 0 {
+		a.expireCandidates(now.Add(-candidateExpiry))
+	}
 	var ended []*sess
 	for s := range a.live {
 		if s.closed && now.Sub(s.closedAt) > a.cfg.CloseGrace && !s.dataActive() {

@@ -87,25 +87,40 @@ func (a *Analyzer) data(p capture.Packet, h *decode.Headers) bool {
 			delete(a.conns, c.key)
 		}
 	}
-	if len(a.expect) == 0 && len(a.hosts) == 0 {
-		return false
+	if len(a.expect) != 0 || len(a.hosts) != 0 {
+		if kept, done := a.matchData(p, h, src, dst, checked); done {
+			return kept
+		}
 	}
+	// FTP on a port not in Config.ControlPorts, recognised by content.
+	if len(h.TCP.Payload) != 0 && (len(a.candidates) != 0 || greeting(h.TCP.Payload)) {
+		return a.detect(p, h, src, dst)
+	}
+	return false
+}
+
+// matchData matches a packet of a connection not yet followed with the
+// announcements, or with a session between the same hosts that no
+// announcement explains. done says the packet was taken; kept is then
+// whether it belongs to an announced data connection. checked says the
+// packet already went through the duplicate check.
+func (a *Analyzer) matchData(p capture.Packet, h *decode.Headers, src, dst netip.AddrPort, checked bool) (kept, done bool) {
 	syn := h.TCP.SYN && !h.TCP.ACK
 	if e, how := a.lookup(p.Source, dst, h.Src); e != nil && (syn || !h.TCP.SYN) {
 		if syn && !checked && a.dups.copyOf(h, p.Info.Timestamp) {
-			return false
+			return false, true
 		}
 		a.followExpected(e, how, src, dst, src, p, h)
-		return true
+		return true, true
 	}
 	if !syn {
 		// A connection whose handshake predates the capture, seen from
 		// the responder's side.
 		if e, how := a.lookup(p.Source, src, h.Dst); e != nil && !h.TCP.SYN {
 			a.followExpected(e, how, dst, src, src, p, h)
-			return true
+			return true, true
 		}
-		return false
+		return false, false
 	}
 	// A SYN between the hosts of a session that no announcement explains.
 	for _, s := range a.hosts[mkHostPair(h.Src, h.Dst)] {
@@ -117,9 +132,9 @@ func (a *Analyzer) data(p capture.Packet, h *decode.Headers) bool {
 		c := a.track(s, nil, src, dst, "")
 		s.unannounce = append(s.unannounce, c)
 		c.update(a, p, h, src)
-		return false
+		return false, true
 	}
-	return false
+	return false, true
 }
 
 // followExpected starts following the connection from initiator to

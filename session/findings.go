@@ -325,6 +325,9 @@ func blocked(s *Session, d *DataChannel, ann netip.AddrPort, annEv Evidence) Fin
 
 // sessionFindings draws the findings about the session as a whole.
 func sessionFindings(out *Session) {
+	if out.DetectedBy == DetectedByContent {
+		out.Findings = append(out.Findings, nonstandardPort(out))
+	}
 	if f, ok := controlBlocked(out); ok {
 		out.Findings = append(out.Findings, f)
 	}

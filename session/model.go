@@ -236,7 +236,9 @@ type Session struct {
 	// finished (the end of the input, or when it went idle). Not part of
 	// the contract.
 	Control ControlHandshake `json:"-"`
-	Until   Time             `json:"-"`
+	// Greeting is the server's first 220 reply. Not part of the contract.
+	Greeting Evidence `json:"-"`
+	Until    Time     `json:"-"`
 	// Unanswered counts the commands whose reply is not in the capture
 	// and Unpaired the final replies that answer no command in it (both
 	// after control bytes went missing). Not part of the contract.

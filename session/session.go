@@ -96,7 +96,13 @@ func (c *controlStream) begin(from, to netip.AddrPort, tcp *layers.TCP, ci gopac
 	// The server is the side on a control port; when both are, the side
 	// the first SYN went to, or else the lower port.
 	fromIsClient := true
+	detected := DetectedByPort
 	switch {
+	case a.isFTPServer(to) && !a.isControlPort(sp):
+		detected = DetectedByContent
+	case a.isFTPServer(from) && !a.isControlPort(dp):
+		fromIsClient = false
+		detected = DetectedByContent
 	case a.isControlPort(dp) && !a.isControlPort(sp):
 	case a.isControlPort(sp) && !a.isControlPort(dp):
 		fromIsClient = false
@@ -127,7 +133,7 @@ func (c *controlStream) begin(from, to netip.AddrPort, tcp *layers.TCP, ci gopac
 		Client:       s.client,
 		Server:       s.server,
 		CommunityID:  decode.CommunityID(s.client, s.server, decode.ProtoTCP, 0),
-		DetectedBy:   DetectedByPort,
+		DetectedBy:   detected,
 		Start:        Time{c.firstSeen},
 		End:          Time{ci.Timestamp},
 		Mode:         ModeNone,

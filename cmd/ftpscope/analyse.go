@@ -1,12 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"os"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/ftpscope/ftpscope/capture"
@@ -39,7 +41,7 @@ func (e env) detectTTY() env {
 		e.getenv = os.Getenv
 	}
 	if n, err := strconv.Atoi(e.getenv("COLUMNS")); err == nil && n > 0 {
-		e.width, e.errWidth = n, n
+		e.width, e.errWidth, e.columns = n, n, n
 	}
 	if e.width == 0 {
 		e.width = defaultWidth
@@ -68,6 +70,19 @@ func analyse(ctx context.Context, o options, e env) (session.Severity, error) {
 		}
 		out = output{w: e.stderr, tty: e.stderrTTY, width: e.errWidth}
 	}
+	closeOut := func() error { return nil }
+	if o.output != "" {
+		f, err := os.Create(o.output)
+		if err != nil {
+			return "", fmt.Errorf("--output: %w", err)
+		}
+		var once sync.Once
+		var cerr error
+		closeOut = func() error { once.Do(func() { cerr = f.Close() }); return cerr }
+		defer closeOut()
+		// No colour in a file, and the width of COLUMNS or 80.
+		out = output{w: f, width: cmp.Or(e.columns, defaultWidth)}
+	}
 	flt, err := newPacketFilter(o.filter)
 	if err != nil {
 		return "", err
@@ -95,7 +110,7 @@ func analyse(ctx context.Context, o options, e env) (session.Severity, error) {
 		Session: session.Config{
 			ControlPorts:  o.ports,
 			ShowPasswords: o.showPasswords,
-			Ladder:        o.format == "ladder",
+			Ladder:        o.format == "ladder" || o.format == "html",
 			Transcript:    textual && (o.verbose > 0 || o.showPasswords),
 		},
 		Live:  o.iface != "",
@@ -208,6 +223,9 @@ func analyse(ctx context.Context, o options, e env) (session.Severity, error) {
 	if err := render(out, r, o, nd, streamErr); err != nil {
 		return worst, fmt.Errorf("writing the report: %w", err)
 	}
+	if err := closeOut(); err != nil {
+		return worst, fmt.Errorf("writing the report: %w", err)
+	}
 	return worst, nil
 }
 
@@ -237,6 +255,8 @@ func render(out output, r *session.Report, o options, nd *report.NDJSON, streamE
 		return report.WriteLadder(w, r, ro)
 	case "summary":
 		return report.WriteSummary(w, r, ro)
+	case "html":
+		return report.WriteHTML(w, r, report.HTMLOptions{})
 	}
 	return report.WriteTable(w, r, ro)
 }

@@ -74,7 +74,7 @@ func TestCompletionRequests(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"__complete", "-o", ""}, "table\nsummary\njson\nndjson\nladder\n:4\n"},
+		{[]string{"__complete", "-o", ""}, "table\nsummary\njson\nndjson\nladder\nhtml\n:4\n"},
 		{[]string{"__complete", "-t", ""}, "local\nutc\nrelative\n:4\n"},
 		{[]string{"__complete", "--fail-on", ""}, "info\nwarning\nerror\n:4\n"},
 		{[]string{"__complete", "-r", ""}, "pcap\npcapng\ncap\ngz\n:8\n"},

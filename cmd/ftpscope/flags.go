@@ -27,6 +27,7 @@ type options struct {
 	showPasswords bool
 	failOn        string
 	write         string
+	output        string
 	quiet         bool
 	version       bool
 	timeBase      string
@@ -40,7 +41,7 @@ type options struct {
 
 // Values of -o, -t and --fail-on, in the order the help lists them.
 var (
-	formatValues = []string{"table", "summary", "json", "ndjson", "ladder"}
+	formatValues = []string{"table", "summary", "json", "ndjson", "ladder", "html"}
 	timeValues   = []string{"local", "utc", "relative"}
 	levelValues  = []string{"info", "warning", "error"}
 )
@@ -64,6 +65,7 @@ Examples:
   ftpscope -r a.pcapng -r b.pcap.gz        several files, one timeline
   ftpscope -r inside.pcap -r outside.pcap  both sides of a NAT compared
   ftpscope -r capture.pcap -o json         one JSON document (docs/json.md)
+  ftpscope -r capture.pcap -o html -O report.html    diagrams as a page to send
   tcpdump -w - port 21 | ftpscope -r -     a capture on standard input
   ftpscope -r capture.pcap -p 21,2121 host 10.0.0.5
   sudo ftpscope -i eth0 -o ndjson host 203.0.113.7
@@ -94,6 +96,7 @@ func newFlagSet(o *options) *flagSet {
 	fs.BoolVar(&o.showPasswords, "show-passwords", false, "show PASS arguments instead of ***")
 	fs.StringVar(&o.failOn, "fail-on", "", "exit 1 when a finding is at least `LEVEL`: info, warning, error")
 	fs.StringVarP(&o.write, "write", "w", "", "save FTP control and correlated data packets to `FILE` (pcapng; - for stdout, the report then goes to stderr)")
+	fs.StringVarP(&o.output, "output", "O", "", "write the report to `FILE` instead of standard output")
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress bar or live status line")
 	f.noProgress = fs.Bool("no-progress", false, "no progress bar (same as -q)")
 	fs.CountVarP(&o.verbose, "verbose", "v", "add each session's commands and replies to the table")

@@ -33,6 +33,8 @@ type env struct {
 	// width and errWidth are the widths of the text formats on stdout
 	// and stderr; 0 until detectTTY measures them.
 	width, errWidth int
+	// columns is $COLUMNS, 0 when it is not set.
+	columns int
 	// getenv reads the environment (COLUMNS); nil means os.Getenv.
 	getenv func(string) string
 }

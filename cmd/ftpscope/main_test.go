@@ -147,6 +147,7 @@ type jsonReport struct {
 	Sessions []struct {
 		Client       string `json:"client"`
 		Server       string `json:"server"`
+		Verdict      string `json:"verdict"`
 		DataChannels []struct {
 			Findings []struct {
 				Code     string `json:"code"`
@@ -337,6 +338,16 @@ func TestFindingCodes(t *testing.T) {
 		{"control-gap.pcap", "control-gap", "warning"},
 		{"data-connection-missing.pcap", "data-connection-missing", "warning"},
 		{"data-connection-missing.pcap", "transfer-failed", "error"},
+		{"control-blocked.pcap", "control-blocked", "error"},
+		{"control-refused-rst.pcap", "control-blocked", "error"},
+		{"control-unreachable-icmp.pcap", "control-blocked", "error"},
+		{"login-failed.pcap", "login-failed", "warning"},
+		{"login-brute-force.pcap", "login-brute-force", "warning"},
+		{"login-brute-force.pcap", "login-failed", "warning"},
+		{"transfer-rejected.pcap", "transfer-rejected", "warning"},
+		{"data-path-unseen.pcap", "data-path-unseen", "info"},
+		{"reply-resync.pcap", "control-gap", "warning"},
+		{"content-detected.pcap", "nonstandard-control-port", "info"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.capture+"/"+tt.code, func(t *testing.T) {
@@ -357,12 +368,19 @@ func TestHealthyCapturesHaveNoWarnings(t *testing.T) {
 	for _, name := range []string{"passive.pcap", "active.pcap", "active-nonstandard-port.pcap", "epsv-eprt-ipv6.pcap",
 		"lprt-lpsv.pcap", "multiline-replies.pcap", "split-227.pcap", "out-of-order.pcap", "midstream.pcap", "vlan.pcap",
 		"sll.pcap", "sll2.pcap", "pcapng-two-interfaces.pcapng", "nanosecond.pcap", "loopback-null.pcap", "raw-ip.pcap",
-		"many-transfers-mixed.pcap", "data-tuple-reused.pcap", "control-tuple-reused.pcap", "ip-fragments.pcap", "ip6-fragments.pcap"} {
+		"many-transfers-mixed.pcap", "data-tuple-reused.pcap", "control-tuple-reused.pcap", "ip-fragments.pcap", "ip6-fragments.pcap",
+		"data-path-unseen.pcap", "span-duplicates.pcap", "concatenated.pcap"} {
 		t.Run(name, func(t *testing.T) {
 			_, out, _ := ftpscope(t, "-r", filepath.Join(testdataDir, name), "-o", "json", "-q")
-			for code, sev := range codes(decodeReport(t, out)) {
+			r := decodeReport(t, out)
+			for code, sev := range codes(r) {
 				if sev != "info" {
 					t.Errorf("healthy capture has %s finding %s", sev, code)
+				}
+			}
+			for _, s := range r.Sessions {
+				if s.Verdict != "ok" {
+					t.Errorf("session %s → %s: verdict %q, want ok", s.Client, s.Server, s.Verdict)
 				}
 			}
 		})
@@ -488,6 +506,41 @@ func TestTwoCapturePoints(t *testing.T) {
 			}
 			if !tt.rewritten && added != 0 {
 				t.Errorf("%d address-rewritten findings added, want none", added)
+			}
+		})
+	}
+}
+
+// TestDuplicatesAreDropped: a capture holding every packet twice, or
+// repeating itself after time ran backwards, reads as the capture it
+// copies, and says how many packets it dropped.
+func TestDuplicatesAreDropped(t *testing.T) {
+	for _, name := range []string{"span-duplicates.pcap", "concatenated.pcap"} {
+		t.Run(name, func(t *testing.T) {
+			_, out, stderr := ftpscope(t, "-r", filepath.Join(testdataDir, name), "-o", "json", "-q")
+			var r struct {
+				Sessions []struct {
+					DataChannels []struct {
+						Observed struct {
+							SYNAttempts int `json:"syn_attempts"`
+						} `json:"observed"`
+					} `json:"data_channels"`
+				} `json:"sessions"`
+				Stats struct {
+					Duplicates int `json:"duplicates"`
+				} `json:"stats"`
+			}
+			if err := json.Unmarshal([]byte(out), &r); err != nil {
+				t.Fatal(err)
+			}
+			if len(r.Sessions) != 1 || len(r.Sessions[0].DataChannels) != 1 || r.Sessions[0].DataChannels[0].Observed.SYNAttempts != 1 {
+				t.Errorf("want one session with one data connection of one SYN: %+v", r.Sessions)
+			}
+			if r.Stats.Duplicates == 0 {
+				t.Error("stats.duplicates is 0")
+			}
+			if name == "concatenated.pcap" && !strings.Contains(stderr, "time runs backwards") {
+				t.Errorf("stderr does not say time ran backwards: %s", stderr)
 			}
 		})
 	}

@@ -20,12 +20,29 @@ type truth struct {
 	ExpectedFindings []string       `json:"expected_findings"`
 	Healthy          bool           `json:"healthy"`
 	Notes            string         `json:"notes"`
+	// GlobalFindings are the expected codes that belong to no session (lab
+	// truth files only; nil in the peer truth files).
+	GlobalFindings []string `json:"global_findings"`
+	// LoginBruteForce lists the client address and server pairs with enough
+	// failed logins for login-brute-force (lab truth files only: nil in the
+	// peer truth files, empty when no pair qualifies).
+	LoginBruteForce *[]struct {
+		Client       string `json:"client"`
+		Server       string `json:"server"`
+		FailedLogins int    `json:"failed_logins"`
+	} `json:"login_brute_force"`
 }
 
 type truthSession struct {
 	Client       string         `json:"client"`
 	Server       string         `json:"server"`
 	DataChannels []truthChannel `json:"data_channels"`
+	// Lab truth files only; absent (zero) in the peer truth files.
+	Verdict      string          `json:"verdict"`       // ok, warning or failed
+	LoggedIn     json.RawMessage `json:"logged_in"`     // true, false or null; empty when absent
+	FailedLogins *int            `json:"failed_logins"` // USER, PASS and ACCT answered 4xx/5xx
+	DetectedBy   string          `json:"detected_by"`   // port or content
+	ControlState *string         `json:"control_state"` // established, unanswered, refused, unreachable, or null
 }
 
 type truthChannel struct {
@@ -61,6 +78,11 @@ type report struct {
 type reportSession struct {
 	Client       string          `json:"client"`
 	Server       string          `json:"server"`
+	Verdict      string          `json:"verdict"`
+	LoggedIn     *bool           `json:"logged_in"`
+	FailedLogins *int            `json:"failed_logins"`
+	DetectedBy   string          `json:"detected_by"`
+	Commands     *int            `json:"commands"`
 	DataChannels []reportChannel `json:"data_channels"`
 	Findings     []finding       `json:"findings"`
 }
@@ -135,6 +157,67 @@ func allFindings(r report) []finding {
 
 type sessionKey struct{ client, server string }
 
+// blockedStates are the truth's control_state values of a control connection
+// that was never established (CONTRACT.md control-blocked).
+var blockedStates = []string{"unanswered", "refused", "unreachable"}
+
+// showBool writes a JSON boolean that may be null.
+func showBool(b *bool) string {
+	if b == nil {
+		return "null"
+	}
+	return fmt.Sprint(*b)
+}
+
+// showInt writes a JSON number that may be null.
+func showInt(n *int) string {
+	if n == nil {
+		return "null"
+	}
+	return fmt.Sprint(*n)
+}
+
+// compareSession checks the session-level facts of one truth session that
+// the truth states (lab truth files) against the reported session paired
+// with it.
+func compareSession(ts truthSession, s reportSession, bad func(string, ...any)) (checks int) {
+	name := canon(ts.Client) + " -> " + canon(ts.Server)
+	if ts.Verdict != "" {
+		checks++
+		if s.Verdict != ts.Verdict {
+			bad("%s: verdict %q, want %q", name, s.Verdict, ts.Verdict)
+		}
+	}
+	if len(ts.LoggedIn) > 0 {
+		checks++
+		var want *bool
+		if err := json.Unmarshal(ts.LoggedIn, &want); err != nil {
+			bad("%s: truth logged_in %s: %v", name, ts.LoggedIn, err)
+		} else if showBool(s.LoggedIn) != showBool(want) {
+			bad("%s: logged_in %s, want %s", name, showBool(s.LoggedIn), showBool(want))
+		}
+	}
+	if ts.FailedLogins != nil {
+		checks++
+		if showInt(s.FailedLogins) != showInt(ts.FailedLogins) {
+			bad("%s: failed_logins %s, want %d", name, showInt(s.FailedLogins), *ts.FailedLogins)
+		}
+	}
+	if ts.DetectedBy != "" {
+		checks++
+		if s.DetectedBy != ts.DetectedBy {
+			bad("%s: detected_by %q, want %q", name, s.DetectedBy, ts.DetectedBy)
+		}
+	}
+	if ts.ControlState != nil && slices.Contains(blockedStates, *ts.ControlState) {
+		checks++
+		if s.Commands == nil || *s.Commands != 0 {
+			bad("%s: control connection %s, but commands %s, want 0", name, *ts.ControlState, showInt(s.Commands))
+		}
+	}
+	return checks
+}
+
 // compare checks a report against a truth with the rules of
 // ../shared/conformance/check and returns how many checks it made and the
 // problems it found, one sentence each.
@@ -143,17 +226,29 @@ func compare(t truth, r report) (checks int, problems []string) {
 		problems = append(problems, fmt.Sprintf(format, args...))
 	}
 	byEnds := make(map[sessionKey][]reportSession)
+	var order []sessionKey
 	for _, s := range r.Sessions {
 		k := sessionKey{canon(s.Client), canon(s.Server)}
+		if _, ok := byEnds[k]; !ok {
+			order = append(order, k)
+		}
 		byEnds[k] = append(byEnds[k], s)
 	}
+	inTruth := make(map[sessionKey]int)
 	for _, ts := range t.ControlSessions {
 		k := sessionKey{canon(ts.Client), canon(ts.Server)}
 		checks++
 		cands := byEnds[k]
+		// The n-th truth session with these endpoints (a four-tuple used
+		// again) is the n-th reported one.
+		nth := inTruth[k]
+		inTruth[k]++
 		if len(cands) == 0 {
 			bad("session %s -> %s not reported", k.client, k.server)
 			continue
+		}
+		if nth < len(cands) {
+			checks += compareSession(ts, cands[nth], bad)
 		}
 		var chans []reportChannel
 		for _, s := range cands {
@@ -208,6 +303,14 @@ func compare(t truth, r report) (checks int, problems []string) {
 			}
 		}
 	}
+	// Every reported session must be one the packets show: an SMTP
+	// conversation beside FTP is no session.
+	checks++
+	for _, k := range order {
+		for range len(byEnds[k]) - inTruth[k] {
+			bad("unexpected session %s -> %s (not in the truth)", k.client, k.server)
+		}
+	}
 	findings := allFindings(r)
 	var codes []string
 	for _, f := range findings {
@@ -220,6 +323,34 @@ func compare(t truth, r report) (checks int, problems []string) {
 		checks++
 		if !slices.Contains(codes, code) {
 			bad("finding %s not reported (got %v)", code, codes)
+		}
+	}
+	var global []string
+	for _, f := range r.Findings {
+		global = append(global, f.Code)
+	}
+	for _, code := range t.GlobalFindings {
+		checks++
+		if !slices.Contains(global, code) {
+			bad("global finding %s not among the report's top-level findings (got %v)", code, global)
+		}
+	}
+	if bf := t.LoginBruteForce; bf != nil {
+		// One login-brute-force per client address and server pair, and
+		// none where no pair has enough failed logins.
+		checks++
+		var n int
+		for _, f := range findings {
+			if f.Code == "login-brute-force" {
+				n++
+			}
+		}
+		if n != len(*bf) {
+			var pairs []string
+			for _, p := range *bf {
+				pairs = append(pairs, fmt.Sprintf("%s -> %s (%d failed)", p.Client, p.Server, p.FailedLogins))
+			}
+			bad("%d login-brute-force findings, want %d: %v", n, len(*bf), pairs)
 		}
 	}
 	if t.Healthy {

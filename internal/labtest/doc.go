@@ -17,9 +17,16 @@
 // endpoint, the same mode and, where the truth saw the data connection, the same
 // initiator, responder and established flag; every expected finding code must
 // appear somewhere in the report; and a capture marked healthy must carry no
-// finding of severity error. One check goes beyond conformance/check: where the
-// truth gives the data connection's state (observed_detail.state, written by
-// the lab's truth.py), the reported observed.state must be the same.
+// finding of severity error. Beyond conformance/check, where the lab's truth.py
+// states them: the data connection's state (observed_detail.state) must be
+// the reported observed.state; each session's verdict, logged_in (null
+// included), failed_logins and detected_by must be the reported ones (the
+// n-th truth session with given endpoints is the n-th reported one); a
+// control connection that was never established must be reported with no
+// commands; every global finding must be among the report's top-level
+// findings, with one login-brute-force per client address and server pair
+// the truth lists and none where it lists none; and no session may be
+// reported that the truth does not have (an SMTP conversation beside FTP).
 //
 // TestLabFresh runs the lab script afresh (FTPSCOPE_LAB=1, as root) and applies
 // the same checks to what it captured.
@@ -28,5 +35,6 @@
 //
 // Fields the truth does not state (times, byte counts, packet numbers, finding
 // wording) and findings a capture does not expect: an extra warning or info
-// finding is not a failure, an extra error finding is, on a healthy capture.
+// finding is not a failure by itself (but a warning changes the verdict), an
+// extra error finding is, on a healthy capture.
 package labtest

@@ -235,8 +235,10 @@ func probeNetns() error {
 // sessions, their channels and the findings the packets call for.
 type truthSummary struct {
 	Sessions int
+	Facts    []string // verdict, detection, login and control state of each session, in order
 	Channels []string // setup command and mode of each channel, in order
 	Findings []string
+	Global   []string // findings that belong to no session
 	Healthy  bool
 }
 
@@ -246,8 +248,11 @@ func summarize(t *testing.T, path string) truthSummary {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := truthSummary{Sessions: len(tr.ControlSessions), Findings: tr.ExpectedFindings, Healthy: tr.Healthy}
+	s := truthSummary{Sessions: len(tr.ControlSessions), Findings: tr.ExpectedFindings, Global: tr.GlobalFindings,
+		Healthy: tr.Healthy}
 	for _, ts := range tr.ControlSessions {
+		s.Facts = append(s.Facts, fmt.Sprintf("%s by %s, logged_in %s, failed_logins %s, control %s", ts.Verdict,
+			ts.DetectedBy, ts.LoggedIn, showInt(ts.FailedLogins), deref(ts.ControlState)))
 		for _, d := range ts.DataChannels {
 			s.Channels = append(s.Channels, d.SetupCommand+" "+d.Mode)
 		}

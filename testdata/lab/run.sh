@@ -3,6 +3,7 @@
 #
 # usage: run.sh OUTDIR [scenario ...]      (as root; no scenario = all of them)
 #        run.sh --list
+#        run.sh --rederive DIR              (truth files again from DIR's captures)
 #
 # Builds throw-away network namespaces joined by veth pairs (client, router/
 # firewall, server, and a second client where a scenario needs one), runs real
@@ -41,6 +42,8 @@ ALL_SCENARIOS=(
 	dnat-pasv-private dnat-pasv-address snat-port-nohelper
 	snat-port-helper port-bounce-refused ftps-explicit mixed-port-pasv aborted-transfer port-2121
 	large-snaplen96 fifty-sessions vlan-tagged any-sll2 control-loss data-tuple-reused
+	control-dropped control-refused-rst control-refused-icmp login-wrong-password login-brute-force
+	retr-550 login-failed-then-ok filtered-port21 content-2121-beside-smtp
 )
 
 log() { printf '[lab %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
@@ -51,6 +54,15 @@ die() {
 
 if [[ ${1:-} == --list ]]; then
 	printf '%s\n' "${ALL_SCENARIOS[@]}"
+	exit 0
+fi
+# --rederive DIR derives every DIR/truth/*.json again from DIR/captures with the
+# scenario, side, ports, intent and notes it records: for a change of truth.py,
+# without capturing anew (needs tshark, not root).
+if [[ ${1:-} == --rederive ]]; then
+	[[ -d ${2:-}/truth ]] || die "usage: $0 --rederive DIR (with DIR/truth/*.json and DIR/captures/)"
+	find "$2/truth" -name '*.json' -print0 | sort -z |
+		xargs -0 -P 4 -I{} python3 "$LAB_DIR/truth.py" --rederive {}
 	exit 0
 fi
 [[ $# -ge 1 ]] || die "usage: $0 OUTDIR [scenario ...]  (--list shows the scenarios)"
@@ -709,6 +721,187 @@ sc_control-loss() {
 	cap_stop
 	truth control-loss control-loss client --intent-healthy \
 		--notes "Packet loss on the control connection only: the router drops every 3rd packet from port 21 and every 4th packet to port 21 (iptables -m statistic --mode nth, because this kernel has no tc netem). TCP retransmits, so the capture on the client has retransmissions and out-of-order arrivals but no hole. curl PASV RETR, then PORT RETR."
+}
+
+# ------------------------------------------------- control connection, logins, content
+
+# fw_port21 RULE... puts a firewall rule for TCP port 21 into the router's
+# FORWARD chain: between client and server, where a perimeter firewall sits.
+fw_port21() { nsx r iptables -A FORWARD -p tcp --dport 21 "$@"; }
+
+sc_control-dropped() {
+	topo_routed
+	vsftpd_start
+	fw_port21 -j DROP
+	cap_start control-dropped c eth0 "$SNAP"
+	# The kernel retransmits the SYN after 1 s and 3 s: two SYNs before curl gives up at 2 s.
+	nsx c "${CURL[@]}" --connect-timeout 2 "ftp://$SRV/small.txt" 2>>"$WORK/logs/client.err" || true
+	cap_stop
+	truth control-dropped control-dropped client --intent-findings control-blocked \
+		--notes "A firewall between client and server drops the control connection: the router's FORWARD chain has iptables -p tcp --dport 21 -j DROP. curl --connect-timeout 2: the SYN to 10.0.2.2:21 and its retransmission 1 s later go unanswered, curl gives up after 2 s without a word of FTP. vsftpd runs behind the firewall. Captured on the client."
+}
+
+sc_control-refused-rst() {
+	topo_routed
+	vsftpd_start
+	fw_port21 -j REJECT --reject-with tcp-reset
+	cap_start control-refused-rst c eth0 "$SNAP"
+	nsx c "${CURL[@]}" --connect-timeout 2 "ftp://$SRV/small.txt" 2>>"$WORK/logs/client.err" || true
+	cap_stop
+	truth control-refused-rst control-refused-rst client --intent-findings control-blocked \
+		--notes "A firewall between client and server refuses the control connection with a TCP reset: the router's FORWARD chain has iptables -p tcp --dport 21 -j REJECT --reject-with tcp-reset, so the RST carries the server's address (as a closed port would). curl's SYN is answered by RST+ACK at once: Connection refused. Captured on the client."
+}
+
+sc_control-refused-icmp() {
+	topo_routed
+	vsftpd_start
+	fw_port21 -j REJECT --reject-with icmp-admin-prohibited
+	cap_start control-refused-icmp c eth0 "$SNAP"
+	nsx c "${CURL[@]}" --connect-timeout 2 "ftp://$SRV/small.txt" 2>>"$WORK/logs/client.err" || true
+	cap_stop
+	truth control-refused-icmp control-refused-icmp client --intent-findings control-blocked \
+		--notes "A firewall between client and server refuses the control connection with ICMP: the router's FORWARD chain has iptables -p tcp --dport 21 -j REJECT --reject-with icmp-admin-prohibited. The ICMP destination unreachable (type 3, code 13, communication administratively prohibited) comes from the router's address 10.0.1.1, not from the server, and quotes curl's SYN; curl fails at once. Captured on the client."
+}
+
+sc_login-wrong-password() {
+	topo_routed
+	vsftpd_start
+	cap_start login-wrong-password c eth0 "$SNAP"
+	# --connect-timeout covers the login, and the 530 comes about 3 s after PASS.
+	nsx c "${CURL[@]}" --connect-timeout 10 "ftp://$LAB_USER:not-$LAB_PASS@$SRV/small.txt" 2>>"$WORK/logs/client.err" || true
+	cap_stop
+	truth login-wrong-password login-wrong-password client --intent-findings login-failed \
+		--notes "curl as local user $LAB_USER with a wrong password: USER answered 331, PASS answered 530 Login incorrect about 3 s later (pam_unix's failure delay of about 2 s, then vsftpd's delay_failed_login of 1 s); curl gives up and closes. No data channel. Captured on the client."
+}
+
+sc_login-brute-force() {
+	topo_routed
+	vsftpd_start
+	cat >"$WORK/brute.py" <<'EOF'
+# A password guesser as hydra runs one: several connections at once, each
+# trying guesses until vsftpd hangs up after max_login_fails (3).
+import ftplib, sys, threading
+host, user, conns, per = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+words = ["123456", "password", "admin", "letmein", "qwerty", "ftp", "welcome", "abc123", "secret",
+         "changeme", "monkey", "dragon", "master", "root", "test", "guest", "111111", "sunshine"]
+def guess(i):
+    ftp = ftplib.FTP(timeout=10)
+    ftp.connect(host, 21)
+    for pw in words[i * per:(i + 1) * per]:
+        try:
+            ftp.login(user, pw)
+            print("found", pw)
+        except ftplib.error_perm:
+            continue
+        except (EOFError, OSError):
+            break
+    ftp.close()
+threads = [threading.Thread(target=guess, args=(i,)) for i in range(conns)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+EOF
+	cap_start login-brute-force s eth0 "$SNAP"
+	nsx c python3 "$WORK/brute.py" "$SRV" admin 6 3
+	cap_stop
+	truth login-brute-force login-brute-force server --intent-findings login-failed,login-brute-force \
+		--notes "A password guesser on 10.0.1.2 (Python ftplib, six threads, as hydra -t 6 would) tries 18 common passwords for the user admin: six connections at once, three USER/PASS attempts each, every PASS answered 530 Login incorrect about 3 s later (pam_unix's failure delay, then vsftpd's delay_failed_login) until vsftpd closes the connection after max_login_fails=3. 18 failed logins within about 9 s. Captured on the server."
+}
+
+sc_retr-550() {
+	topo_routed
+	vsftpd_start
+	cap_start retr-550 c eth0 "$SNAP"
+	# cmd:fail-exit off, so that lftp goes on after each refusal.
+	nsx c lftp -c "$LFTP_PRE; set cmd:fail-exit no; open ftp://$SRV; get no-such-file.txt -o $WORK/r1; set ftp:passive-mode off; get pub/missing.txt -o $WORK/r2; set ftp:passive-mode on; put $WORK/upload.bin -o upload/anon.bin; get small.txt -o $WORK/r3" \
+		>/dev/null 2>>"$WORK/logs/client.err" || true
+	cap_stop
+	truth retr-550 retr-550 client --intent-findings transfer-rejected \
+		--notes "One anonymous lftp session to vsftpd that asks for what the server refuses: RETR no-such-file.txt in passive mode (lftp opens the data connection first, then 550 Failed to open file), RETR pub/missing.txt in active mode (550, so vsftpd never connects: no data connection was due), STOR upload/anon.bin (550 Permission denied: anonymous uploads are off), then a RETR small.txt that works. Captured on the client."
+}
+
+sc_login-failed-then-ok() {
+	topo_routed
+	vsftpd_start
+	cap_start login-failed-then-ok c eth0 "$SNAP"
+	# One control connection: a mistyped password, then the right one.
+	nsx c python3 -c '
+import ftplib, sys
+host, user, pw = sys.argv[1:4]
+ftp = ftplib.FTP(timeout=10)
+ftp.connect(host, 21)
+try:
+    ftp.login(user, pw + "x")
+except ftplib.error_perm as e:
+    print("first login:", e, file=sys.stderr)
+ftp.login(user, pw)
+ftp.retrbinary("RETR small.txt", lambda b: None)
+ftp.quit()
+' "$SRV" "$LAB_USER" "$LAB_PASS" 2>>"$WORK/logs/client.err"
+	cap_stop
+	truth login-failed-then-ok login-failed-then-ok client --intent-healthy \
+		--notes "Python ftplib in one control connection: login as $LAB_USER with a mistyped password (USER 331, PASS 530 Login incorrect), then again with the right one (USER 331, PASS 230), PASV RETR small.txt, QUIT. One failed login, logged in: no login-failed. Captured on the client."
+}
+
+sc_filtered-port21() {
+	topo_routed
+	vsftpd_start
+	cap_start filtered-port21 c eth0 "$SNAP" port 21
+	nsx c "${CURL[@]}" --disable-epsv "ftp://$SRV/medium.bin"
+	nsx c "${CURL[@]}" "ftp://$SRV/pub/"
+	nsx c "${CURL[@]}" -P - --disable-eprt -T "$WORK/upload.bin" "ftp://$LAB_USER:$LAB_PASS@$SRV/upload/filtered.bin"
+	cap_stop
+	truth filtered-port21 filtered-port21 client --intent-healthy --intent-findings data-path-unseen \
+		--notes "Three healthy curl sessions captured with the capture filter port 21 (tcpdump ... port 21), as users often capture FTP: PASV RETR medium.bin, EPSV LIST pub/, PORT STOR as $LAB_USER. Every transfer ends with 226, and no data connection is in the capture. Captured on the client."
+}
+
+sc_content-2121-beside-smtp() {
+	topo_routed
+	LISTEN_PORT=2121 vsftpd_start listen_port=2121
+	cat >"$WORK/smtpd.py" <<'EOF'
+# Enough of an SMTP server to greet with 220 as FTP servers do.
+import socketserver
+class Handler(socketserver.StreamRequestHandler):
+    def handle(self):
+        self.wfile.write(b"220 mail.lab ESMTP\r\n")
+        for line in self.rfile:
+            verb = line.split()[0].upper() if line.split() else b""
+            if verb == b"EHLO":
+                self.wfile.write(b"250-mail.lab\r\n250-PIPELINING\r\n250 8BITMIME\r\n")
+            elif verb == b"QUIT":
+                self.wfile.write(b"221 2.0.0 Bye\r\n")
+                return
+            else:
+                self.wfile.write(b"250 2.0.0 OK\r\n")
+socketserver.ThreadingTCPServer.allow_reuse_address = True
+socketserver.ThreadingTCPServer(("0.0.0.0", 25), Handler).serve_forever()
+EOF
+	nsx s python3 "$WORK/smtpd.py" >>"$WORK/logs/smtpd.out" 2>&1 &
+	wait_listen s 25
+	cap_start content-2121-beside-smtp c eth0 "$SNAP"
+	# The SMTP client talks while the FTP sessions run (smtplib sends its
+	# verbs in lower case: ehlo, noop, quit).
+	nsx c python3 -c '
+import smtplib, sys, time
+s = smtplib.SMTP(sys.argv[1], 25, local_hostname="client.lab", timeout=10)
+s.ehlo()
+time.sleep(0.3)
+s.noop()
+time.sleep(0.3)
+s.quit()
+' "$SRV" &
+	local smtp=$! i
+	for ((i = 0; i < 50; i++)); do
+		nsx c ss -tnH state established "dport = :25" 2>/dev/null | grep -q . && break
+		sleep 0.05
+	done
+	nsx c "${CURL[@]}" "ftp://$SRV:2121/small.txt"
+	nsx c "${CURL[@]}" -P - --disable-eprt "ftp://$SRV:2121/pub/"
+	wait "$smtp"
+	cap_stop
+	truth content-2121-beside-smtp content-2121-beside-smtp client --intent-healthy --intent-findings nonstandard-control-port \
+		--notes "vsftpd on port 2121 (listen_port=2121) and beside it, on port 25, a Python SMTP-like server (220 mail.lab ESMTP, 250 lines to EHLO, 221 to QUIT). At the same time: Python smtplib (ehlo, noop, quit, in lower case as smtplib sends them) and two curl sessions to port 2121: EPSV RETR small.txt, PORT LIST pub/ (vsftpd connects from port 20). Analysed without --ports: the FTP sessions are found by their content (220, then USER), the SMTP one (220, then ehlo) is no FTP session; it is listed among unmatched_data_connections as every TCP connection that is neither FTP control nor announced is. Captured on the client."
 }
 
 # ---------------------------------------------------------------- main

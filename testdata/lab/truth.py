@@ -3,6 +3,7 @@
 
 usage: truth.py --capture CAP --out JSON --scenario NAME --side client|server|router
                 [--ports 21[,2121]] [--intent-findings a,b] [--intent-healthy] [--notes TEXT]
+       truth.py --rederive TRUTH [--capture CAP] [--out JSON]
 
 Everything in the output comes from the packets, read with tshark (-T fields):
 TCP segments with their raw sequence numbers and payload; an own reassembly of
@@ -13,7 +14,12 @@ answers the oldest unanswered command); PORT/EPRT/LPRT and 227/229/228 parsed;
 and each announcement matched to the first later TCP SYN towards the announced
 endpoint (fallback: the same port on the control peer's address, for NAT). The
 announcements are cross-checked with tshark's own FTP fields (ftp.active.*,
-ftp.passive.*, ftp.eprt.*, ftp.epsv.*).
+ftp.passive.*, ftp.eprt.*, ftp.epsv.*). Per session it also derives how the
+control handshake ended (SYN-ACK, RST, or an ICMP error and its sender), the
+login replies (logged_in, failed_logins), refused transfers, whether FTP was
+found by port or by content (220 then an FTP command, not EHLO/HELO, on another
+port), and the verdict; across sessions, failed logins per client address and
+server for login-brute-force.
 
 expected_findings are derived from those facts with the rules of CONTRACT.md.
 The scenario's intent (--intent-findings, --intent-healthy) is only compared
@@ -55,7 +61,26 @@ SEVERITY = {
     "passive-private-address": "warning", "active-private-address": "warning",
     "address-rewritten": "info", "ftp-bounce": "error", "control-encrypted": "warning",
     "data-connection-unannounced": "info", "transfer-failed": "error", "control-gap": "warning",
+    "control-blocked": "error", "login-failed": "warning", "login-brute-force": "warning",
+    "transfer-rejected": "warning", "data-path-unseen": "info", "nonstandard-control-port": "info",
 }
+RANK = {"info": 1, "warning": 2, "error": 3}
+LOGIN_CMDS = {"USER", "PASS", "ACCT"}
+# Reply codes that end a transfer command as a network failure (transfer-failed);
+# any other 4xx/5xx is the server refusing it (transfer-rejected).
+TRANSFER_FAILED_CODES = {425, 426, 451}
+# CONTRACT.md's login-brute-force default: this many failed logins from one
+# client address to one server within BRUTE_WINDOW seconds.
+BRUTE_MIN, BRUTE_WINDOW = 10, 300
+# A control SYN is unanswered when it was retransmitted or the capture goes on
+# this long after it; a single SYN closer to the end of the capture may still
+# have been answered after it (control_state pending, no control-blocked).
+PENDING_SECONDS = 3.0
+# Commands that, sent first after a 220 greeting, make a connection on another
+# port FTP (content detection). None of them is an SMTP command: a client that
+# answers a 220 with EHLO or HELO is speaking SMTP.
+FTP_FIRST_COMMANDS = {"USER", "PASS", "ACCT", "AUTH", "FEAT", "OPTS", "SYST", "CLNT", "HOST", "LANG",
+                      "PWD", "CWD", "TYPE", "PASV", "EPSV", "PORT", "EPRT", "SITE"}
 
 
 def tshark_version():
@@ -107,6 +132,28 @@ def read_packets(cap, ports):
             "icmp": bool(v["icmp.type"] or v["icmpv6.type"]),
         })
     return pkts, ann
+
+
+def read_icmp(cap):
+    """The ICMP errors' own headers. read_packets keeps the addresses of the
+    segment an ICMP error quotes (occurrence=l); this pass reads the first
+    occurrence, the ICMP packet's sender: a router or firewall on the path
+    is not the host the SYN was meant for."""
+    fields = ["frame.number", "ip.src", "ipv6.src", "icmp.type", "icmp.code", "icmpv6.type", "icmpv6.code"]
+    cmd = ["tshark", "-r", cap, "-n", "-Y", "icmp || icmpv6", "-T", "fields", "-E", "separator=\t",
+           "-E", "occurrence=f"]
+    for f in fields:
+        cmd += ["-e", f]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    icmp = {}
+    for line in out.splitlines():
+        v = dict(zip(fields, line.split("\t")))
+        icmp[int(v["frame.number"])] = {
+            "from": v["ip.src"] or v["ipv6.src"],
+            "type": int(v["icmp.type"] or v["icmpv6.type"]),
+            "code": int(v["icmp.code"] or v["icmpv6.code"]),
+        }
+    return icmp
 
 
 class Direction:
@@ -243,11 +290,106 @@ def parse_lprt(arg):
     return None
 
 
+def reassemble(c, client):
+    """Both directions of connection c, from the client and to it, and
+    whether a SYN of it is in the capture."""
+    up, down = Direction(), Direction()
+    handshake = False
+    for p in c["pkts"]:
+        d = up if (p["src"], p["sport"]) == client else down
+        if p["syn"]:
+            d.syn(p["seq"])
+            handshake = True
+        d.segment(p)
+    up.finish()
+    down.finish()
+    return up, down, handshake
+
+
+def ftp_by_content(key, c):
+    """(client, server) when connection c, on no control port, carries FTP
+    by its content (CONTRACT.md nonstandard-control-port): the responder's
+    first line is a 220 greeting and the initiator's first line an FTP
+    command. A client answering the 220 with EHLO or HELO speaks SMTP."""
+    if c["first_syn"] is not None:
+        client = c["first_syn"][:2]
+        server = key[1] if key[0] == client else key[0]
+    else:
+        greeters = {(p["src"], p["sport"]) for p in c["pkts"] if p["payload"].startswith(b"220")}
+        if len(greeters) != 1:
+            return None
+        server = greeters.pop()
+        client = key[1] if key[0] == server else key[0]
+    if not any(p["payload"].startswith(b"220") and (p["src"], p["sport"]) == server for p in c["pkts"]):
+        return None  # cheap test first: most connections are data
+    up, down, _ = reassemble(c, client)
+    cl, sv = up.lines(), down.lines()
+    if not cl or not sv or not re.match(r"^220[ -]", sv[0][0]):
+        return None
+    if cl[0][0].partition(" ")[0].upper() not in FTP_FIRST_COMMANDS:
+        return None
+    return client, server
+
+
+def syn_attempts(pkts, src):
+    """How many SYNs src sent among pkts. An -i any capture holds every
+    forwarded packet twice, once per interface: count per interface and
+    take the most."""
+    per_if = {}
+    for p in pkts:
+        if p["syn"] and not p["ack"] and (p["src"], p["sport"]) == src:
+            per_if[p["ifindex"]] = per_if.get(p["ifindex"], 0) + 1
+    return max(per_if.values(), default=0)
+
+
+def final_reply(cmd):
+    return next((r for r in cmd["replies"] if r["code"] >= 200), None)
+
+
+def transfer_outcome(cmd):
+    """How a transfer command ended, by its final reply: succeeded (226,
+    250), failed (425, 426, 451: the network or the data connection),
+    rejected (any other 4xx/5xx: the server refused), other, or unanswered."""
+    final = final_reply(cmd)
+    if final is None:
+        return "unanswered"
+    if final["code"] in TRANSFER_FAILED_CODES:
+        return "failed"
+    if final["code"] >= 400:
+        return "rejected"
+    if final["code"] in (226, 250):
+        return "succeeded"
+    return "other"
+
+
+def brute_force(failures):
+    """Client address and server pairs with BRUTE_MIN or more failed logins
+    within BRUTE_WINDOW seconds (CONTRACT.md login-brute-force)."""
+    by_pair = {}
+    for client, server, t, frame in failures:
+        by_pair.setdefault((client, server), []).append((t, frame))
+    out = []
+    for (client, server), fl in sorted(by_pair.items()):
+        fl.sort()
+        most, j = 0, 0
+        for i in range(len(fl)):
+            while fl[i][0] - fl[j][0] > BRUTE_WINDOW:
+                j += 1
+            most = max(most, i - j + 1)
+        if most >= BRUTE_MIN:
+            out.append({"client": client, "server": server, "failed_logins": len(fl),
+                        "most_in_window": most, "window_seconds": BRUTE_WINDOW,
+                        "first_frame": fl[0][1], "last_frame": fl[-1][1]})
+    return out
+
+
 def analyse(args):
     ports = [int(p) for p in args.ports.split(",")]
     pkts, tann = read_packets(args.capture, ports)
     icmp_errors = [p for p in pkts if p["icmp"]]
     pkts = [p for p in pkts if not p["icmp"]]
+    icmp_hdr = read_icmp(args.capture) if icmp_errors else {}
+    capture_end = max((p["time"] for p in pkts + icmp_errors), default=0.0)
 
     # Connections by 4-tuple and incarnation: a SYN that is not a
     # retransmission of the first SYN of the tuple's current connection
@@ -272,9 +414,12 @@ def analyse(args):
         p["conn"] = cid
         conns[cid]["pkts"].append(p)
 
+    # Control connections: those touching a control port (detected by
+    # port), and those on other ports whose content is FTP.
     controls = []
     for (key, _), c in conns.items():
         (h1, p1), (h2, p2) = key
+        how = "port"
         if p2 in ports and p1 not in ports:
             client, server = (h1, p1), (h2, p2)
         elif p1 in ports and p2 not in ports:
@@ -282,33 +427,65 @@ def analyse(args):
         elif p1 in ports and p2 in ports:
             client, server = ((h1, p1), (h2, p2)) if p1 > p2 else ((h2, p2), (h1, p1))
         else:
-            continue
-        controls.append((c["first"], client, server, c))
+            ends = ftp_by_content(key, c)
+            if ends is None:
+                continue
+            (client, server), how = ends, "content"
+        controls.append((c["first"], client, server, c, how))
     controls.sort(key=lambda x: x[0])
+    # tshark decodes FTP on port 21 and on --ports only: read its parse of
+    # the announcements again with the content-detected ports decoded too.
+    extra = sorted({server[1] for _, _, server, _, how in controls if how == "content"} - set(ports))
+    if extra:
+        _, tann = read_packets(args.capture, ports + extra)
 
     syns = [p for p in pkts if p["syn"] and not p["ack"]]
     used_conns = set()
     sessions, all_findings, notes = [], [], []
-    control_conns = {c["pkts"][0]["conn"] for _, _, _, c in controls}
+    failures = []  # (client address, server, time, frame) of every failed login
+    control_conns = {c["pkts"][0]["conn"] for _, _, _, c, _ in controls}
 
-    for _, client, server, c in controls:
-        up, down = Direction(), Direction()
-        handshake = False
-        for p in c["pkts"]:
-            d = up if (p["src"], p["sport"]) == client else down
-            if p["syn"]:
-                d.syn(p["seq"])
-                handshake = True
-            d.segment(p)
-        up.finish()
-        down.finish()
+    for _, client, server, c, how in controls:
+        up, down, handshake = reassemble(c, client)
         cl_lines = [("C",) + ln for ln in up.lines()]
         sv_lines = [("S",) + ln for ln in down.lines()]
         events = sorted(cl_lines + sv_lines, key=lambda e: e[2])
 
+        # How the control connection's handshake ended.
+        c_syns = [p for p in c["pkts"] if p["syn"] and not p["ack"] and (p["src"], p["sport"]) == client]
+        from_server = [p for p in c["pkts"] if (p["src"], p["sport"]) == server]
+        synack = any(p["syn"] and p["ack"] for p in from_server)
+        rst_server = any(p["rst"] for p in from_server)
+        ctl_icmp = None
+        if c_syns:
+            ctl_icmp = next((q for q in icmp_errors if q["frame"] > c_syns[0]["frame"] and
+                         ((q["src"], q["sport"]), (q["dst"], q["dport"])) == (client, server)), None)
+        if synack or any(p["len"] for p in from_server):
+            state = "established"
+        elif not c_syns:
+            state = None  # the handshake is not in the capture
+        elif rst_server:
+            state = "refused"
+        elif ctl_icmp is not None:
+            state = "unreachable"
+        elif len(c_syns) >= 2 or capture_end - c_syns[0]["time"] >= PENDING_SECONDS:
+            state = "unanswered"
+        else:
+            state = "pending"  # one SYN, and the capture ends before an answer was due
+        icmp_detail = None
+        if ctl_icmp is not None:
+            h = icmp_hdr.get(ctl_icmp["frame"], {})
+            icmp_detail = {"frame": ctl_icmp["frame"], "from": h.get("from"), "type": h.get("type"),
+                           "code": h.get("code"),
+                           "from_server": h.get("from") is not None and
+                           ipaddress.ip_address(h["from"]) == ipaddress.ip_address(server[0])}
+
         sess = {
             "client": join(*client), "server": join(*server), "user": None, "auth_tls": False,
             "auth_command_arg": None, "control_handshake_in_capture": handshake,
+            "detected_by": how, "verdict": None, "logged_in": None, "failed_logins": 0,
+            "control_state": state, "control_syn_attempts": syn_attempts(c["pkts"], client), "control_synack_seen": synack,
+            "control_rst_from_server": rst_server, "control_icmp": icmp_detail,
             "commands": 0, "replies": 0, "multiline_replies": 0, "truncated_lines": 0,
             "control_gap_bytes": up.gap_bytes + down.gap_bytes,
             "control_retransmitted_segments": up.dup_segments + down.dup_segments,
@@ -317,6 +494,10 @@ def analyse(args):
         findings = set()
         if sess["control_gap_bytes"]:
             findings.add("control-gap")
+        if how == "content":
+            findings.add("nonstandard-control-port")
+        if state in ("unanswered", "refused", "unreachable"):
+            findings.add("control-blocked")
         pending, cmds = [], []
         multi = None
         tls_from = None
@@ -367,6 +548,32 @@ def analyse(args):
                 findings.add("control-encrypted")
                 tls_from = frame
 
+        # Logins (RFC 959 section 5.4): 230 or 232 to USER, PASS or ACCT
+        # logs in, 4xx or 5xx rejects.
+        logins = []
+        for cmd in cmds:
+            final = final_reply(cmd)
+            if cmd["cmd"] not in LOGIN_CMDS or final is None:
+                continue
+            logins.append({"command": cmd["cmd"], "reply": final["code"], "frame": final["frame"]})
+            if final["code"] in (230, 232):
+                sess["logged_in"] = True
+            elif final["code"] >= 400:
+                sess["failed_logins"] += 1
+                failures.append((client[0], join(*server), final["time"], final["frame"]))
+                if sess["logged_in"] is None:
+                    sess["logged_in"] = False
+        sess["login_replies"] = logins
+        if sess["logged_in"] is False:
+            findings.add("login-failed")
+        # Transfer commands the server refused (not 425/426/451).
+        sess["rejected_transfers"] = [
+            {"command": cmd["cmd"], "argument": cmd["arg"] or None, "reply": final_reply(cmd)["code"],
+             "frame": final_reply(cmd)["frame"]}
+            for cmd in cmds if cmd["cmd"] in TRANSFER_CMDS and transfer_outcome(cmd) == "rejected"]
+        if sess["rejected_transfers"]:
+            findings.add("transfer-rejected")
+
         # Data channels.
         chans = []
         for i, cmd in enumerate(cmds):
@@ -415,6 +622,7 @@ def analyse(args):
                 "setup_reply_code": final["code"] if final else None,
                 "setup_accepted": bool(final and 200 <= final["code"] < 300),
                 "transfer_reply": " / ".join(r["text"] for r in xfer["replies"]) if xfer and xfer["replies"] else None,
+                "transfer_outcome": transfer_outcome(xfer) if xfer else None,
                 "transfer_reply_codes": [r["code"] for r in xfer["replies"]] if xfer else [],
                 "observed_detail": None,
             }
@@ -488,7 +696,7 @@ def analyse(args):
                     state = "unreachable"
                 else:
                     state = "unanswered"
-                attempts = sum(1 for p in dp if p["syn"] and not p["ack"] and (p["src"], p["sport"]) == ini)
+                attempts = syn_attempts(dp, ini)
                 ch["observed"] = {"initiator": join(*ini), "responder": join(*rsp), "established": established}
                 ch["observed_detail"] = {
                     "tcp_stream": match["stream"], "syn_frame": match["frame"], "syn_attempts": attempts,
@@ -518,7 +726,13 @@ def analyse(args):
                     # *-private-address warning above instead.)
                     findings.add("address-rewritten")
             elif ch["setup_accepted"] and xfer is not None:
-                findings.add("data-connection-missing")
+                # No data connection in the capture: after a successful
+                # transfer it took a path the capture does not see; after a
+                # refusal none was due; otherwise it is missing.
+                if ch["transfer_outcome"] == "succeeded":
+                    findings.add("data-path-unseen")
+                elif ch["transfer_outcome"] != "rejected":
+                    findings.add("data-connection-missing")
             codes = ch["transfer_reply_codes"]
             if any(c in (425, 426, 451) for c in codes):
                 findings.add("transfer-failed")
@@ -527,8 +741,10 @@ def analyse(args):
             del ch["transfer_reply_codes"]
         sess["data_channels"] = chans
         sess["derived_findings"] = sorted(findings)
+        worst = max((RANK[SEVERITY[f]] for f in findings), default=0)
+        sess["verdict"] = {3: "failed", 2: "warning"}.get(worst, "ok")
         all_findings += sorted(findings)
-        sess["end_frame"] = max(p["frame"] for p in c["pkts"])
+        sess["end_frame"] = max([p["frame"] for p in c["pkts"]] + ([ctl_icmp["frame"]] if ctl_icmp else []))
         sessions.append(sess)
 
     # Data connections that match no announcement.
@@ -544,7 +760,9 @@ def analyse(args):
         est = any(p["syn"] and p["ack"] and (p["src"], p["sport"]) == tup[1] for p in dp)
         unmatched.append({"initiator": join(*tup[0]), "responder": join(*tup[1]), "syn_frame": s["frame"],
                           "established": est})
-    return pkts, sessions, sorted(set(all_findings)), unmatched, notes
+    brute = brute_force(failures)
+    global_findings = ["login-brute-force"] if brute else []
+    return pkts, sessions, sorted(set(all_findings + global_findings)), global_findings, brute, unmatched, notes
 
 
 def link_type(cap):
@@ -555,19 +773,49 @@ def link_type(cap):
     return None
 
 
+# What main appends to a scenario's notes; --rederive cuts it off again.
+APPENDED_NOTES = (" Intent vs packets:", " The scenario was meant to be healthy", " tshark vs own parse:")
+
+
+def rederive_args(a):
+    """Fills a's scenario, side, ports, intent and notes from the truth file
+    a.rederive, and its capture and output when not given: that truth file
+    derived again from the same capture."""
+    with open(a.rederive) as f:
+        old = json.load(f)
+    a.scenario, a.side = old["scenario"], old["capture_side"]
+    a.ports = old["ports"] or "21"
+    a.intent_findings = ",".join(old["intent"]["findings"])
+    a.intent_healthy = old["intent"]["healthy"]
+    notes = old["notes"]
+    cut = [notes.find(m) for m in APPENDED_NOTES if m in notes]
+    a.notes = notes[:min(cut)] if cut else notes
+    a.out = a.out or a.rederive
+    a.capture = a.capture or os.path.join(os.path.dirname(os.path.abspath(a.rederive)), "..", "captures",
+                                          old["capture"])
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--capture", required=True)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--scenario", required=True)
-    ap.add_argument("--side", required=True)
+    ap.add_argument("--capture")
+    ap.add_argument("--out")
+    ap.add_argument("--scenario")
+    ap.add_argument("--side")
     ap.add_argument("--ports", default="21")
     ap.add_argument("--intent-findings", default="")
     ap.add_argument("--intent-healthy", action="store_true")
     ap.add_argument("--notes", default="")
+    ap.add_argument("--rederive", metavar="TRUTH",
+                    help="derive TRUTH again (from ../captures/ beside it unless --capture) with the scenario, "
+                         "side, ports, intent and notes it records; written to TRUTH unless --out")
     a = ap.parse_args()
+    if a.rederive:
+        rederive_args(a)
+    for need in ("capture", "out", "scenario", "side"):
+        if not getattr(a, need):
+            ap.error(f"--{need} is required (or --rederive TRUTH)")
 
-    pkts, sessions, derived, unmatched, xnotes = analyse(a)
+    pkts, sessions, derived, global_findings, brute, unmatched, xnotes = analyse(a)
     intent = sorted(c for c in a.intent_findings.split(",") if c)
     errors = [c for c in derived if SEVERITY.get(c) == "error"]
     healthy = a.intent_healthy and not errors
@@ -597,6 +845,14 @@ def main():
                 features.add("announced-but-no-data-connection")
             elif not d["observed"]["established"]:
                 features.add("data-connection-not-established")
+        if s["control_state"] not in ("established", None):
+            features.add("control-not-established")
+        if s["failed_logins"]:
+            features.add("failed-login")
+        if s["rejected_transfers"]:
+            features.add("transfer-rejected")
+        if s["detected_by"] == "content":
+            features.add("content-detected")
         if s["server"].startswith("["):
             features.add("ipv6")
         else:
@@ -607,6 +863,8 @@ def main():
         features.add("nonstandard-port")
     if len(sessions) > 10:
         features.add("many-sessions")
+    if brute:
+        features.add("brute-force-like")
 
     truth = {
         "capture": os.path.basename(a.capture),
@@ -621,6 +879,8 @@ def main():
         "features": sorted(features),
         "control_sessions": sessions,
         "unmatched_data_connections": unmatched,
+        "login_brute_force": brute,
+        "global_findings": global_findings,
         "expected_findings": derived,
         "healthy": healthy,
         "intent": {"findings": intent, "healthy": a.intent_healthy},
