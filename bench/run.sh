@@ -152,7 +152,9 @@ bench() {
 	measure "decode loop (baseline)" "$REPEAT" "$work/decode.out" "$bin/decodeloop" -mode decode -r "$CAP"
 	measure "analysis only, no report" "$REPEAT" "$work/analyse.out" "$bin/decodeloop" -mode analyse -o none -r "$CAP"
 	measure "ftpscope -o json" "$REPEAT" "$work/report.json" "$bin/ftpscope" -r "$CAP" -o json -q
-	measure "ftpscope -o table" "$REPEAT" "$work/report.txt" "$bin/ftpscope" -r "$CAP" -o table -q
+	# -o table lists every session (the default output would be the summary);
+	# COLUMNS=200 keeps the closing totals line on one line for the check.
+	measure "ftpscope -o table" "$REPEAT" "$work/report.txt" env COLUMNS=200 "$bin/ftpscope" -r "$CAP" -o table -q
 	measure "ftpscope -o html" "$REPEAT" "$work/report.html" "$bin/ftpscope" -r "$CAP" -o html -q
 	if [ "$with_tshark" = 1 ]; then
 		measure "tshark -Y '$TSHARK_FILTER'" "$TSHARK_REPEAT" "$work/tshark.out" \

@@ -43,6 +43,11 @@ type Options struct {
 	// session that ends, as the analysis runs (the metrics of a live
 	// capture).
 	Observer Observer
+	// Tick, when set, is called from Run's goroutine after every
+	// TickEvery packets and whenever a live source is idle, with the
+	// analyser, which it may ask how many sessions are open (a live
+	// status line). It must not keep the analyser.
+	Tick func(an *session.Analyzer)
 }
 
 // Observer watches an analysis while it runs. Run calls its methods from
@@ -60,6 +65,9 @@ type Observer interface {
 	// capture points are correlated.
 	SessionEnded(s *session.Session, open int)
 }
+
+// TickEvery is how many packets pass between two calls of Options.Tick.
+const TickEvery = 1024
 
 // Result is the outcome of Run.
 type Result struct {
@@ -122,6 +130,9 @@ func Run(ctx context.Context, src capture.Source, o Options) (Result, error) {
 		if errors.Is(err, capture.ErrIdle) {
 			// A quiet interface: live capture time is the clock's.
 			an.Advance(o.Now())
+			if o.Tick != nil {
+				o.Tick(an)
+			}
 			continue
 		}
 		if err != nil {
@@ -140,6 +151,9 @@ func Run(ctx context.Context, src capture.Source, o Options) (Result, error) {
 		}
 		if o.Packet != nil {
 			o.Packet()
+		}
+		if o.Tick != nil && n%TickEvery == 0 {
+			o.Tick(an)
 		}
 		if o.Count > 0 && n >= o.Count {
 			break

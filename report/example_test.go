@@ -60,22 +60,23 @@ func ExampleWriteLadder() {
 	// Output:
 	// ── Session 1 ───────────────────────────────────────────────────────────
 	// client 10.0.0.5:51000 → server 10.0.0.2:21
-	// mode active · 2 commands · 1 data channel
+	// mode active · 2 commands · 1 data channel · started 2024-05-01 12:00:00
+	// UTC
 	// FAILED: active data connection blocked — client 10.0.0.5 never answered
 	// the server's SYN to port 50123
 	//
-	// pkt       time  CLIENT                                            SERVER
-	//                 10.0.0.5:51000                               10.0.0.2:21
-	//                 |                                                      |
-	//  12   0.500000  |--------------- PORT 10,0,0,5,195,203 --------------->|
-	//  14   0.510000  |------------------ RETR report.pdf ------------------>|
-	//  15   0.520000  |    x========== data 1: SYN :50123 ← :20 ×3 ==========|
-	//                 |  SYN ×3 unanswered                                   |
-	//  24  21.520000  |<-------- 425 Failed to establish connection. --------|
-	//                 |                                                      |
+	// pkt         UTC time  CLIENT                                      SERVER
+	//                       10.0.0.5:51000                         10.0.0.2:21
+	//                       |                                                |
+	//  12  12:00:00.500000  |------------ PORT 10,0,0,5,195,203 ------------>|
+	//  14  12:00:00.510000  |--------------- RETR report.pdf --------------->|
+	//  15  12:00:00.520000  |    x======= data 1: SYN :50123 ← :20 ×3 =======|
+	//                       |  SYN ×3 unanswered                             |
+	//  24  12:00:21.520000  |<----- 425 Failed to establish connection. -----|
+	//                       |                                                |
 	//
-	// Legend: pkt = frame number in the capture; time = seconds
-	// since the session's first packet.
+	// Legend: pkt = frame number in the capture; UTC time = the
+	// time of day in UTC (-t utc).
 	//   ---->  <----  control: a command or a reply
 	//   ====>  <====  data connection: SYN from the side that
 	//                 opened it, then SYN-ACK or RST back

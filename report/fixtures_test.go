@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"net/netip"
 	"strings"
 	"time"
@@ -44,6 +45,7 @@ func fixtures() []fixture {
 		{"empty", func() *session.Report { return &session.Report{} }},
 		{"hostile", judged(hostile)},
 		{"outcomes", judged(outcomes)},
+		{"many", judged(many)},
 	}
 }
 
@@ -454,4 +456,65 @@ func outcomes() *session.Report {
 		}},
 		Stats: session.Stats{Packets: 71, Bytes: 49700, FTPSessions: 2, DataChannels: 4, ElapsedMS: 2},
 	}
+}
+
+// many is 60 sessions, more than the default table lists one by one:
+// passive transfers to three servers (one of them IPv6) from 30 clients,
+// three of them blocked in active mode and two encrypted, with a global
+// note.
+func many() *session.Report {
+	servers := []string{"10.0.0.2:21", "10.0.0.3:21", "[2001:db8::21]:21"}
+	r := &session.Report{Version: 1, Sources: []session.Source{source("big.pcap", 48000, 600000)}}
+	for i := 1; i <= 60; i++ {
+		var s *session.Session
+		switch {
+		case i%20 == 7:
+			s = activeBlocked().Sessions[0]
+		case i%25 == 11:
+			s = outcomes().Sessions[1]
+		default:
+			s = passiveOK().Sessions[0]
+			for k, dc := range s.DataChannels {
+				p := uint16(40000 + (i*2+k)%50)
+				dc.Announced = ptr(netip.AddrPortFrom(ap(servers[i%3]).Addr(), p))
+			}
+		}
+		s.ID, s.Source = i, "big.pcap"
+		s.Client = ap(fmt.Sprintf("10.1.%d.%d:%d", i%3, i%10+1, 50000+i))
+		if i%3 == 2 {
+			s.Client = ap(fmt.Sprintf("[2001:db8:c::%x]:%d", i%10+1, 50000+i))
+		}
+		s.Server = ap(servers[i%3])
+		off := time.Duration(i) * 10 * time.Second
+		s.Start.Time, s.End.Time = s.Start.Add(off), s.End.Add(off)
+		r.Sessions = append(r.Sessions, s)
+		r.Stats.DataChannels += len(s.DataChannels)
+	}
+	r.Findings = []session.Finding{{
+		Code: session.Code("passive-port-range"), Severity: session.SeverityInfo,
+		Summary:  "10.0.0.2 announced passive ports 40000-40049.",
+		Evidence: []session.Evidence{},
+	}}
+	r.Stats.Packets, r.Stats.Bytes, r.Stats.FTPSessions, r.Stats.ElapsedMS = 48000, 33600000, 60, 250
+	return r
+}
+
+// transcript gives the session of passiveOK its commands and replies,
+// with the password when shown.
+func withTranscript(r *session.Report, pass string) *session.Report {
+	s := r.Sessions[0]
+	ex := func(cmd, arg string, pkt int, ms float64, reply int, text string, dc int) session.Exchange {
+		return session.Exchange{Command: cmd, Arg: arg, Packet: pkt, Time: at(ms), Reply: reply, ReplyText: text,
+			ReplyPacket: pkt + 1, ReplyTime: at(ms + 1), DataChannel: dc}
+	}
+	s.Transcript = []session.Exchange{
+		{Reply: 220, ReplyText: "(vsFTPd 3.0.3)", ReplyPacket: 4, ReplyTime: at(12.1)},
+		ex("USER", "anonymous", 6, 210, 331, "Please specify the password.", 0),
+		ex("PASS", pass, 10, 230, 230, "Login successful.", 0),
+		ex("PASV", "", 14, 300, 227, "Entering Passive Mode (10,0,0,2,156,65).", 1),
+		ex("LIST", "", 19, 315, 226, "Directory send OK.", 1),
+		ex("RETR", "file.bin", 33, 1215, 550, "Failed to open file.\nsecond line", 2),
+		ex("QUIT", "", 792, 4500, 221, "Goodbye.", 0),
+	}
+	return r
 }

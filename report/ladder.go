@@ -42,15 +42,17 @@ func WriteLadder(w io.Writer, r *session.Report, o Options) error {
 	if len(sessions) == 0 {
 		b.WriteString("No FTP session found.\n")
 	}
+	c := newClock(o, r)
 	for i, s := range sessions {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
-		l := ladder{b: &b, s: s, o: o, width: o.width()}
+		l := ladder{b: &b, s: s, o: o, width: o.width(), clock: c}
 		l.write()
 	}
 	if len(sessions) > 0 {
 		b.WriteByte('\n')
+		b.WriteString(legendHead(c))
 		b.WriteString(legend)
 	}
 	if _, err := w.Write(trimLines(b.Bytes())); err != nil {
@@ -65,10 +67,10 @@ type ladder struct {
 	s     *session.Session
 	o     Options
 	width int
+	clock clock
 
-	base        time.Time // time zero of the relative times
-	pktW, timeW int       // widths of the packet and time columns
-	inner       int       // columns between the two lanes
+	pktW, timeW int // widths of the packet and time columns
+	inner       int // columns between the two lanes
 	channels    map[int]*session.DataChannel
 }
 
@@ -117,7 +119,6 @@ type row struct {
 func (l *ladder) write() {
 	s := l.s
 	rows := l.rows()
-	l.base = timeZero(s, rows)
 	l.layout(rows)
 	l.header()
 	if len(s.Ladder) == 0 {
@@ -317,7 +318,7 @@ func (l *ladder) dataRows(ev session.LadderEvent, add func(row)) {
 // layout sizes the packet and time columns from every row, and the space
 // between the lanes from what remains of the width.
 func (l *ladder) layout(rows []row) {
-	l.pktW, l.timeW = len("pkt"), len("time")
+	l.pktW, l.timeW = len("pkt"), textWidth(l.timeHead())
 	for _, r := range rows {
 		if r.pkt > 0 {
 			l.pktW = max(l.pktW, len(fmt.Sprint(r.pkt)))
@@ -326,16 +327,42 @@ func (l *ladder) layout(rows []row) {
 	}
 	// Keep room between the lanes whatever the numbers.
 	l.pktW = min(l.pktW, 10)
-	l.timeW = min(l.timeW, 14)
+	l.timeW = min(l.timeW, 15)
 	l.inner = l.width - (l.pktW + 2 + l.timeW + 2) - 2
 }
 
-// rel writes t relative to the session's start, in seconds.
+// rel writes t in the report's time base: the time of day, or seconds
+// since the first packet of the input.
 func (l *ladder) rel(t session.Time) string {
-	if t.IsZero() || l.base.IsZero() {
+	if t.IsZero() {
 		return ""
 	}
-	return seconds(t.Sub(l.base))
+	if s := l.clock.timeOfDay(t); s != "-" {
+		return s
+	}
+	return ""
+}
+
+// timeHead is the head of the time column, which names the time base.
+func (l *ladder) timeHead() string {
+	switch l.clock.base {
+	case TimeLocal:
+		return "local time"
+	case TimeRelative:
+		return "seconds"
+	}
+	return "UTC time"
+}
+
+// legendHead is the first lines of the legend: the columns.
+func legendHead(c clock) string {
+	switch c.base {
+	case TimeLocal:
+		return "Legend: pkt = frame number in the capture; local time =\nthe time of day in the local zone (-t utc, -t relative).\n"
+	case TimeRelative:
+		return "Legend: pkt = frame number in the capture; seconds = time\nsince the first packet of the input (-t relative).\n"
+	}
+	return "Legend: pkt = frame number in the capture; UTC time = the\ntime of day in UTC (-t utc).\n"
 }
 
 // header writes the session's title, endpoints, verdict and the column
@@ -361,6 +388,9 @@ func (l *ladder) header() {
 	}
 	facts = append(facts, plural(s.Commands, "command", "commands"),
 		plural(len(s.DataChannels), "data channel", "data channels"))
+	if !s.Start.IsZero() {
+		facts = append(facts, "started "+l.clock.date(s.Start))
+	}
 	if s.TLS {
 		facts = append(facts, "TLS")
 	}
@@ -382,7 +412,7 @@ func (l *ladder) header() {
 
 	span := l.inner + 2
 	pad := strings.Repeat(" ", l.width-span)
-	heads := padLeft("pkt", l.pktW) + "  " + padLeft("time", l.timeW) + "  "
+	heads := padLeft("pkt", l.pktW) + "  " + padLeft(l.timeHead(), l.timeW) + "  "
 	l.line(heads + "CLIENT" + strings.Repeat(" ", span-len("CLIENT")-len("SERVER")) + "SERVER")
 	c := truncate(endpoint(s.Client), span)
 	sv := truncate(endpoint(s.Server), span)
@@ -523,9 +553,7 @@ func fill(label string, n int, f rune) string {
 
 // legend explains the symbols of the ladder; no line is wider than
 // minWidth.
-const legend = `Legend: pkt = frame number in the capture; time = seconds
-since the session's first packet.
-  ---->  <----  control: a command or a reply
+const legend = `  ---->  <----  control: a command or a reply
   ====>  <====  data connection: SYN from the side that
                 opened it, then SYN-ACK or RST back
   ====x         SYN with no answer (×N: sent N times)

@@ -4,13 +4,13 @@ import (
 	"os"
 	"testing"
 
-	"github.com/olekukonko/tablewriter/pkg/twwidth"
+	"github.com/mattn/go-runewidth"
 )
 
 func TestMain(m *testing.M) {
-	// tablewriter measures ambiguous-width characters (the box drawing of
-	// the tables) by the locale; pin it so that the golden files do not
-	// depend on the environment the tests run in.
-	twwidth.SetEastAsian(false)
+	// runewidth's default condition measures ambiguous-width characters
+	// by the locale; the tests measure as the renderers do, narrow, so
+	// that they do not depend on the environment they run in.
+	runewidth.DefaultCondition.EastAsianWidth = false
 	os.Exit(m.Run())
 }

@@ -6,15 +6,18 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/mattn/go-runewidth"
 
 	"github.com/ftpscope/ftpscope/session"
 )
@@ -68,6 +71,72 @@ func TestGolden(t *testing.T) {
 				golden(t, fx.name+"."+f.ext, b.Bytes())
 			})
 		}
+	}
+}
+
+// cest is the zone of the local-time goldens: two hours east of UTC, so
+// that a time in the wrong base shows.
+var cest = time.FixedZone("CEST", 2*3600)
+
+// textFormats are the human formats, by golden file infix.
+var textFormats = []struct {
+	name string
+	fn   func(w *bytes.Buffer, r *session.Report, o Options) error
+}{
+	{"table", func(b *bytes.Buffer, r *session.Report, o Options) error { return WriteTable(b, r, o) }},
+	{"summary", func(b *bytes.Buffer, r *session.Report, o Options) error { return WriteSummary(b, r, o) }},
+	{"ladder", func(b *bytes.Buffer, r *session.Report, o Options) error { return WriteLadder(b, r, o) }},
+}
+
+// TestGoldenWidths keeps the table, the summary and the ladder at 80, 120
+// and 200 columns in local time, for IPv4 and IPv6, one source and two,
+// one session and many: the default table of "many" is its summary and
+// its problem sessions.
+func TestGoldenWidths(t *testing.T) {
+	for _, fx := range fixtures() {
+		switch fx.name {
+		case "passive_ok", "ipv6", "outcomes", "many":
+		default:
+			continue
+		}
+		for _, f := range textFormats {
+			for _, width := range []int{80, 120, 200} {
+				name := fmt.Sprintf("%s.%s.%d.txt", fx.name, f.name, width)
+				t.Run(name, func(t *testing.T) {
+					o := Options{Width: width, Time: TimeLocal, Location: cest, SummarizeAbove: 50}
+					var b bytes.Buffer
+					if err := f.fn(&b, fx.r(), o); err != nil {
+						t.Fatal(err)
+					}
+					golden(t, name, b.Bytes())
+				})
+			}
+		}
+	}
+}
+
+// TestGoldenOptions keeps the table with the transcript of -v, with and
+// without --show-passwords, the relative time base, and an explicit
+// -o table of many sessions (every session listed).
+func TestGoldenOptions(t *testing.T) {
+	tests := []struct {
+		name string
+		r    *session.Report
+		o    Options
+	}{
+		{"transcript", withTranscript(passiveOK(), "***"), Options{Transcript: true}},
+		{"passwords", withTranscript(passiveOK(), "s3cret"), Options{Transcript: true, ShowPasswords: true}},
+		{"relative", outcomes(), Options{Time: TimeRelative}},
+		{"many-all", many(), Options{Width: 120}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := WriteTable(&b, tt.r, tt.o); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, "options-"+tt.name+".table.txt", b.Bytes())
+		})
 	}
 }
 
@@ -127,24 +196,31 @@ func around(s string, i int) string {
 // ansiSeq matches the SGR sequences paint writes.
 var ansiSeq = regexp.MustCompile("\x1b\\[[0-9;]*m")
 
-// TestLadderWidth checks that no ladder line, nor any line of the table
-// outside the two tables, is wider than the width asked for.
-func TestLadderWidth(t *testing.T) {
+// TestWidth checks that no line of the table, the summary or the ladder
+// is wider than the width asked for, counted in terminal cells with
+// colour sequences left out, whatever the fixture.
+func TestWidth(t *testing.T) {
 	for _, fx := range fixtures() {
-		for _, width := range []int{0, 60, 80, 100, 132} {
-			for _, color := range []bool{false, true} {
-				o := Options{Width: width, Color: color}
-				var b bytes.Buffer
-				if err := WriteLadder(&b, fx.r(), o); err != nil {
-					t.Fatal(err)
-				}
-				limit := o.width()
-				sc := bufio.NewScanner(&b)
-				sc.Buffer(nil, 1<<20)
-				for n := 1; sc.Scan(); n++ {
-					line := ansiSeq.ReplaceAllString(sc.Text(), "")
-					if w := textWidth(line); w > limit {
-						t.Errorf("%s width %d colour %v: line %d is %d columns: %q", fx.name, width, color, n, w, line)
+		for _, f := range textFormats {
+			for _, width := range []int{0, 60, 80, 100, 120, 132, 200} {
+				for _, color := range []bool{false, true} {
+					o := Options{Width: width, Color: color, Time: TimeLocal, Location: cest, SummarizeAbove: 50, Transcript: true}
+					r := fx.r()
+					if fx.name == "passive_ok" {
+						r = withTranscript(r, "***")
+					}
+					var b bytes.Buffer
+					if err := f.fn(&b, r, o); err != nil {
+						t.Fatal(err)
+					}
+					limit := o.width()
+					sc := bufio.NewScanner(&b)
+					sc.Buffer(nil, 1<<20)
+					for n := 1; sc.Scan(); n++ {
+						line := ansiSeq.ReplaceAllString(sc.Text(), "")
+						if w := runewidth.StringWidth(line); w > limit {
+							t.Errorf("%s %s width %d colour %v: line %d is %d columns: %q", fx.name, f.name, width, color, n, w, line)
+						}
 					}
 				}
 			}
@@ -453,5 +529,44 @@ func TestWriteJSONMatchesEncoder(t *testing.T) {
 				t.Errorf("-encoder +WriteJSON:\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestBriefCapsProblems: past 50 sessions that are not ok, the default
+// table lists 50, the failed first, and says how many it left out.
+func TestBriefCapsProblems(t *testing.T) {
+	r := &session.Report{Version: 1}
+	for i := 1; i <= 120; i++ {
+		var s *session.Session
+		switch {
+		case i%2 == 0:
+			s = passiveOK().Sessions[0]
+		case i%3 == 0:
+			s = activeBlocked().Sessions[0]
+		default:
+			s = outcomes().Sessions[1] // a warning
+		}
+		s.ID = i
+		r.Sessions = append(r.Sessions, s)
+	}
+	var b bytes.Buffer
+	if err := WriteTable(&b, r, Options{SummarizeAbove: 50, Width: 200}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"Sessions that are not OK: 50 of 60, the failed first", "60 OK sessions are not listed",
+		"10 sessions that are not OK are not listed either", "--only-problems"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("lacks %q:\n%s", want, out)
+		}
+	}
+	row := func(status string) int {
+		return len(regexp.MustCompile(`(?m)^ *[0-9]+  `+status+` `).FindAllString(out, -1))
+	}
+	if n := row("FAIL"); n != 20 {
+		t.Errorf("%d failed sessions listed, want all 20", n)
+	}
+	if n := row("WARN"); n != 30 {
+		t.Errorf("%d sessions with warnings listed, want 30 of the 40", n)
 	}
 }

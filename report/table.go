@@ -5,13 +5,9 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
-	"time"
-
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/renderer"
-	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/ftpscope/ftpscope/session"
 )
@@ -28,20 +24,32 @@ const (
 	maxNote         = maxLine
 )
 
+// Narrowest widths of the columns that give way.
+const (
+	minEndpointCell = 24 // an IPv6 endpoint squeezed: [2001:db8:…:bbbb:aaaa]:21
+	minVerdictCell  = 24
+)
+
 // WriteTable writes the default human-readable report: one line per input,
 // a table of sessions, a table of data channels, then for each session its
 // verdict and findings, the findings that belong to no session, and the
-// totals. Text from the capture is escaped (see the package doc); detail
-// text wraps at o.Width. The output is assembled in memory and written
-// with one call, with no trailing spaces on any line.
+// totals. The tables choose their columns and abbreviations so that no
+// line is wider than o.Width; text from the capture is escaped (see the
+// package doc) and detail text wraps. With o.SummarizeAbove set and more
+// sessions than that, it writes the summary and only the sessions that
+// are not ok instead. The output is assembled in memory and written with
+// one call, with no trailing spaces on any line.
 func WriteTable(w io.Writer, r *session.Report, o Options) error {
 	if r == nil {
 		return errNilReport
 	}
 	var b bytes.Buffer
-	t := tableWriter{b: &b, r: r, o: o, width: o.width()}
-	if err := t.write(); err != nil {
-		return err
+	t := newTextWriter(&b, r, o)
+	sessions := liveSessions(r.Sessions)
+	if o.SummarizeAbove > 0 && len(sessions) > o.SummarizeAbove {
+		t.brief(sessions)
+	} else {
+		t.full(sessions)
 	}
 	if _, err := w.Write(trimLines(b.Bytes())); err != nil {
 		return fmt.Errorf("report: write table: %w", err)
@@ -49,58 +57,119 @@ func WriteTable(w io.Writer, r *session.Report, o Options) error {
 	return nil
 }
 
-// tableWriter holds what WriteTable needs while it renders.
-type tableWriter struct {
+// textWriter holds what the text formats need while they render.
+type textWriter struct {
 	b     *bytes.Buffer
 	r     *session.Report
 	o     Options
 	width int
+	clock clock
+	top   int // rows of each ranking of the summary
 }
 
-func (t *tableWriter) write() error {
-	for _, s := range t.r.Sources {
-		t.source(s)
-	}
-	sessions := liveSessions(t.r.Sessions)
-	if len(t.r.Sources) > 0 {
-		t.b.WriteByte('\n')
-	}
+func newTextWriter(b *bytes.Buffer, r *session.Report, o Options) *textWriter {
+	return &textWriter{b: b, r: r, o: o, width: o.width(), clock: newClock(o, r)}
+}
+
+// full writes every session: the tables, then the findings.
+func (t *textWriter) full(sessions []*session.Session) {
+	t.sources()
 	if len(sessions) == 0 {
 		t.b.WriteString("No FTP session found.\n")
 	} else {
-		t.b.WriteString(paint(t.o.Color, ansiBold, "FTP sessions") + "\n")
-		if err := t.sessionTable(sessions); err != nil {
-			return err
-		}
+		t.title("FTP sessions")
+		t.sessionTable(sessions, false)
 		t.b.WriteByte('\n')
 		if countChannels(sessions) == 0 {
 			t.b.WriteString("No data channel was set up.\n")
 		} else {
-			t.b.WriteString(paint(t.o.Color, ansiBold, "Data channels") + "\n")
-			if err := t.channelTable(sessions); err != nil {
-				return err
-			}
+			t.title("Data channels")
+			t.channelTable(sessions)
 		}
 		for _, s := range sessions {
 			t.b.WriteByte('\n')
 			t.sessionFindings(s)
 		}
 	}
-	if len(t.r.Findings) > 0 {
-		t.b.WriteByte('\n')
-		t.b.WriteString(paint(t.o.Color, ansiBold, "Findings outside any session") + "\n")
-		base := earliestSource(t.r.Sources)
-		for _, f := range t.r.Findings {
-			t.finding(f, "", base)
-		}
-	}
+	t.globalFindings()
 	t.b.WriteByte('\n')
 	t.stats()
-	return nil
+}
+
+// briefMax is the most sessions the default table lists after the
+// summary; past it, the failed ones come first.
+const briefMax = 50
+
+// brief writes the summary and a table of the sessions that are not ok:
+// all of them up to briefMax, else the failed first.
+func (t *textWriter) brief(sessions []*session.Session) {
+	t.sources()
+	t.summaryBody(sessions, false)
+	var bad []*session.Session
+	for _, s := range sessions {
+		if VerdictOf(s) != session.VerdictOK {
+			bad = append(bad, s)
+		}
+	}
+	shown := bad
+	if len(bad) > briefMax {
+		shown = slices.Clone(bad)
+		slices.SortStableFunc(shown, func(a, b *session.Session) int {
+			return verdictRank(VerdictOf(b)) - verdictRank(VerdictOf(a))
+		})
+		shown = shown[:briefMax]
+		slices.SortFunc(shown, func(a, b *session.Session) int { return a.ID - b.ID })
+	}
+	t.b.WriteByte('\n')
+	if len(bad) > 0 {
+		title := fmt.Sprintf("Sessions that are not OK (%s of %s)", count(len(bad)), count(len(sessions)))
+		if len(shown) < len(bad) {
+			title = fmt.Sprintf("Sessions that are not OK: %s of %s, the failed first", count(len(shown)), count(len(bad)))
+		}
+		t.title(title)
+		t.sessionTable(shown, true)
+		t.b.WriteByte('\n')
+	}
+	var hint []string
+	if ok := len(sessions) - len(bad); ok > 0 {
+		hint = append(hint, pluralCount(ok, "OK session is", "OK sessions are")+" not listed")
+	}
+	if n := len(bad) - len(shown); n > 0 {
+		hint = append(hint, pluralCount(n, "session that is not OK is", "sessions that are not OK are")+" not listed either")
+	}
+	line := "See one session in full with --session N; every session with -o table"
+	if len(bad) > 0 {
+		line += "; every session that is not OK, with its findings, with --only-problems"
+	}
+	if len(hint) > 0 {
+		line = strings.Join(hint, "; ") + ". " + line
+	}
+	t.wrapped("", "", line+".")
+	t.b.WriteByte('\n')
+	t.stats()
+}
+
+// title writes a section title.
+func (t *textWriter) title(s string) {
+	t.wrapped("", "", paint(t.o.Color, ansiBold, s))
+}
+
+// sources writes a line per input, and how relative times count.
+func (t *textWriter) sources() {
+	for _, s := range t.r.Sources {
+		t.source(s)
+	}
+	if t.clock.base == TimeRelative && !t.clock.zero.IsZero() {
+		t.wrapped("", "  ", fmt.Sprintf("Times are seconds since the first packet, %s.",
+			t.clock.stamp(session.Time{Time: t.clock.zero})))
+	}
+	if len(t.r.Sources) > 0 || t.clock.base == TimeRelative {
+		t.b.WriteByte('\n')
+	}
 }
 
 // source writes the one-line summary of an input and its errors.
-func (t *tableWriter) source(s session.Source) {
+func (t *textWriter) source(s session.Source) {
 	links := "no frames"
 	if len(s.LinkTypes) > 0 {
 		parts := make([]string, len(s.LinkTypes))
@@ -112,11 +181,7 @@ func (t *tableWriter) source(s session.Source) {
 	line := fmt.Sprintf("%s: %s; %s (%s)", clean(s.Name), links,
 		plural(s.Packets, "packet", "packets"), humanBytes(s.Bytes))
 	if !s.FirstSeen.IsZero() {
-		last := stamp(s.LastSeen)
-		if s.FirstSeen.UTC().Format(time.DateOnly) == s.LastSeen.UTC().Format(time.DateOnly) {
-			last = s.LastSeen.UTC().Format("15:04:05.000")
-		}
-		line += fmt.Sprintf(", %s to %s UTC", stamp(s.FirstSeen), last)
+		line += ", " + t.clock.span(s.FirstSeen, s.LastSeen)
 	}
 	if s.Dropped != nil {
 		line += fmt.Sprintf(", %d dropped by the kernel", *s.Dropped)
@@ -132,119 +197,193 @@ func (t *tableWriter) source(s session.Source) {
 	}
 }
 
-// sessionTable writes the table of sessions.
-func (t *tableWriter) sessionTable(sessions []*session.Session) error {
-	tab := newTable(t.b, "#", "CLIENT", "SERVER", "USER", "MODE", "CMDS", "DATA", "TLS", "GAPS", "START", "DURATION")
-	timeOnly := sameDay(sessions)
+// status is the word of the STATUS column and its colour.
+func status(v session.Verdict) (string, string) {
+	switch v {
+	case session.VerdictFailed:
+		return "FAIL", ansiRed + ansiBold
+	case session.VerdictWarning:
+		return "WARN", ansiYellow + ansiBold
+	}
+	return "OK", ansiGreen
+}
+
+// sessionTable writes a table of sessions, a row each. brief tables (the
+// sessions that are not ok, after the summary) put the verdict first.
+func (t *textWriter) sessionTable(sessions []*session.Session, brief bool) {
+	endpointFit := func(c *column) func(i, w int) string {
+		return func(i, w int) string { return shortEndpoint(c.cells[i].text, w) }
+	}
+	id := &column{head: "#", right: true}
+	st := &column{head: "STATUS"}
+	src := &column{head: "SOURCE", prio: 3, flex: true, min: 8, squeeze: true}
+	src.fit = func(i, w int) string { return truncateLeft(src.cells[i].text, w) }
+	client := &column{head: "CLIENT", min: minEndpointCell}
+	client.fit = endpointFit(client)
+	server := &column{head: "SERVER", min: minEndpointCell}
+	server.fit = endpointFit(server)
+	user := &column{head: "USER", prio: 2, flex: true, min: 6, squeeze: true}
+	pass := &column{head: "PASSWORD", prio: 2, flex: true, min: 8, squeeze: true}
+	mode := &column{head: "MODE", prio: 1, squeeze: true}
+	start := &column{head: "START (" + t.clock.label() + ")", prio: 4}
+	dur := &column{head: "DURATION", prio: 6, right: true}
+	chans := &column{head: "CHANNELS", prio: 5, right: true}
+	verdict := &column{head: "VERDICT", prio: 7, flex: true, min: minVerdictCell}
+	cmds := &column{head: "COMMANDS", prio: 8, right: true}
+	tls := &column{head: "TLS", prio: 9}
+	gaps := &column{head: "MISSING", prio: 10, right: true}
+	if brief {
+		verdict.prio, verdict.squeeze = 1, true
+		mode.prio = 2
+	}
 	for _, s := range sessions {
-		start := stamp(s.Start)
-		if timeOnly && !s.Start.IsZero() {
-			start = s.Start.UTC().Format("15:04:05.000")
-		}
-		dur := "-"
+		id.add(fmt.Sprint(s.ID), "")
+		st.add(status(VerdictOf(s)))
+		src.add(orDash(clean(s.Source)), "")
+		client.add(truncate(endpoint(s.Client), maxEndpointCell), "")
+		server.add(truncate(endpoint(s.Server), maxEndpointCell), "")
+		user.add(truncate(strOr(s.User, "-"), maxUserCell), "")
+		pass.add(truncate(password(s), maxUserCell), "")
+		mode.add(orDash(clean(string(s.Mode))), "")
+		start.add(t.clock.short(s.Start), "")
+		d := "-"
 		if !s.Start.IsZero() && !s.End.IsZero() {
-			dur = duration(s.End.Sub(s.Start.Time))
+			d = duration(s.End.Sub(s.Start.Time))
 		}
-		tls := "no"
+		dur.add(d, "")
+		chans.add(fmt.Sprint(len(s.DataChannels)), "")
+		verdict.add(verdictText(s), "")
+		cmds.add(fmt.Sprint(s.Commands), "")
 		if s.TLS {
-			tls = paint(t.o.Color, ansiYellow, "yes")
+			tls.add("yes", ansiYellow)
+		} else {
+			tls.add("no", "")
 		}
-		gaps := "0"
 		if s.ControlGaps > 0 {
-			gaps = paint(t.o.Color, ansiYellow, humanBytes(s.ControlGaps))
-		}
-		mode := clean(string(s.Mode))
-		if mode == "" {
-			mode = "-"
-		}
-		if err := tab.Append([]string{
-			fmt.Sprint(s.ID),
-			truncate(endpoint(s.Client), maxEndpointCell),
-			truncate(endpoint(s.Server), maxEndpointCell),
-			truncate(strOr(s.User, "-"), maxUserCell),
-			mode,
-			fmt.Sprint(s.Commands),
-			fmt.Sprint(len(s.DataChannels)),
-			tls,
-			gaps,
-			start,
-			dur,
-		}); err != nil {
-			return fmt.Errorf("report: session table: %w", err)
+			gaps.add(humanBytes(s.ControlGaps), ansiYellow)
+		} else {
+			gaps.add("0", "")
 		}
 	}
-	if err := tab.Render(); err != nil {
-		return fmt.Errorf("report: session table: %w", err)
+	cols := []*column{id, st}
+	if len(t.r.Sources) > 1 {
+		cols = append(cols, src)
 	}
-	return nil
+	cols = append(cols, client, server, mode, user)
+	if t.o.ShowPasswords {
+		cols = append(cols, pass)
+	}
+	cols = append(cols, start, dur)
+	if !brief {
+		cols = append(cols, chans, cmds, tls, gaps)
+	}
+	cols = append(cols, verdict)
+	if !brief || shows(cols, t.width, verdict) {
+		writeTable(t.b, cols, t.width, "", t.o.Color)
+		return
+	}
+	// The verdict is what a list of problems is for: when it does not fit
+	// its row, it goes whole under it.
+	cols = cols[:len(cols)-1]
+	writeTableAfter(t.b, cols, t.width, "", t.o.Color, func(i int) {
+		v := verdict.cells[i].text
+		t.wrapped("    ", "    ", paint(t.o.Color, verdictColor(Verdict(sessions[i])), v))
+	})
+}
+
+// verdictText is a session's verdict without its OK:/WARNING:/FAILED:
+// word, which the STATUS column shows.
+func verdictText(s *session.Session) string {
+	v := Verdict(s)
+	for _, p := range []string{verdictOK, verdictWarning, verdictFailed} {
+		if strings.HasPrefix(v, p) {
+			return strings.TrimPrefix(v, p)
+		}
+	}
+	return v
+}
+
+// password is the argument of the last PASS command of s's transcript,
+// "-" when there is none.
+func password(s *session.Session) string {
+	p := "-"
+	for _, ex := range s.Transcript {
+		if ex.Command == "PASS" {
+			p = clean(ex.Arg)
+		}
+	}
+	return p
 }
 
 // channelTable writes the table of data channels of every session.
-func (t *tableWriter) channelTable(sessions []*session.Session) error {
-	tab := newTable(t.b, "#", "SETUP", "ANNOUNCED", "EXPECTED", "SEEN", "STATE", "SYN", "BYTES", "TRANSFER", "REPLY")
+func (t *textWriter) channelTable(sessions []*session.Session) {
+	id := &column{head: "#"}
+	setup := &column{head: "SETUP", min: 4}
+	setup.fit = func(i, w int) string { return strings.Fields(setup.cells[i].text + " ")[0] }
+	opener := &column{head: "OPENED BY", prio: 1, squeeze: true}
+	ann := &column{head: "ANNOUNCED", min: minEndpointCell}
+	ann.fit = func(i, w int) string { return shortEndpoint(ann.cells[i].text, w) }
+	conn := &column{head: "CONNECTION"}
+	transfer := &column{head: "TRANSFER", prio: 2, flex: true, min: 8, squeeze: true}
+	reply := &column{head: "REPLY", prio: 1, squeeze: true}
+	bytesCol := &column{head: "BYTES", prio: 3, right: true}
+	tries := &column{head: "SYNS SENT", prio: 4, right: true}
+	seen := &column{head: "CONNECTION SEEN", prio: 5}
 	for _, s := range sessions {
 		for _, dc := range s.DataChannels {
 			if dc == nil {
 				continue
 			}
-			setup := clean(dc.SetupCommand)
+			id.add(fmt.Sprintf("%d/%d", s.ID, dc.ID), "")
+			su := orDash(clean(dc.SetupCommand))
 			if dc.SetupPacket > 0 {
-				setup += fmt.Sprintf(" #%d", dc.SetupPacket)
+				su += fmt.Sprintf(" #%d", dc.SetupPacket)
 			}
-			seen, state, syn, bytes := "-", paint(t.o.Color, ansiRed, "not seen"), "-", "-"
+			setup.add(su, "")
+			opener.add(orDash(clean(string(dc.ExpectedInitiator))), "")
+			ann.add(truncate(endpointOr(dc.Announced), maxEndpointCell), "")
 			if ob := dc.Observed; ob != nil {
-				seen = handshake(ob)
-				state = t.state(ob.State)
-				syn = fmt.Sprint(ob.SYNAttempts)
-				bytes = humanBytes(ob.BytesToClient + ob.BytesToServer)
+				conn.add(t.state(ob.State))
+				seen.add(handshake(ob), "")
+				tries.add(fmt.Sprint(ob.SYNAttempts), "")
+				bytesCol.add(humanBytes(ob.BytesToClient+ob.BytesToServer), "")
+			} else {
+				conn.add("not seen", ansiRed)
+				seen.add("-", "")
+				tries.add("-", "")
+				bytesCol.add("-", "")
 			}
-			transfer := "-"
+			tr := "-"
 			if dc.TransferCommand != nil {
-				transfer = clean(*dc.TransferCommand)
+				tr = clean(*dc.TransferCommand)
 				if dc.Argument != nil && *dc.Argument != "" {
-					transfer += " " + clean(*dc.Argument)
+					tr += " " + clean(*dc.Argument)
 				}
-				transfer = truncate(transfer, maxTransferCell)
+				tr = truncate(tr, maxTransferCell)
 			}
-			if err := tab.Append([]string{
-				fmt.Sprintf("%d/%d", s.ID, dc.ID),
-				setup,
-				truncate(endpointOr(dc.Announced), maxEndpointCell),
-				orDash(clean(string(dc.ExpectedInitiator))),
-				seen,
-				state,
-				syn,
-				bytes,
-				transfer,
-				intOr(dc.TransferReply, "-"),
-			}); err != nil {
-				return fmt.Errorf("report: data channel table: %w", err)
-			}
+			transfer.add(tr, "")
+			reply.add(intOr(dc.TransferReply, "-"), "")
 		}
 	}
-	if err := tab.Render(); err != nil {
-		return fmt.Errorf("report: data channel table: %w", err)
-	}
-	return nil
+	writeTable(t.b, []*column{id, setup, opener, ann, conn, transfer, reply, bytesCol, tries, seen}, t.width, "", t.o.Color)
 }
 
-// state writes a connection state, red when it failed.
-func (t *tableWriter) state(s session.ConnState) string {
+// state is a connection state and its colour: red when it failed.
+func (t *textWriter) state(s session.ConnState) (string, string) {
 	text := orDash(clean(string(s)))
 	if s == session.StateEstablished {
-		return paint(t.o.Color, ansiGreen, text)
+		return text, ansiGreen
 	}
-	return paint(t.o.Color, ansiRed, text)
+	return text, ansiRed
 }
 
 // sessionFindings writes a session's verdict and its findings, those of
-// its data channels included.
-func (t *tableWriter) sessionFindings(s *session.Session) {
+// its data channels included, and with o.Transcript its commands.
+func (t *textWriter) sessionFindings(s *session.Session) {
 	head := fmt.Sprintf("Session %d: %s → %s", s.ID, endpoint(s.Client), endpoint(s.Server))
 	t.wrapped("", "  ", paint(t.o.Color, ansiBold, head))
 	v := Verdict(s)
 	t.wrapped("  ", "    ", paint(t.o.Color, verdictColor(v), v))
-	base := sourceStart(t.r.Sources, s)
 	// The worst first: what broke, then what to watch, then notes.
 	type placed struct {
 		f     session.Finding
@@ -264,13 +403,81 @@ func (t *tableWriter) sessionFindings(s *session.Session) {
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].f.Severity.Rank() > all[j].f.Severity.Rank() })
 	for _, p := range all {
-		t.finding(p.f, p.where, base)
+		t.finding(p.f, p.where)
+	}
+	if t.o.Transcript {
+		t.transcript(s)
+	}
+}
+
+// transcript writes the commands of s with the replies that answered
+// them: ftpscope -v.
+func (t *textWriter) transcript(s *session.Session) {
+	if len(s.Transcript) == 0 {
+		t.wrapped("  ", "    ", "No command transcript was recorded.")
+		return
+	}
+	t.wrapped("  ", "    ", "Commands and replies:")
+	pkt := &column{head: "PACKET", right: true}
+	at := &column{head: "TIME (" + t.clock.label() + ")", prio: 1}
+	cmd := &column{head: "COMMAND", flex: true, min: 12}
+	reply := &column{head: "REPLY", flex: true, min: 12}
+	dc := &column{head: "DATA", prio: 2}
+	for _, ex := range s.Transcript {
+		p := ex.Packet
+		when := ex.Time
+		if p == 0 {
+			p, when = ex.ReplyPacket, ex.ReplyTime
+		}
+		pkt.add(orDash(intStr(p)), "")
+		at.add(t.clock.long(when), "")
+		c := "-"
+		if ex.Command != "" {
+			c = strings.TrimSpace(clean(ex.Command + " " + ex.Arg))
+		}
+		cmd.add(truncate(c, maxTransferCell*2), "")
+		r := "-"
+		if ex.Reply != 0 {
+			text, _, _ := strings.Cut(ex.ReplyText, "\n")
+			r = strings.TrimSpace(fmt.Sprintf("%d %s", ex.Reply, truncate(clean(strings.TrimSpace(text)), maxSummary)))
+		}
+		color := ""
+		if ex.Reply >= 400 {
+			color = ansiRed
+		}
+		reply.add(r, color)
+		d := "-"
+		if ex.DataChannel != 0 {
+			d = fmt.Sprintf("%d/%d", s.ID, ex.DataChannel)
+		}
+		dc.add(d, "")
+	}
+	writeTable(t.b, []*column{pkt, at, cmd, reply, dc}, t.width, "    ", t.o.Color)
+}
+
+// intStr writes n, or "" for 0.
+func intStr(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprint(n)
+}
+
+// globalFindings writes the findings that belong to no session.
+func (t *textWriter) globalFindings() {
+	if len(t.r.Findings) == 0 {
+		return
+	}
+	t.b.WriteByte('\n')
+	t.title("Findings outside any session")
+	for _, f := range t.r.Findings {
+		t.finding(f, "")
 	}
 }
 
 // finding writes one finding: a tag line, the wrapped detail and the
-// evidence, with times relative to base (the start of the capture).
-func (t *tableWriter) finding(f session.Finding, where string, base time.Time) {
+// evidence, with times in the report's base.
+func (t *textWriter) finding(f session.Finding, where string) {
 	tag := paint(t.o.Color, severityColor(f.Severity), "["+orDash(clean(string(f.Severity)))+"]")
 	head := fmt.Sprintf("%s %s%s", tag, truncate(clean(string(f.Code)), maxEndpointCell), where)
 	if sum := truncate(clean(strings.TrimSpace(f.Summary)), maxSummary); sum != "" {
@@ -281,12 +488,12 @@ func (t *tableWriter) finding(f session.Finding, where string, base time.Time) {
 		t.wrapped("      ", "      ", d)
 	}
 	for _, e := range f.Evidence {
-		t.wrapped("      ", "        ", truncate(evidenceLine(e, base), maxLine))
+		t.wrapped("      ", "        ", truncate(t.evidenceLine(e), maxLine))
 	}
 }
 
 // stats writes the closing totals line.
-func (t *tableWriter) stats() {
+func (t *textWriter) stats() {
 	st := t.r.Stats
 	line := fmt.Sprintf("%s (%s), %s, %s",
 		plural(st.Packets, "packet", "packets"), humanBytes(st.Bytes),
@@ -301,7 +508,7 @@ func (t *tableWriter) stats() {
 // wrapped writes text wrapped at the layout width, the first line after
 // first and the others after indent. text must be clean, apart from
 // colour sequences that paint added.
-func (t *tableWriter) wrapped(first, indent, text string) {
+func (t *textWriter) wrapped(first, indent string, text string) {
 	for i, line := range wrap(text, t.width-textWidth(indent)) {
 		if i == 0 {
 			t.b.WriteString(first)
@@ -313,41 +520,17 @@ func (t *tableWriter) wrapped(first, indent, text string) {
 	}
 }
 
-// newTable returns a borderless table with a header line, the style of
-// every table of the report.
-func newTable(w io.Writer, header ...string) *tablewriter.Table {
-	r := renderer.NewBlueprint(tw.Rendition{
-		Borders: tw.BorderNone,
-		Symbols: tw.NewSymbols(tw.StyleLight),
-		Settings: tw.Settings{
-			Lines:      tw.Lines{ShowHeaderLine: tw.On},
-			Separators: tw.Separators{BetweenColumns: tw.On, ShowHeader: tw.On},
-		},
-	})
-	return tablewriter.NewTable(w,
-		tablewriter.WithRenderer(r),
-		tablewriter.WithHeader(header),
-		tablewriter.WithHeaderAlignment(tw.AlignLeft),
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithRowAutoWrap(tw.WrapNone),
-	)
-}
-
 // handshake draws the connection seen: initiator → responder.
 func handshake(ob *session.Observed) string {
 	return truncate(endpoint(ob.Initiator), maxEndpointCell) + " → " + truncate(endpoint(ob.Responder), maxEndpointCell)
 }
 
-// evidenceLine writes "packet 17 (00:00:01.234567): what", the time
-// relative to base, or absolute when base is unknown.
-func evidenceLine(e session.Evidence, base time.Time) string {
+// evidenceLine writes "packet 17 (14:00:01.234567): what", the time in
+// the report's base.
+func (t *textWriter) evidenceLine(e session.Evidence) string {
 	var at string
-	switch {
-	case e.Time.IsZero():
-	case base.IsZero():
-		at = stamp(e.Time) + " UTC"
-	default:
-		at = clock(e.Time.Sub(base))
+	if !e.Time.IsZero() {
+		at = t.clock.long(e.Time)
 	}
 	what := clean(strings.TrimSpace(e.What))
 	switch {
@@ -359,47 +542,6 @@ func evidenceLine(e session.Evidence, base time.Time) string {
 		return fmt.Sprintf("at %s: %s", at, what)
 	}
 	return what
-}
-
-// sourceStart is the first timestamp of the source s came from, the zero
-// of Wireshark's relative times; the earliest of all sources when s names
-// none of them.
-func sourceStart(sources []session.Source, s *session.Session) time.Time {
-	for _, src := range sources {
-		if src.Name == s.Source && !src.FirstSeen.IsZero() {
-			return src.FirstSeen.Time
-		}
-	}
-	return earliestSource(sources)
-}
-
-// earliestSource is the earliest first timestamp of all sources, zero when
-// none has one.
-func earliestSource(sources []session.Source) time.Time {
-	var t time.Time
-	for _, src := range sources {
-		if !src.FirstSeen.IsZero() && (t.IsZero() || src.FirstSeen.Before(t)) {
-			t = src.FirstSeen.Time
-		}
-	}
-	return t
-}
-
-// sameDay reports whether every session starts on the same UTC day, so
-// that the table can show times of day alone.
-func sameDay(sessions []*session.Session) bool {
-	day := ""
-	for _, s := range sessions {
-		if s.Start.IsZero() {
-			continue
-		}
-		d := s.Start.UTC().Format(time.DateOnly)
-		if day != "" && d != day {
-			return false
-		}
-		day = d
-	}
-	return true
 }
 
 // liveSessions returns the non-nil sessions.
@@ -430,6 +572,34 @@ func countChannels(sessions []*session.Session) int {
 func orDash(s string) string {
 	if s == "" {
 		return "-"
+	}
+	return s
+}
+
+// truncateLeft shortens s to at most max columns by cutting its start:
+// "…/captures/inside.pcap". s must be clean.
+func truncateLeft(s string, max int) string {
+	if textWidth(s) <= max {
+		return s
+	}
+	rs := []rune(s)
+	w := 0
+	i := len(rs)
+	for i > 0 && w+runeWidth(rs[i-1]) <= max-1 {
+		i--
+		w += runeWidth(rs[i])
+	}
+	return ellipsis + string(rs[i:])
+}
+
+// count writes n with thousands separators: 20,000.
+func count(n int) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return "-" + count(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
 	}
 	return s
 }

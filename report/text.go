@@ -8,13 +8,15 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/olekukonko/tablewriter/pkg/twwidth"
+	"github.com/mattn/go-runewidth"
 
 	"github.com/ftpscope/ftpscope/session"
 )
 
-// defaultWidth is the terminal width assumed when Options.Width is 0.
-const defaultWidth = 100
+// defaultWidth is the terminal width assumed when Options.Width is 0:
+// that of a terminal nobody resized, and of the output when it is not a
+// terminal.
+const defaultWidth = 80
 
 // minWidth is the narrowest layout drawn; a smaller Options.Width is
 // raised to it.
@@ -25,9 +27,25 @@ type Options struct {
 	// Color allows ANSI colour (stdout is a terminal). Without it the
 	// output holds no escape sequence at all.
 	Color bool
-	// Width is the terminal width the ladder and wrapped text fit in;
-	// 0 means 100. Widths below 60 are treated as 60.
+	// Width is the terminal width every line fits in: tables choose
+	// their columns and abbreviations for it, text wraps at it. 0 means
+	// 80; widths below 60 are treated as 60.
 	Width int
+	// Time is the base of every time shown; "" means TimeUTC.
+	Time TimeBase
+	// Location is the zone of TimeLocal; nil means time.Local (which
+	// honours TZ).
+	Location *time.Location
+	// SummarizeAbove, when not 0, makes WriteTable print the summary and
+	// only the sessions whose verdict is not ok when the report has more
+	// sessions than this, with a line that says how to see the others.
+	SummarizeAbove int
+	// Transcript adds each session's commands and replies
+	// (Session.Transcript) to the table: ftpscope -v.
+	Transcript bool
+	// ShowPasswords adds a PASSWORD column to the session table, from
+	// the PASS commands of Session.Transcript: ftpscope --show-passwords.
+	ShowPasswords bool
 }
 
 // width returns the effective layout width.
@@ -150,16 +168,19 @@ func isCleanSlow(s string) bool {
 	return true
 }
 
-// textWidth is the number of terminal columns s takes. East Asian
-// ambiguous characters count as narrow, whatever the locale, so that the
-// output does not depend on the environment.
+// cells measures text in terminal cells. East Asian ambiguous
+// characters count as narrow, whatever the locale, so that the output
+// does not depend on the environment. It is never modified.
+var cells = &runewidth.Condition{EastAsianWidth: false, StrictEmojiNeutral: true}
+
+// textWidth is the number of terminal columns s takes.
 func textWidth(s string) int {
-	return twwidth.WidthWithOptions(s, twwidth.Options{})
+	return cells.StringWidth(s)
 }
 
 // runeWidth is the number of terminal columns r takes.
 func runeWidth(r rune) int {
-	return textWidth(string(r))
+	return cells.RuneWidth(r)
 }
 
 // ellipsis ends a truncated text.
@@ -271,18 +292,6 @@ func humanBytes(n int64) string {
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
-// clock writes d as 00:00:01.234567, the form Wireshark uses for time
-// since the start of a capture; hours grow past 99 as needed.
-func clock(d time.Duration) string {
-	sign := ""
-	if d < 0 {
-		sign, d = "-", -d
-	}
-	us := d.Microseconds()
-	return fmt.Sprintf("%s%02d:%02d:%02d.%06d", sign,
-		us/3_600_000_000, us/60_000_000%60, us/1_000_000%60, us%1_000_000)
-}
-
 // seconds writes d as seconds with microseconds: 12.345678.
 func seconds(d time.Duration) string {
 	sign := ""
@@ -308,7 +317,8 @@ func duration(d time.Duration) string {
 	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
 }
 
-// stamp writes a capture time in UTC for a table: 2024-05-01 12:00:00.123.
+// stamp writes a capture time in UTC: 2024-05-01 12:00:00.123; "-" for
+// zero. The HTML page writes its times so; the text formats use clock.
 func stamp(t session.Time) string {
 	if t.IsZero() {
 		return "-"
@@ -355,4 +365,28 @@ func endpointOr(ep *netip.AddrPort) string {
 		return "-"
 	}
 	return endpoint(*ep)
+}
+
+// shortEndpoint writes ep in at most w columns: whole when it fits, else
+// with the middle of the address cut ("[2001:db8:…:bbbb:aaaa]:21"), so
+// that the network and the host ends and the port stay readable.
+func shortEndpoint(ep string, w int) string {
+	if textWidth(ep) <= w {
+		return ep
+	}
+	host, port := ep, ""
+	if i := strings.LastIndexByte(ep, ':'); i > 0 && (strings.HasPrefix(ep, "[") || strings.Count(ep, ":") == 1) {
+		host, port = ep[:i], ep[i:]
+	}
+	open, close := "", ""
+	if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
+		open, close, host = "[", "]", host[1:len(host)-1]
+	}
+	room := w - textWidth(port) - len(open) - len(close) - 1 // the ellipsis
+	if room < 4 || !isClean(host) {
+		return truncate(ep, w)
+	}
+	tail := room / 2
+	head := room - tail
+	return open + host[:head] + ellipsis + host[len(host)-tail:] + close + port
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/ftpscope/ftpscope/session"
 )
 
 func TestClean(t *testing.T) {
@@ -124,8 +126,9 @@ func TestFormats(t *testing.T) {
 		{"bytes", humanBytes(1023), "1023 B"},
 		{"KiB", humanBytes(1536), "1.5 KiB"},
 		{"MiB", humanBytes(1 << 20), "1.0 MiB"},
-		{"clock", clock(time.Hour + 2*time.Minute + 3*time.Second + 4567*time.Microsecond), "01:02:03.004567"},
-		{"clock negative", clock(-1500 * time.Millisecond), "-00:00:01.500000"},
+		{"count", count(20000), "20,000"},
+		{"count small", count(999), "999"},
+		{"count million", count(1234567), "1,234,567"},
 		{"seconds", seconds(12345678 * time.Microsecond), "12.345678"},
 		{"duration short", duration(215 * time.Millisecond), "0.215s"},
 		{"duration minutes", duration(4*time.Minute + 5*time.Second), "4m05s"},
@@ -143,7 +146,7 @@ func TestFormats(t *testing.T) {
 }
 
 func TestOptionsWidth(t *testing.T) {
-	for _, tt := range []struct{ in, want int }{{0, 100}, {10, 60}, {80, 80}, {200, 200}} {
+	for _, tt := range []struct{ in, want int }{{0, 80}, {10, 60}, {80, 80}, {200, 200}} {
 		if got := (Options{Width: tt.in}).width(); got != tt.want {
 			t.Errorf("Options{Width: %d}.width() = %d, want %d", tt.in, got, tt.want)
 		}
@@ -158,5 +161,66 @@ func TestTrimLines(t *testing.T) {
 	long := strings.Repeat("x", 200000)
 	if got := string(trimLines([]byte(long))); got != long+"\n" {
 		t.Errorf("trimLines dropped a long line")
+	}
+}
+
+// TestClock writes one instant in every time base, within a day and
+// across days, in a zone with daylight saving.
+func TestClock(t *testing.T) {
+	berlin := time.FixedZone("CEST", 2*3600)
+	// 21:00 UTC is 23:00 in Berlin: two hours span one day in UTC and
+	// two in Berlin.
+	first := time.Date(2024, 5, 1, 21, 0, 0, 0, time.UTC)
+	one := &session.Report{Sources: []session.Source{{FirstSeen: session.Time{Time: first}, LastSeen: session.Time{Time: first.Add(30 * time.Minute)}}}}
+	days := &session.Report{Sources: []session.Source{{FirstSeen: session.Time{Time: first}, LastSeen: session.Time{Time: first.Add(2 * time.Hour)}}}}
+	at := session.Time{Time: first.Add(90*time.Second + 1234567*time.Microsecond)}
+	tests := []struct {
+		name        string
+		r           *session.Report
+		o           Options
+		short, long string
+		label       string
+	}{
+		{"utc by default", one, Options{}, "21:01:31.234", "21:01:31.234567", "UTC"},
+		{"local", one, Options{Time: TimeLocal, Location: berlin}, "23:01:31.234", "23:01:31.234567", "local"},
+		{"local across midnight", days, Options{Time: TimeLocal, Location: berlin}, "2024-05-01 23:01:31.234", "2024-05-01 23:01:31.234567", "local"},
+		{"utc within a day", days, Options{Time: TimeUTC, Location: berlin}, "21:01:31.234", "21:01:31.234567", "UTC"},
+		{"relative", days, Options{Time: TimeRelative}, "91.234", "91.234567", "relative"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newClock(tt.o, tt.r)
+			if got := c.short(at); got != tt.short {
+				t.Errorf("short = %q, want %q", got, tt.short)
+			}
+			if got := c.long(at); got != tt.long {
+				t.Errorf("long = %q, want %q", got, tt.long)
+			}
+			if got := c.label(); got != tt.label {
+				t.Errorf("label = %q, want %q", got, tt.label)
+			}
+			if got := c.short(session.Time{}); got != "-" {
+				t.Errorf("zero time = %q, want -", got)
+			}
+		})
+	}
+}
+
+func TestShortEndpoint(t *testing.T) {
+	tests := []struct {
+		in   string
+		w    int
+		want string
+	}{
+		{"10.0.0.1:21", 24, "10.0.0.1:21"},
+		{"[2001:db8:ffff:eeee:dddd:cccc:bbbb:aaaa]:40001", 24, "[2001:db8…bb:aaaa]:40001"},
+		{"[2001:db8:ffff:eeee:dddd:cccc:bbbb:aaaa]:21", 30, "[2001:db8:fff…cc:bbbb:aaaa]:21"},
+		{"255.255.255.255:65535", 18, "255.25…5.255:65535"},
+	}
+	for _, tt := range tests {
+		got := shortEndpoint(tt.in, tt.w)
+		if got != tt.want || textWidth(got) > tt.w {
+			t.Errorf("shortEndpoint(%q, %d) = %q (%d columns), want %q", tt.in, tt.w, got, textWidth(got), tt.want)
+		}
 	}
 }

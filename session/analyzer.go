@@ -431,7 +431,7 @@ func (a *Analyzer) end(s *sess) {
 	s.ended = true
 	delete(a.live, s)
 	a.forget(s)
-	a.dups.ended(mkConnKey(s.client, s.server), s.out.Start.Time, s.lastSeen)
+	a.dups.ended(mkConnKey(s.source, s.client, s.server), s.out.Start.Time, s.lastSeen)
 	s.out.Until = Time{a.now}
 	if s.probe() {
 		// A port probe: not an FTP session.
@@ -463,7 +463,7 @@ func (a *Analyzer) forget(s *sess) {
 			delete(a.conns, c.key)
 		}
 	}
-	if k := mkConnKey(s.client, s.server); a.byTuple[k] == s {
+	if k := mkConnKey(s.source, s.client, s.server); a.byTuple[k] == s {
 		delete(a.byTuple, k)
 	}
 	hp := mkHostPair(s.client.Addr(), s.server.Addr())

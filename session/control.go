@@ -74,7 +74,7 @@ func (a *Analyzer) control(p capture.Packet, h *decode.Headers) {
 	tcp := &h.TCP
 	src := netip.AddrPortFrom(h.Src, uint16(tcp.SrcPort))
 	dst := netip.AddrPortFrom(h.Dst, uint16(tcp.DstPort))
-	k := mkConnKey(src, dst)
+	k := mkConnKey(p.Source, src, dst)
 	ts := p.Info.Timestamp
 	s := a.byTuple[k]
 	syn := tcp.SYN && !tcp.ACK

@@ -9,15 +9,20 @@ import (
 	"github.com/ftpscope/ftpscope/decode"
 )
 
-// connKey identifies a TCP connection whichever way a packet goes: the
-// lower endpoint first.
-type connKey struct{ lo, hi netip.AddrPort }
+// connKey identifies a TCP connection in one input whichever way a packet
+// goes: the lower endpoint first. Two inputs are two views (two capture
+// points, or two captures that happen to share a four-tuple): their
+// packets never make one connection.
+type connKey struct {
+	source int
+	lo, hi netip.AddrPort
+}
 
-func mkConnKey(a, b netip.AddrPort) connKey {
+func mkConnKey(source int, a, b netip.AddrPort) connKey {
 	if a.Compare(b) > 0 {
 		a, b = b, a
 	}
-	return connKey{a, b}
+	return connKey{source, a, b}
 }
 
 // hostPair identifies two hosts whichever way a packet goes.
@@ -73,7 +78,7 @@ func (a *Analyzer) data(p capture.Packet, h *decode.Headers) bool {
 	dst := netip.AddrPortFrom(h.Dst, uint16(h.TCP.DstPort))
 	checked := false // the SYN went through the duplicate check
 	if len(a.conns) != 0 {
-		if c := a.conns[mkConnKey(src, dst)]; c != nil {
+		if c := a.conns[mkConnKey(p.Source, src, dst)]; c != nil {
 			if a.duplicateData(c, p, h) {
 				return false
 			}
@@ -126,10 +131,10 @@ func (a *Analyzer) matchData(p capture.Packet, h *decode.Headers, src, dst netip
 	for _, s := range a.hosts[mkHostPair(h.Src, h.Dst)] {
 		// A session that said nothing (a probe, a blocked control
 		// connection) collects no connections.
-		if s.ended || !s.ctl.Payload || len(s.unannounce) >= maxUnannounced {
+		if s.ended || s.source != p.Source || !s.ctl.Payload || len(s.unannounce) >= maxUnannounced {
 			continue
 		}
-		c := a.track(s, nil, src, dst, "")
+		c := a.track(p.Source, s, nil, src, dst, "")
 		s.unannounce = append(s.unannounce, c)
 		c.update(a, p, h, src)
 		return false, true
@@ -144,7 +149,7 @@ func (a *Analyzer) followExpected(e *expectation, how string, initiator, respond
 	if !a.makeRoom(e.dc) {
 		return
 	}
-	c := a.track(e.dc.s, e.dc, initiator, responder, how)
+	c := a.track(p.Source, e.dc.s, e.dc, initiator, responder, how)
 	c.update(a, p, h, src)
 }
 
@@ -173,9 +178,9 @@ func (a *Analyzer) makeRoom(dc *dcState) bool {
 }
 
 // track starts following a connection from initiator to responder.
-func (a *Analyzer) track(s *sess, dc *dcState, initiator, responder netip.AddrPort, how string) *dataConn {
+func (a *Analyzer) track(source int, s *sess, dc *dcState, initiator, responder netip.AddrPort, how string) *dataConn {
 	c := &dataConn{
-		key:       mkConnKey(initiator, responder),
+		key:       mkConnKey(source, initiator, responder),
 		dc:        dc,
 		s:         s,
 		initiator: initiator,
@@ -313,7 +318,7 @@ func (c *dataConn) update(a *Analyzer, p capture.Packet, h *decode.Headers, src 
 // went unanswered.
 func (a *Analyzer) icmp(p capture.Packet, h *decode.Headers) bool {
 	e := h.ICMPError
-	k := mkConnKey(e.InnerSrc, e.InnerDst)
+	k := mkConnKey(p.Source, e.InnerSrc, e.InnerDst)
 	c := a.conns[k]
 	if c == nil {
 		// It may answer the SYN of a control connection.

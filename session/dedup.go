@@ -156,7 +156,7 @@ func (a *Analyzer) duplicateControl(p capture.Packet, h *decode.Headers) bool {
 	}
 	src := netip.AddrPortFrom(h.Src, uint16(h.TCP.SrcPort))
 	dst := netip.AddrPortFrom(h.Dst, uint16(h.TCP.DstPort))
-	k := mkConnKey(src, dst)
+	k := mkConnKey(p.Source, src, dst)
 	if s := a.byTuple[k]; s != nil && !s.ended {
 		// Packets of a live connection arrive a little out of time order
 		// across interfaces; a jump back repeats them, and so does a SYN

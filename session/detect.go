@@ -83,7 +83,7 @@ func classify(payload []byte) clientSays {
 // connection and no announced data connection: it reports whether the
 // packet turned out to be FTP control traffic (and was analysed as such).
 func (a *Analyzer) detect(p capture.Packet, h *decode.Headers, src, dst netip.AddrPort) bool {
-	k := mkConnKey(src, dst)
+	k := mkConnKey(p.Source, src, dst)
 	c := a.candidates[k]
 	if c == nil {
 		if !greeting(h.TCP.Payload) {

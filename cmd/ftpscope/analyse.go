@@ -1,10 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -15,22 +18,71 @@ import (
 	"golang.org/x/term"
 )
 
+// defaultWidth is the width of the text formats when the output is not a
+// terminal and COLUMNS does not say otherwise.
+const defaultWidth = 80
+
+// detectTTY sees which streams are terminals and how wide the text
+// formats may be: $COLUMNS when set, else the terminal's width, else 80.
 func (e env) detectTTY() env {
 	if f, ok := e.stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		e.stdoutTTY = true
-		if w, _, err := term.GetSize(int(f.Fd())); err == nil {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && e.width == 0 {
 			e.width = w
 		}
 	}
 	if f, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		e.stderrTTY = true
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && e.errWidth == 0 {
+			e.errWidth = w
+		}
+	}
+	if e.getenv == nil {
+		e.getenv = os.Getenv
+	}
+	if n, err := strconv.Atoi(e.getenv("COLUMNS")); err == nil && n > 0 {
+		e.width, e.errWidth, e.columns = n, n, n
+	}
+	if e.width == 0 {
+		e.width = defaultWidth
+	}
+	if e.errWidth == 0 {
+		e.errWidth = defaultWidth
 	}
 	return e
 }
 
+// output is where the report goes: stdout, or stderr when -w - sends the
+// packets to stdout.
+type output struct {
+	w     io.Writer
+	tty   bool
+	width int
+}
+
 // analyse opens the input, runs the analysis and writes the report. It
-// returns the worst severity among the findings ("" when none).
+// returns the worst severity among the findings reported ("" when none).
 func analyse(ctx context.Context, o options, e env) (session.Severity, error) {
+	out := output{w: e.stdout, tty: e.stdoutTTY, width: e.width}
+	if o.write == "-" {
+		if e.stdoutTTY {
+			return "", usagef("-w - writes packets to standard output, which is a terminal: pipe it (ftpscope ... -w - | wireshark -k -i -) or give a file name")
+		}
+		out = output{w: e.stderr, tty: e.stderrTTY, width: e.errWidth}
+	}
+	closeOut := func() error { return nil }
+	if o.output != "" {
+		f, err := os.Create(o.output)
+		if err != nil {
+			return "", fmt.Errorf("--output: %w", err)
+		}
+		var once sync.Once
+		var cerr error
+		closeOut = func() error { once.Do(func() { cerr = f.Close() }); return cerr }
+		defer closeOut()
+		// No colour in a file, and the width of COLUMNS or 80.
+		out = output{w: f, width: cmp.Or(e.columns, defaultWidth)}
+	}
 	var src capture.Source
 	var err error
 	if o.iface != "" {
@@ -42,10 +94,20 @@ func analyse(ctx context.Context, o options, e env) (session.Severity, error) {
 		return "", err
 	}
 	defer src.Close()
+	if o.iface != "" {
+		fmt.Fprintln(e.stderr, listening(o.iface))
+	}
 
+	sel := report.Selection{OnlyProblems: o.onlyProblems, Session: o.session}
+	textual := o.format == "table" || o.format == "summary" || o.format == "ladder"
 	po := pipeline.Options{
-		Session: session.Config{ControlPorts: o.ports, ShowPasswords: o.showPasswords, Filter: o.filter,
-			Ladder: o.format == "ladder" || o.format == "html"},
+		Session: session.Config{
+			ControlPorts:  o.ports,
+			ShowPasswords: o.showPasswords,
+			Filter:        o.filter,
+			Ladder:        o.format == "ladder" || o.format == "html",
+			Transcript:    textual && (o.verbose > 0 || o.showPasswords),
+		},
 		Live:  o.iface != "",
 		Count: o.count,
 	}
@@ -64,42 +126,62 @@ func analyse(ctx context.Context, o options, e env) (session.Severity, error) {
 		defer stop()
 		po.Observer = m
 	}
-	out, closeOut, err := openOutput(o, e)
-	if err != nil {
-		return "", err
-	}
-	defer closeOut()
-	if o.output != "" {
-		e.stdoutTTY, e.width = false, 0 // no colour in a file, and the default width
-	}
+	status := newLiveStatus(src, o, e)
 	var worst session.Severity
 	var streamErr error
-	nd := newStream(o, out)
-	if nd != nil {
+	var kept []*session.Session
+	seen := false
+	// Sessions are handed on as they end when they are streamed (NDJSON,
+	// Zeek, EVE) or counted on a live status line; the selection applies
+	// there as it does to the report.
+	nd := newStream(o, out.w)
+	if nd != nil || po.Live {
 		po.Session.OnSession = func(s *session.Session) {
+			status.session(s)
+			if !sel.Keep(s) {
+				return
+			}
+			seen = true
 			if w := s.Worst(); w.Rank() > worst.Rank() {
 				worst = w
+			}
+			if nd == nil {
+				kept = append(kept, s)
+				return
 			}
 			if err := nd.Session(s); err != nil && streamErr == nil {
 				streamErr = err
 			}
 		}
 	}
-	var wf *os.File
+	var wf io.Writer
 	if o.write != "" {
-		if wf, err = os.Create(o.write); err != nil {
-			return "", fmt.Errorf("-w: %w", err)
+		if o.write == "-" {
+			wf = e.stdout
+		} else {
+			f, err := os.Create(o.write)
+			if err != nil {
+				return "", fmt.Errorf("-w: %w", err)
+			}
+			defer f.Close()
+			wf = f
 		}
-		defer wf.Close()
 		if po.Write, err = capture.NewWriter(wf); err != nil {
 			return "", fmt.Errorf("-w %s: %w", o.write, err)
 		}
 		po.Write.SetSources(src.Infos())
 	}
 	bar := newProgress(src, o, e)
-	po.Packet = bar.update
+	po.Packet = func() {
+		bar.update()
+		status.packet()
+	}
+	if status != nil {
+		po.Tick = status.tick
+	}
 	res, err := pipeline.Run(ctx, src, po)
 	bar.done()
+	status.done()
 	if err != nil {
 		return "", fmt.Errorf("-w %s: %w", o.write, err)
 	}
@@ -122,14 +204,26 @@ func analyse(ctx context.Context, o options, e env) (session.Severity, error) {
 		if err := po.Write.Close(); err != nil {
 			return "", fmt.Errorf("-w %s: %w", o.write, err)
 		}
-		if err := wf.Close(); err != nil {
-			return "", fmt.Errorf("-w %s: %w", o.write, err)
+		if f, ok := wf.(*os.File); ok && o.write != "-" {
+			if err := f.Close(); err != nil {
+				return "", fmt.Errorf("-w %s: %w", o.write, err)
+			}
 		}
+	}
+	if len(kept) > 0 {
+		// Sessions a live capture handed on go back into the report.
+		r.Sessions = append(kept, r.Sessions...)
+		slices.SortStableFunc(r.Sessions, func(a, b *session.Session) int { return a.ID - b.ID })
+	}
+	r = sel.Apply(r)
+	if o.session != 0 && !seen && len(r.Sessions) == 0 {
+		return worst, fmt.Errorf("no session %d: the input has %s, numbered from 1", o.session,
+			plural(r.Stats.FTPSessions, "FTP session", "FTP sessions"))
 	}
 	if w := r.Worst(); w.Rank() > worst.Rank() {
 		worst = w
 	}
-	if err := render(out, r, o, e, nd, streamErr); err != nil {
+	if err := render(out, r, o, nd, streamErr); err != nil {
 		return worst, fmt.Errorf("writing the report: %w", err)
 	}
 	if err := closeOut(); err != nil {
@@ -138,26 +232,21 @@ func analyse(ctx context.Context, o options, e env) (session.Severity, error) {
 	return worst, nil
 }
 
-// openOutput returns where the report goes: the file of --output, or
-// standard output. Closing it again after the first time does nothing.
-func openOutput(o options, e env) (io.Writer, func() error, error) {
-	if o.output == "" {
-		return e.stdout, func() error { return nil }, nil
-	}
-	f, err := os.Create(o.output)
-	if err != nil {
-		return nil, nil, fmt.Errorf("--output: %w", err)
-	}
-	var once sync.Once
-	var cerr error
-	return f, func() error { once.Do(func() { cerr = f.Close() }); return cerr }, nil
-}
-
 // render writes the report in the format of -o. nd is the stream the
 // sessions already went to (NDJSON, Zeek, EVE), with streamErr its first
 // error.
-func render(w io.Writer, r *session.Report, o options, e env, nd stream, streamErr error) error {
-	ro := report.Options{Color: e.stdoutTTY, Width: e.width}
+func render(out output, r *session.Report, o options, nd stream, streamErr error) error {
+	ro := report.Options{
+		Color:         out.tty,
+		Width:         out.width,
+		Time:          report.TimeBase(o.timeBase),
+		Transcript:    o.verbose > 0,
+		ShowPasswords: o.showPasswords,
+	}
+	if !o.formatGiven {
+		ro.SummarizeAbove = summariseAbove
+	}
+	w := out.w
 	switch o.format {
 	case "json":
 		return report.WriteJSON(w, r)
@@ -168,6 +257,8 @@ func render(w io.Writer, r *session.Report, o options, e env, nd stream, streamE
 		return nd.End(r)
 	case "ladder":
 		return report.WriteLadder(w, r, ro)
+	case "summary":
+		return report.WriteSummary(w, r, ro)
 	case "html":
 		return report.WriteHTML(w, r, report.HTMLOptions{})
 	}

@@ -14,3 +14,5 @@
 // progress, warnings and errors to stderr. Exit status: 0 analysed, 1
 // --fail-on threshold met, 2 usage error or unreadable input.
 package main
+
+//go:generate go test -run ^TestGeneratedDocs$ -update .

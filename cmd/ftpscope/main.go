@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/ftpscope/ftpscope/session"
@@ -27,9 +28,15 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	// stdoutTTY and stderrTTY say whether the streams are terminals
-	// (colour, progress bar). Tests leave them false.
+	// (colour, progress bar, status line). Tests leave them false.
 	stdoutTTY, stderrTTY bool
-	width                int
+	// width and errWidth are the widths of the text formats on stdout
+	// and stderr; 0 until detectTTY measures them.
+	width, errWidth int
+	// columns is $COLUMNS, 0 when it is not set.
+	columns int
+	// getenv reads the environment (COLUMNS); nil means os.Getenv.
+	getenv func(string) string
 }
 
 // Exit codes of CONTRACT.md.
@@ -50,6 +57,9 @@ func usagef(format string, args ...any) error {
 
 // run is the whole program; it returns the exit status.
 func run(ctx context.Context, args []string, e env) int {
+	if isCompletionRequest(args) {
+		return complete(args, e)
+	}
 	e = e.detectTTY()
 	opts, err := parseFlags(args, e.stdout)
 	if errors.Is(err, errHelpShown) {
@@ -60,7 +70,7 @@ func run(ctx context.Context, args []string, e env) int {
 		return exitUsage
 	}
 	if opts.version {
-		fmt.Fprintf(e.stdout, "ftpscope %s (%s capture)\n", version, liveBackend())
+		fmt.Fprint(e.stdout, versionText(debug.ReadBuildInfo()))
 		return exitOK
 	}
 	worst, err := analyse(ctx, opts, e)

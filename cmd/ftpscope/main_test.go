@@ -12,22 +12,38 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ftpscope/ftpscope/capture"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/mattn/go-runewidth"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in ../../testdata")
 
 const testdataDir = "../../testdata"
 
-// ftpscope runs the command as a user would and returns its exit code,
-// stdout and stderr.
+// testZone is the local zone of the tests: two hours east of UTC, so
+// that local times differ from the UTC ones of the captures. The live
+// tests run the binary with TZ set to the same offset.
+var testZone = time.FixedZone("CEST", 2*3600)
+
+func init() { time.Local = testZone }
+
+// ftpscope runs the command as a user would, with an environment of its
+// own (no COLUMNS), and returns its exit code, stdout and stderr.
 func ftpscope(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
+	return ftpscopeEnv(t, nil, args...)
+}
+
+// ftpscopeEnv is ftpscope with environment variables.
+func ftpscopeEnv(t *testing.T, vars map[string]string, args ...string) (int, string, string) {
+	t.Helper()
 	var out, errb bytes.Buffer
-	code := run(context.Background(), args, env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb})
+	getenv := func(k string) string { return vars[k] }
+	code := run(context.Background(), args, env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: getenv})
 	return code, out.String(), errb.String()
 }
 
@@ -129,7 +145,7 @@ func TestGoldenLadder(t *testing.T) {
 				t.Errorf("ladder differs from %s (-want +got):\n%s", golden, diff)
 			}
 			for i, l := range strings.Split(out, "\n") {
-				if n := len([]rune(l)); n > 100 {
+				if n := runewidth.StringWidth(l); n > 80 {
 					t.Errorf("line %d is %d columns wide: %q", i+1, n, l)
 				}
 			}
@@ -222,8 +238,22 @@ func TestExitStatus(t *testing.T) {
 		{"not a capture", []string{"-r", "main.go"}, exitUsage, "main.go"},
 		{"byte offsets in the filter", []string{"-r", passive, "-q", "tcp[13] & 2 != 0"}, offsetFilter, offsetStderr},
 		{"filter syntax error", []string{"-r", passive, "port 21 and"}, exitUsage, `filter: "port 21 and"`},
-		{"count without interface", []string{"-r", passive, "-c", "5"}, exitUsage, "-c and --duration"},
 		{"metrics without interface", []string{"-r", passive, "--metrics", "127.0.0.1:0"}, exitUsage, "--metrics applies to live capture"},
+		{"count with a file", []string{"-r", passive, "-c", "5", "-q"}, exitOK, ""},
+		{"duration without interface", []string{"-r", passive, "--duration", "5s"}, exitUsage, "--duration applies to live capture"},
+		{"format in capitals", []string{"-r", passive, "-q", "-o", "JSON"}, exitOK, ""},
+		{"time base in capitals", []string{"-r", passive, "-q", "-t", "UTC", "--fail-on", "Error"}, exitOK, ""},
+		{"bad time base", []string{"-r", passive, "-t", "gmt"}, exitUsage, `unknown -t time base "gmt": use local, utc or relative`},
+		{"numeric as tcpdump", []string{"-nn", "-r", passive, "-q"}, exitOK, ""},
+		{"verbose", []string{"-v", "-r", passive, "-q"}, exitOK, ""},
+		{"capture without -r", []string{passive}, exitUsage, "did you mean -r " + passive + "?"},
+		{"second capture without -r", []string{"-r", passive, blocked}, exitUsage, "did you mean -r " + passive + " -r " + blocked + "?"},
+		{"missing capture without -r", []string{"nosuch.pcapng"}, exitUsage, "did you mean -r nosuch.pcapng?"},
+		{"same file twice", []string{"-r", passive, "-r", passive}, exitUsage, "is given twice"},
+		{"same file by two names", []string{"-r", passive, "-r", "./" + passive}, exitUsage, "are the same file"},
+		{"stdin twice", []string{"-r", "-", "-r", "-"}, exitUsage, "standard input) is given twice"},
+		{"session zero", []string{"-r", passive, "--session", "0"}, exitUsage, "--session takes a session number"},
+		{"no such session", []string{"-r", passive, "--session", "9", "-q"}, exitUsage, "no session 9: the input has 1 FTP session"},
 		{"help", []string{"-h"}, exitOK, ""},
 		{"version", []string{"--version"}, exitOK, ""},
 	}
@@ -284,9 +314,15 @@ func TestFileFilter(t *testing.T) {
 
 func TestHelpShowsExamples(t *testing.T) {
 	_, out, _ := ftpscope(t, "--help")
-	for _, want := range []string{"Examples:", "-r capture.pcap", "--fail-on", "-o ladder", "This build captures live packets with"} {
+	for _, want := range []string{"Examples:", "-r capture.pcap", "--fail-on", "-o ladder", "This build captures live packets with",
+		"--only-problems", "--session N", "-t, --time BASE", "-w -"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("--help lacks %q", want)
+		}
+	}
+	for i, l := range strings.Split(out, "\n") {
+		if w := runewidth.StringWidth(l); w > 80 {
+			t.Errorf("--help line %d is %d columns: %q", i+1, w, l)
 		}
 	}
 }
