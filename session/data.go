@@ -112,7 +112,7 @@ func (a *Analyzer) data(p capture.Packet, h *decode.Headers) bool {
 func (a *Analyzer) matchData(p capture.Packet, h *decode.Headers, src, dst netip.AddrPort, checked bool) (kept, done bool) {
 	syn := h.TCP.SYN && !h.TCP.ACK
 	if e, how := a.lookup(p.Source, dst, h.Src); e != nil && (syn || !h.TCP.SYN) {
-		if syn && !checked && a.dups.copyOf(h, p.Info.Timestamp) {
+		if syn && !checked && a.dups.copyOf(p.Source, h, p.Info.Timestamp) {
 			return false, true
 		}
 		a.followExpected(e, how, src, dst, src, p, h)
@@ -225,6 +225,9 @@ func (c *dataConn) update(a *Analyzer, p capture.Packet, h *decode.Headers, src 
 	ev := Time{ts}
 	fromInit := src == c.initiator
 	c.lastSeen = ts
+	if !c.s.ended {
+		a.lru.touch(c.s)
+	}
 	if ts.After(c.s.lastSeen) {
 		c.s.lastSeen = ts
 	}

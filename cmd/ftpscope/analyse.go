@@ -248,9 +248,10 @@ func render(out output, r *session.Report, o options, nd stream, streamErr error
 	}
 	w := out.w
 	switch o.format {
-	case "json":
-		return report.WriteJSON(w, r)
-	case "ndjson", "zeek", "zeek-json", "eve":
+	case "json", "ndjson", "zeek", "zeek-json", "eve":
+		if nd == nil { // JSON of several inputs, kept in the report
+			return report.WriteJSON(w, r)
+		}
 		if streamErr != nil {
 			return streamErr
 		}
