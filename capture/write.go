@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"unicode/utf8"
 
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
@@ -26,6 +27,7 @@ type Writer struct {
 	ng     *pcapgo.NgWriter // created with the first interface
 	ifaces map[ifaceKey]int
 	names  []string // interface names by source, from SetSources
+	cut    []string // comments cut to MaxCommentLen, reused
 	closed bool
 }
 
@@ -58,6 +60,19 @@ func (w *Writer) SetSources(infos []Info) {
 // link type first if it is the first packet of that pair. Packet data is
 // written as it is; a Length shorter than the data is raised to it.
 func (w *Writer) WritePacket(p Packet) error {
+	return w.WritePacketComments(p)
+}
+
+// MaxCommentLen is the longest pcapng comment, in bytes: an option's
+// length is 16 bits, and the option is padded to 32 bits.
+const MaxCommentLen = 65532
+
+// WritePacketComments is WritePacket with comments on the packet: one
+// pcapng opt_comment option each, which Wireshark shows in the packet's
+// "Packet comments" and in Expert Info, and filters as frame.comment.
+// Comments are UTF-8 (pcapng says so); a comment longer than
+// MaxCommentLen is cut there, on a character boundary.
+func (w *Writer) WritePacketComments(p Packet, comments ...string) error {
 	if w.closed {
 		return ErrWriterClosed
 	}
@@ -74,7 +89,20 @@ func (w *Writer) WritePacket(p Packet) error {
 	ci.AncillaryData = nil
 	ci.CaptureLength = len(p.Data)
 	ci.Length = max(ci.Length, ci.CaptureLength)
-	if err := w.ng.WritePacket(ci, p.Data); err != nil {
+	var opts pcapgo.NgPacketOptions
+	for i, c := range comments {
+		if len(c) > MaxCommentLen {
+			// The caller's slice is left alone.
+			w.cut = append(w.cut[:0], comments...)
+			for j := i; j < len(w.cut); j++ {
+				w.cut[j] = cutUTF8(w.cut[j], MaxCommentLen)
+			}
+			comments = w.cut
+			break
+		}
+	}
+	opts.Comments = comments
+	if err := w.ng.WritePacketWithOptions(ci, p.Data, opts); err != nil {
 		return fmt.Errorf("capture: write packet %d of source %d: %w", p.Number, p.Source, err)
 	}
 	return nil
@@ -107,6 +135,18 @@ func (w *Writer) addInterface(key ifaceKey) (int, error) {
 	}
 	w.ifaces[key] = id
 	return id, nil
+}
+
+// cutUTF8 returns the longest prefix of s of at most n bytes that does not
+// end inside a UTF-8 sequence.
+func cutUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 func (w *Writer) interfaceName(source int) string {
