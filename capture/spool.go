@@ -112,20 +112,12 @@ func (s *Spool) Replay(fn func(Packet) error) error {
 	r := bufio.NewReaderSize(s.f, spoolBuffer)
 	le := binary.LittleEndian
 	for i := range s.n {
-		h := s.hdr[:]
-		if _, err := io.ReadFull(r, h); err != nil {
+		h, err := r.Peek(spoolRecordHeader)
+		if err != nil {
 			return fmt.Errorf("capture: spool: reading packet %d of %d: %w", i+1, s.n, err)
 		}
 		caplen := int(le.Uint32(h[26:]))
-		if cap(s.dataBuf) < caplen {
-			s.dataBuf = make([]byte, caplen)
-		}
-		data := s.dataBuf[:caplen]
-		if _, err := io.ReadFull(r, data); err != nil {
-			return fmt.Errorf("capture: spool: reading packet %d of %d: %w", i+1, s.n, err)
-		}
 		p := Packet{
-			Data:     data,
 			LinkType: layers.LinkType(le.Uint16(h[12:])),
 			Source:   int(le.Uint32(h[0:])),
 			Number:   int(le.Uint64(h[4:])),
@@ -134,8 +126,32 @@ func (s *Spool) Replay(fn func(Packet) error) error {
 		p.Info.CaptureLength = caplen
 		p.Info.Length = int(le.Uint32(h[30:]))
 		p.Info.InterfaceIndex = int(int32(le.Uint32(h[34:])))
+		size := spoolRecordHeader + caplen
+		if size <= r.Size() {
+			// The packet is read where it lies in the buffer.
+			rec, err := r.Peek(size)
+			if err != nil {
+				return fmt.Errorf("capture: spool: reading packet %d of %d: %w", i+1, s.n, err)
+			}
+			p.Data = rec[spoolRecordHeader:]
+		} else {
+			if cap(s.dataBuf) < caplen {
+				s.dataBuf = make([]byte, caplen)
+			}
+			p.Data = s.dataBuf[:caplen]
+			if _, err := r.Discard(spoolRecordHeader); err != nil {
+				return fmt.Errorf("capture: spool: reading packet %d of %d: %w", i+1, s.n, err)
+			}
+			if _, err := io.ReadFull(r, p.Data); err != nil {
+				return fmt.Errorf("capture: spool: reading packet %d of %d: %w", i+1, s.n, err)
+			}
+			size = 0
+		}
 		if err := fn(p); err != nil {
 			return err
+		}
+		if _, err := r.Discard(size); err != nil {
+			return fmt.Errorf("capture: spool: reading packet %d of %d: %w", i+1, s.n, err)
 		}
 	}
 	return nil

@@ -49,6 +49,7 @@ func TestSpoolRoundTrip(t *testing.T) {
 		pkt(1, 7, layers.LinkTypeLinuxSLL2, t0.Add(time.Nanosecond), "", 0, 3),
 		pkt(0, 1<<40, layers.LinkTypeRaw, time.Date(1969, 12, 31, 23, 59, 59, 999999999, time.UTC), "before 1970", 11, -1),
 		pkt(2, 3, 228, time.Date(2300, 1, 1, 0, 0, 0, 1, time.UTC), string(make([]byte, 70000)), 70000, 0),
+		pkt(2, 4, 228, t0, string(make([]byte, spoolBuffer+1)), spoolBuffer+1, 0), // longer than the read buffer
 	}
 	buf := []byte("reused by the source")
 	in = append(in, Packet{Data: buf, Info: gopacket.CaptureInfo{Timestamp: t0, CaptureLength: len(buf), Length: len(buf),
