@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -165,6 +166,9 @@ func analyse(ctx context.Context, o options, e env) (session.Severity, error) {
 			}
 			defer f.Close()
 			wf = f
+			// The packets wait beside the file for the report (see
+			// pipeline.Options.Write): where there is room for it.
+			po.SpoolDir = filepath.Dir(o.write)
 		}
 		if po.Write, err = capture.NewWriter(wf); err != nil {
 			return "", fmt.Errorf("-w %s: %w", o.write, err)
