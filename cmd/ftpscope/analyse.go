@@ -95,8 +95,8 @@ func analyse(ctx context.Context, o options, e env) (session.Severity, error) {
 		return "", err
 	}
 	defer src.Close()
-	if o.iface != "" {
-		fmt.Fprintln(e.stderr, listening(o.iface))
+	if l, ok := src.(capture.LinkTyper); ok {
+		fmt.Fprintln(e.stderr, listening(o.iface, l.LinkType()))
 	}
 
 	sel := report.Selection{OnlyProblems: o.onlyProblems, Session: o.session}

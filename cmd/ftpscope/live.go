@@ -15,7 +15,10 @@ func openLive(ctx context.Context, o options) (capture.Source, error) {
 		// The source ends when ctx does; cancel is released with it.
 		go func() { <-ctx.Done(); cancel() }()
 	}
-	lo := capture.LiveOptions{Interface: o.iface, Filter: o.filter, Promisc: true, PollTimeout: 250 * time.Millisecond, ReportIdle: true}
+	lo := capture.LiveOptions{Interface: o.iface, Filter: o.filter, Promisc: true, PollTimeout: 250 * time.Millisecond, ReportIdle: true,
+		// The frames written keep their VLAN tags; the analysis needs
+		// none.
+		VLANTags: o.write != ""}
 	return capture.OpenLive(ctx, lo)
 }
 
