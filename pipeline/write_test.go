@@ -454,3 +454,51 @@ func BenchmarkRunWrite(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkWritePath is the cost of -w for one packet alone, without the
+// analysis: into the queue and the spool, read back, its comment made and
+// written as pcapng.
+func BenchmarkWritePath(b *testing.B) {
+	var capFile bytes.Buffer
+	if _, err := synth.BigCapture(&capFile, 200, 1); err != nil {
+		b.Fatal(err)
+	}
+	src, err := capture.OpenFilesFrom([]string{"-"}, &capFile)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var packets []capture.Packet
+	for {
+		p, err := src.Next()
+		if err != nil {
+			break
+		}
+		p.Data = append([]byte(nil), p.Data...)
+		packets = append(packets, p)
+	}
+	dir := b.TempDir()
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		s, err := capture.NewSpool(dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		q := &writeQueue{spool: s}
+		for _, p := range packets {
+			if err := q.add(p, true); err != nil {
+				b.Fatal(err)
+			}
+		}
+		w, err := capture.NewWriter(io.Discard)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := writeSpooled(q, newNotes([]string{"-"}), &session.Report{}, w); err != nil {
+			b.Fatal(err)
+		}
+		s.Close()
+		n += len(packets)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/packet")
+}
