@@ -687,8 +687,8 @@ func TestLiveVLAN(t *testing.T) {
 		tcp := []byte{byte(srcPort >> 8), byte(srcPort), 0, 21, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff, 0, 0, 0, 0}
 		return append(append(f, ip...), tcp...)
 	}
-	dot1q := [4]byte{0x81, 0x00, 0xa0 | 0x00, 100} // priority 5, VLAN 100
-	dot1ad := [4]byte{0x88, 0xa8, 0x00, 200}       // VLAN 200, 802.1ad
+	dot1q := [4]byte{0x81, 0x00, 0xa0, 100}  // priority 5 (the top 3 bits), VLAN 100
+	dot1ad := [4]byte{0x88, 0xa8, 0x00, 200} // VLAN 200, 802.1ad
 	sent := [][]byte{frame(50001, dot1q), frame(50002, dot1ad), frame(50003)}
 	untagged := [][]byte{frame(50001), frame(50002), frame(50003)}
 	for _, tt := range []struct {

@@ -26,7 +26,7 @@ func liveBackend() string { return capture.LiveBackend }
 
 func liveBackendHelp() string {
 	if capture.FullFilterSyntax {
-		return "libpcap (full tcpdump filter syntax, for files too)"
+		return "libpcap (full tcpdump filter syntax,\nfor files too)"
 	}
 	return "AF_PACKET, CGO-free.\nFilters: the tcpdump subset host, net, port, portrange, src/dst, tcp, udp, icmp,\nip, ip6, vlan, and/or/not; build with -tags libpcap for the full syntax"
 }

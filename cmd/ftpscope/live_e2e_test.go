@@ -98,6 +98,10 @@ func ftpscopeBinary(t *testing.T) string {
 		if raceBuild {
 			args = append(args, "-race")
 		}
+		if capture.LiveBackend == "libpcap" {
+			// The binary captures as this test binary does.
+			args = append(args, "-tags", "libpcap")
+		}
 		if out, err := exec.Command(gocmd, append(args, ".")...).CombinedOutput(); err != nil {
 			liveBin.err = fmt.Errorf("go build: %v\n%s", err, out)
 			return
