@@ -240,6 +240,9 @@ func (a *Analyzer) Packet(p capture.Packet) bool {
 	case h.HasTCP:
 		if a.isControlPort(uint16(h.TCP.SrcPort)) || a.isControlPort(uint16(h.TCP.DstPort)) ||
 			len(a.ftpServers) != 0 && (a.isFTPServer(netip.AddrPortFrom(h.Src, uint16(h.TCP.SrcPort))) || a.isFTPServer(netip.AddrPortFrom(h.Dst, uint16(h.TCP.DstPort)))) {
+			if a.announcedData(p, h) {
+				return a.data(p, h)
+			}
 			a.control(p, h)
 			return true
 		}

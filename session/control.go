@@ -151,6 +151,12 @@ func (s *sess) segment(d int, tcp *layers.TCP, announced int, ref *pktRef) {
 		hs.started, hs.next = true, seq
 	}
 	hs.source = ref.source
+	if tcp.RST && hs.started && !tcp.SYN && tcp.Seq != hs.next {
+		// RFC 5961 section 3.2: an RST is taken only at the sequence number
+		// the receiver expects next; stacks answer any other with an ACK
+		// and go on, and so does the connection (a forged or stale RST).
+		return
+	}
 	if announced > 0 || tcp.FIN {
 		s.arrive(d, seq, tcp.Payload, announced, tcp.FIN, ref)
 	}

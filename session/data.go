@@ -284,10 +284,11 @@ func (c *dataConn) update(a *Analyzer, p capture.Packet, h *decode.Headers, src 
 		} else {
 			c.payResp = true
 		}
-		// A connection whose handshake predates the capture counts as
-		// established once both sides spoke (payload one way, and
-		// packets the other way acknowledging it).
-		if !o.Established && !c.sawSYN && ((c.payInit && c.fromResp) || (c.payResp && c.fromInit)) {
+		// Payload either way proves the connection was established, when
+		// its handshake is not in the capture (it predates the capture, or
+		// the capture holds payload packets only, as an export of
+		// "ftp || ftp-data" does).
+		if !o.Established {
 			o.Established = true
 			o.State = StateEstablished
 		}
@@ -308,7 +309,9 @@ func (c *dataConn) update(a *Analyzer, p capture.Packet, h *decode.Headers, src 
 		switch {
 		case !o.Established && !fromInit:
 			o.State = StateRefused
-		case o.Established && !(c.fin[0] && c.fin[1]):
+		case o.Established && !c.fin[0] && !c.fin[1]:
+			// A reset after a FIN is how some stacks close (Windows'
+			// abortive close): the stream before it was complete.
 			o.State = StateReset
 		}
 	}
@@ -384,4 +387,30 @@ func (c *seqCounter) add(seq uint32, syn bool, n int) int64 {
 		return int64(d)
 	}
 	return 0
+}
+
+// announcedData reports whether a packet on a control port belongs to a
+// data connection instead: one followed already, or a SYN from the side
+// that should open an announced endpoint exactly to it. A PORT may name
+// the client's port 21 (an FTP bounce probe, or a client listening
+// there), and the server's SYN from port 20 then matches that
+// announcement, not a new control connection.
+func (a *Analyzer) announcedData(p capture.Packet, h *decode.Headers) bool {
+	if len(a.conns) == 0 && len(a.expect) == 0 {
+		return false
+	}
+	src := netip.AddrPortFrom(h.Src, uint16(h.TCP.SrcPort))
+	dst := netip.AddrPortFrom(h.Dst, uint16(h.TCP.DstPort))
+	if c := a.conns[mkConnKey(p.Source, src, dst)]; c != nil {
+		return true
+	}
+	if !h.TCP.SYN || h.TCP.ACK {
+		return false
+	}
+	for _, e := range a.expect[dst] {
+		if init, _ := e.controlAddrs(); e.live && init == h.Src && e.dc.s.source == p.Source {
+			return true
+		}
+	}
+	return false
 }

@@ -194,18 +194,14 @@ func channelFindings(s *Session, d *DataChannel, ctx findingContext) {
 					"a helper cannot help once the control connection is encrypted.",
 				Evidence: []Evidence{annEv}})
 		case ann.Addr() != client.Addr():
-			d.Findings = append(d.Findings, Finding{Code: CodeBounce, Severity: SeverityError,
-				Summary: fmt.Sprintf("Client %s told server %s to connect to a third host, %s.", client, server, ann),
-				Detail: "An FTP bounce (RFC 2577): PORT/EPRT names a host other than the client, which makes the server open connections on the client's behalf. " +
-					"Servers should refuse it (vsftpd port_promiscuous=NO, the default); firewalls should not let the server reach arbitrary hosts.",
-				Evidence: []Evidence{annEv}})
+			d.Findings = append(d.Findings, bounce(d, annEv, fmt.Sprintf("Client %s told server %s to connect to a third host, %s", client, server, ann),
+				"An FTP bounce (RFC 2577): PORT/EPRT names a host other than the client, which makes the server open connections on the client's behalf. "+
+					"Servers should refuse it (vsftpd port_promiscuous=NO, the default); firewalls should not let the server reach arbitrary hosts."))
 		}
 		if ann.Port() < 1024 {
-			d.Findings = append(d.Findings, Finding{Code: CodeBounce, Severity: SeverityError,
-				Summary: fmt.Sprintf("Client %s announced the privileged port %d in %s.", client, ann.Port(), d.SetupCommand),
-				Detail: "Ports below 1024 belong to services (25 is mail, 80 is web): a PORT naming one is an FTP bounce attempt (RFC 2577) or a broken client. " +
-					"Servers should refuse PORT to privileged ports.",
-				Evidence: []Evidence{annEv}})
+			d.Findings = append(d.Findings, bounce(d, annEv, fmt.Sprintf("Client %s announced the privileged port %d in %s", client, ann.Port(), d.SetupCommand),
+				"Ports below 1024 belong to services (25 is mail, 80 is web): a PORT naming one is an FTP bounce attempt (RFC 2577) or a broken client. "+
+					"Servers should refuse PORT to privileged ports."))
 		}
 	}
 
@@ -244,10 +240,12 @@ func channelFindings(s *Session, d *DataChannel, ctx findingContext) {
 			Detail:  transferFailDetail(*r),
 			Evidence: []Evidence{ev(d.TransferPacket, d.TransferTime, deref2(d.TransferCommand)+" sent"),
 				ev(d.ReplyPacket, d.ReplyTime, fmt.Sprintf("%d reply", *r))}})
-	} else if o != nil && o.State == StateReset {
+	} else if o != nil && o.State == StateReset && d.TransferCommand != nil {
+		// A connection that carried no transfer command carried no file:
+		// its reset ends nothing.
 		d.Findings = append(d.Findings, Finding{Code: CodeTransferFailed, Severity: SeverityError,
-			Summary:  fmt.Sprintf("The data connection %s → %s was reset before it finished.", o.Initiator, o.Responder),
-			Detail:   "A RST ended the data connection before both sides closed it: the transfer was aborted by one side or by a firewall in between, and the file is incomplete.",
+			Summary:  fmt.Sprintf("The data connection %s → %s of %s was reset before it finished.", o.Initiator, o.Responder, transferName(d)),
+			Detail:   "A RST ended the data connection before either side closed it with FIN: the transfer was aborted by one side or by a firewall in between, and the file is incomplete.",
 			Evidence: []Evidence{ev(o.RSTPacket, o.RSTTime, "RST")}})
 	}
 }
@@ -337,6 +335,14 @@ func sessionFindings(out *Session) {
 	}
 	for _, x := range out.Refused {
 		out.Findings = append(out.Findings, rejected(out, x))
+	}
+	for _, x := range out.UnpairedFailures {
+		out.Findings = append(out.Findings, Finding{Code: CodeTransferFailed, Severity: SeverityError,
+			Summary: fmt.Sprintf("A transfer between %s and %s failed with %d: %s (its command is not in the capture).",
+				out.Client, out.Server, x.Reply, strings.TrimSuffix(firstLine(x.ReplyText), ".")),
+			Detail: transferFailDetail(x.Reply) + " The command it answers, and the data channel's setup, are not in the capture " +
+				"(it starts in the middle of the session, or holds only one side of a NAT), so which transfer failed cannot be said.",
+			Evidence: []Evidence{ev(x.ReplyPacket, x.ReplyTime, fmt.Sprintf("%d reply", x.Reply))}})
 	}
 	if out.TLS {
 		out.Findings = append(out.Findings, Finding{Code: CodeControlEncrypted, Severity: SeverityWarning,
@@ -565,4 +571,20 @@ func controlBlocked(s *Session) (Finding, bool) {
 			"if the capture was taken at the client, the SYN left it, so the block is further on.", server.Addr(), server.Port(), s.Client.Addr())
 	}
 	return Finding{Code: CodeControlBlocked, Severity: SeverityError, Summary: summary, Detail: detail, Evidence: evs}, true
+}
+
+// bounce makes an ftp-bounce finding: an error when the server accepted
+// the PORT or EPRT, a warning when it refused it (an attempt that
+// failed, as the server should make it).
+func bounce(d *DataChannel, annEv Evidence, summary, detail string) Finding {
+	f := Finding{Code: CodeBounce, Severity: SeverityError, Summary: summary + ".", Detail: detail, Evidence: []Evidence{annEv}}
+	if r := d.SetupReply; r != nil && *r >= 400 {
+		f.Severity = SeverityWarning
+		f.Summary = fmt.Sprintf("%s; the server refused it with %d.", summary, *r)
+		f.Detail += fmt.Sprintf(" Here the server refused it (%d): the attempt failed, as it should.", *r)
+		if d.SetupReplyPacket != 0 {
+			f.Evidence = append(f.Evidence, ev(d.SetupReplyPacket, d.SetupReplyTime, fmt.Sprintf("%d reply", *r)))
+		}
+	}
+	return f
 }

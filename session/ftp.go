@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ftpscope/ftpscope/decode"
 )
@@ -136,9 +137,14 @@ func (s *sess) announce(dc *dcState, ep netip.AddrPort, pkt int, t Time) {
 	}
 	a.expect[ep] = append(a.expect[ep], e)
 	dc.exp = e
-	// The connection may have started before the announcement was read
-	// (its control segment arrived late): adopt it.
+	// The connection may have started just before the announcement was
+	// read (the capture holds its SYN before the reply, from two
+	// interfaces or clocks): adopt it. One that started earlier than that
+	// is another connection to the same port.
 	for i, c := range s.unannounce {
+		if c.sawSYN && c.synFirst.Before(t.Add(-inFlight)) {
+			continue
+		}
 		if c.responder == ep || (e.nat.IsValid() && c.responder == e.nat) {
 			c.dc = dc
 			c.initIsClient = dc.out.Mode == ModePassive
@@ -251,13 +257,13 @@ func (s *sess) reply(rep decode.Reply, pkt int, t Time) {
 	switch p.verb {
 	case "PASV", "LPSV", "EPSV":
 		dc.out.SetupReply = &code
-		dc.out.SetupReplyPacket = pkt
+		dc.out.SetupReplyPacket, dc.out.SetupReplyTime = pkt, t
 		if ep, ok := passiveEndpoint(p.verb, rep, s.server.Addr()); ok {
 			s.announce(dc, ep, pkt, t)
 		}
 	case "PORT", "EPRT", "LPRT":
 		dc.out.SetupReply = &code
-		dc.out.SetupReplyPacket = pkt
+		dc.out.SetupReplyPacket, dc.out.SetupReplyTime = pkt, t
 		if code >= 300 && dc.exp != nil {
 			// Refused: the server will not connect.
 			s.a.withdraw(dc)
@@ -266,11 +272,22 @@ func (s *sess) reply(rep decode.Reply, pkt int, t Time) {
 		dc.out.TransferReply = &code
 		dc.out.ReplyPacket, dc.out.ReplyTime = pkt, t
 		dc.out.ReplyText = rep.Text()
-		if dc.exp != nil && len(dc.conns) == 0 {
-			s.a.withdraw(dc) // the transfer is over and nothing connected
+		if e := dc.exp; e != nil && len(dc.conns) == 0 {
+			// The transfer is over and nothing connected: expect its
+			// connection a moment longer only, as a capture may hold a
+			// data packet just after the final reply.
+			e.deadline = t.Add(finalGrace)
 		}
 	}
 }
+
+// inFlight is how much earlier than its announcement a data connection's
+// SYN may be captured and still answer it.
+const inFlight = 50 * time.Millisecond
+
+// finalGrace is how long after a transfer's final reply its data
+// connection may still first appear in the capture.
+const finalGrace = time.Second
 
 // maxRefused bounds the refused transfers without a data channel kept
 // per session.
@@ -305,6 +322,14 @@ func (s *sess) unpaired(rep decode.Reply, pkt int, t Time) {
 	if rep.Code != 220 && rep.Code != 421 {
 		s.out.Unpaired++
 	}
+	switch rep.Code {
+	case 425, 426, 451:
+		// A transfer failed whose command is not in the capture (it
+		// starts mid-session, or holds one side of a NAT only).
+		if len(s.out.UnpairedFailures) < maxRefused {
+			s.out.UnpairedFailures = append(s.out.UnpairedFailures, Exchange{Reply: rep.Code, ReplyText: rep.Text(), ReplyPacket: pkt, ReplyTime: t})
+		}
+	}
 	verb := map[int]string{227: "PASV", 228: "LPSV", 229: "EPSV"}[rep.Code]
 	if verb == "" {
 		return
@@ -319,7 +344,7 @@ func (s *sess) unpaired(rep decode.Reply, pkt int, t Time) {
 	}
 	code := rep.Code
 	dc.out.SetupReply = &code
-	dc.out.SetupReplyPacket = pkt
+	dc.out.SetupReplyPacket, dc.out.SetupReplyTime = pkt, t
 	s.announce(dc, ep, pkt, t)
 }
 

@@ -249,6 +249,9 @@ type Session struct {
 	// contract.
 	LoginFailures []Exchange `json:"-"`
 	Refused       []Exchange `json:"-"`
+	// UnpairedFailures holds replies that fail a transfer (425, 426,
+	// 451) whose command is not in the capture. Not part of the contract.
+	UnpairedFailures []Exchange `json:"-"`
 	// Transcript holds every command with the reply that answered it,
 	// in order, when Config.Transcript is set. Not part of the contract.
 	Transcript []Exchange `json:"-"`
@@ -301,6 +304,7 @@ type DataChannel struct {
 	AnnouncePacket   int  `json:"-"`
 	AnnounceTime     Time `json:"-"`
 	SetupReplyPacket int  `json:"-"`
+	SetupReplyTime   Time `json:"-"`
 	// TransferPacket is the frame of the transfer command; ReplyPacket that
 	// of its final reply. Zero when unseen. Not part of the contract.
 	TransferPacket int    `json:"-"`

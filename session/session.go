@@ -213,9 +213,13 @@ func (dc *dcState) initiatorRole() Role {
 // best picks the connection that represents the channel: the first
 // established one, else the first one seen.
 func (dc *dcState) best() *dataConn {
-	for _, c := range dc.conns {
-		if c.obs.Established {
-			return c
+	// A connection whose SYN is in the capture answered the announcement;
+	// one seen only in mid-stream may have been there before it.
+	for _, syn := range []bool{true, false} {
+		for _, c := range dc.conns {
+			if c.obs.Established && c.sawSYN == syn {
+				return c
+			}
 		}
 	}
 	if len(dc.conns) > 0 {

@@ -454,7 +454,8 @@ func TestHealthyCapturesHaveNoWarnings(t *testing.T) {
 		"lprt-lpsv.pcap", "multiline-replies.pcap", "split-227.pcap", "out-of-order.pcap", "midstream.pcap", "vlan.pcap",
 		"sll.pcap", "sll2.pcap", "pcapng-two-interfaces.pcapng", "nanosecond.pcap", "loopback-null.pcap", "raw-ip.pcap",
 		"many-transfers-mixed.pcap", "data-tuple-reused.pcap", "control-tuple-reused.pcap", "ip-fragments.pcap", "ip6-fragments.pcap",
-		"data-path-unseen.pcap", "span-duplicates.pcap", "concatenated.pcap"} {
+		"data-path-unseen.pcap", "span-duplicates.pcap", "concatenated.pcap", "reset-after-transfer.pcap", "payload-only.pcap",
+		"connection-before-announcement.pcap", "content-detected.pcap"} {
 		t.Run(name, func(t *testing.T) {
 			_, out, _ := ftpscope(t, "-r", filepath.Join(testdataDir, name), "-o", "json", "-q")
 			r := decodeReport(t, out)
@@ -627,6 +628,96 @@ func TestDuplicatesAreDropped(t *testing.T) {
 			if name == "concatenated.pcap" && !strings.Contains(stderr, "time runs backwards") {
 				t.Errorf("stderr does not say time ran backwards: %s", stderr)
 			}
+		})
+	}
+}
+
+// TestMessyCaptures: each class of capture that other people's tools and
+// stacks make, and that ftpscope once got wrong, reads as what happened.
+func TestMessyCaptures(t *testing.T) {
+	type obs struct {
+		Initiator   string `json:"initiator"`
+		State       string `json:"state"`
+		SYNAttempts int    `json:"syn_attempts"`
+		Established bool   `json:"established"`
+	}
+	type report struct {
+		Sessions []struct {
+			Verdict      string `json:"verdict"`
+			DataChannels []struct {
+				Observed *obs `json:"observed"`
+				Findings []struct {
+					Code, Severity string
+				} `json:"findings"`
+			} `json:"data_channels"`
+		} `json:"sessions"`
+		Stats struct {
+			Probes int `json:"probes"`
+		} `json:"stats"`
+	}
+	tests := []struct {
+		capture string
+		check   func(t *testing.T, r report, codes map[string]string)
+	}{
+		{"reset-after-transfer.pcap", func(t *testing.T, r report, codes map[string]string) {
+			// A reset after the sender's FIN and 226 ends the transfer
+			// normally; a data connection with no transfer command is no
+			// transfer.
+			if _, ok := codes["transfer-failed"]; ok || r.Sessions[0].Verdict != "ok" {
+				t.Errorf("verdict %s, codes %v", r.Sessions[0].Verdict, codes)
+			}
+		}},
+		{"payload-only.pcap", func(t *testing.T, r report, codes map[string]string) {
+			// Payload proves the connection, handshake or not, and the data
+			// segment just after the 226 is linked.
+			o := r.Sessions[0].DataChannels[0].Observed
+			if o == nil || !o.Established || o.State != "established" || o.SYNAttempts != 0 {
+				t.Errorf("observed %+v", o)
+			}
+		}},
+		{"port-to-client-21.pcap", func(t *testing.T, r report, codes map[string]string) {
+			// The server's SYN from port 20 to the client's port 21 answers
+			// the PORT; it is no control connection of its own.
+			o := r.Sessions[0].DataChannels[0].Observed
+			if len(r.Sessions) != 1 || o == nil || o.Initiator != "10.0.0.2:20" || o.State != "refused" {
+				t.Errorf("%d sessions, observed %+v", len(r.Sessions), o)
+			}
+		}},
+		{"connection-before-announcement.pcap", func(t *testing.T, r report, codes map[string]string) {
+			// The connection that started before the PORT is not its data
+			// connection; the server's from port 20 is.
+			o := r.Sessions[0].DataChannels[0].Observed
+			if o == nil || o.Initiator != "10.0.0.2:20" {
+				t.Errorf("observed %+v, want the connection from 10.0.0.2:20", o)
+			}
+		}},
+		{"reply-without-command.pcap", func(t *testing.T, r report, codes map[string]string) {
+			if codes["transfer-failed"] != "error" {
+				t.Errorf("a 425 whose command is not in the capture: codes %v", codes)
+			}
+		}},
+		{"port-scan.pcap", func(t *testing.T, r report, codes map[string]string) {
+			// The scan's probe of port 21 is no session and collects no
+			// connections; the refused bounce is a warning.
+			if r.Stats.Probes != 1 || len(r.Sessions) != 1 {
+				t.Errorf("%d probes, %d sessions; want 1 and 1", r.Stats.Probes, len(r.Sessions))
+			}
+			if _, ok := codes["data-connection-unannounced"]; ok || codes["ftp-bounce"] != "warning" {
+				t.Errorf("codes %v", codes)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.capture, func(t *testing.T) {
+			_, out, _ := ftpscope(t, "-r", filepath.Join(testdataDir, tt.capture), "-o", "json", "-q")
+			var r report
+			if err := json.Unmarshal([]byte(out), &r); err != nil {
+				t.Fatal(err)
+			}
+			if len(r.Sessions) == 0 || len(r.Sessions[0].DataChannels) == 0 && tt.capture != "reply-without-command.pcap" {
+				t.Fatalf("no session or data channel: %s", out)
+			}
+			tt.check(t, r, codes(decodeReport(t, out)))
 		})
 	}
 }

@@ -77,6 +77,12 @@ func Scenarios() []Scenario {
 		{"span-duplicates", "span-duplicates.pcap", "The passive session with every packet copied 3 us later, as a SPAN port of both directions records it.", buildSpanDuplicates},
 		{"concatenated", "concatenated.pcap", "The passive session, then the same packets again with the same timestamps (a file concatenated with itself).", buildConcatenated},
 		{"content-detected", "content-detected.pcap", "An SMTP server on 2525 greets with 220 and hears EHLO (not FTP); a server on 2121 greets with 220 and hears USER (FTP, found without -p); a later session to it starts mid-connection.", buildContentDetected},
+		{"reset-after-transfer", "reset-after-transfer.pcap", "PASV RETR: the server sends the file and its FIN, the client ends with RST, 226; then a data connection with no transfer command, closed by the client and reset by the server.", buildResetAfterTransfer},
+		{"payload-only", "payload-only.pcap", "Only the packets with payload (an export of \"ftp || ftp-data\"): PORT LIST, and the listing's one data segment captured just after the 226.", buildPayloadOnly},
+		{"port-to-client-21", "port-to-client-21.pcap", "PORT 10,0,0,1,0,21 names the client's port 21 (a bounce probe); the server's SYN from port 20 to it is refused; 425.", buildPortToClient21},
+		{"connection-before-announcement", "connection-before-announcement.pcap", "10.0.0.2:33000 -> 10.0.0.1:50040 runs from the start; later PORT names 50040 and the server connects there from port 20 for RETR.", buildConnectionBeforeAnnouncement},
+		{"reply-without-command", "reply-without-command.pcap", "The capture starts after RETR was sent: 425 Unable to build data connection arrives with no command in the file.", buildReplyWithoutCommand},
+		{"port-scan", "port-scan.pcap", "10.0.0.66 SYN-scans 10.0.0.2 (21 answers and is reset; 22 and 80 answer; others refuse), then sends a PORT to 198.51.100.99:25 that the server refuses.", buildPortScan},
 		{"capture-ends-mid-transfer", "capture-ends-mid-transfer.pcap", "PASV RETR of a 4.7 GB file; the capture stops after 6 data segments, before the transfer's final reply.", buildCaptureEndsMidTransfer},
 	}
 }

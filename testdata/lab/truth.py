@@ -492,6 +492,7 @@ def analyse(args):
             "data_channels": [],
         }
         findings = set()
+        bounce_accepted = False
         if sess["control_gap_bytes"]:
             findings.add("control-gap")
         if how == "content":
@@ -678,18 +679,18 @@ def analyse(args):
                         b_fwd = max(b_fwd, end)
                     else:
                         b_back = max(b_back, end)
-                payload_from_rsp = b_back > 0
-                established = synack or payload_from_rsp
+                # Payload either way proves the connection, whether or not
+                # its handshake is in the capture.
+                established = synack or b_back > 0 or b_fwd > 0
                 icmp = any(((q["src"], q["sport"]), (q["dst"], q["dport"])) == (ini, rsp) and q["frame"] > match["frame"]
                            for q in icmp_errors)
                 if established:
-                    # reset: an RST before both sides had closed with FIN
-                    fin_ini = next((p["frame"] for p in dp if p["fin"] and (p["src"], p["sport"]) == ini), None)
-                    fin_rsp = next((p["frame"] for p in dp if p["fin"] and (p["src"], p["sport"]) == rsp), None)
+                    # reset: an RST before either side closed with FIN (an RST
+                    # after a FIN is how some stacks close)
+                    first_fin = next((p["frame"] for p in dp if p["fin"]), None)
                     first_rst = next((p["frame"] for p in dp if p["rst"]), None)
-                    closed = fin_ini is not None and fin_rsp is not None and \
-                        (first_rst is None or first_rst > max(fin_ini, fin_rsp))
-                    state = "reset" if first_rst is not None and not closed else "established"
+                    reset = first_rst is not None and (first_fin is None or first_rst < first_fin)
+                    state = "reset" if reset else "established"
                 elif rst_rsp:
                     state = "refused"
                 elif icmp:
@@ -738,10 +739,17 @@ def analyse(args):
                 findings.add("transfer-failed")
             if mode == "active" and ann[1] < 1024:
                 findings.add("ftp-bounce")
+                # A bounce the server refused is an attempt that failed: a
+                # warning; one it accepted an error.
+                if (ch.get("setup_reply_code") or 0) < 400:
+                    bounce_accepted = True
             del ch["transfer_reply_codes"]
         sess["data_channels"] = chans
         sess["derived_findings"] = sorted(findings)
-        worst = max((RANK[SEVERITY[f]] for f in findings), default=0)
+        sev = dict(SEVERITY)
+        if not bounce_accepted:
+            sev["ftp-bounce"] = "warning"
+        worst = max((RANK[sev[f]] for f in findings), default=0)
         sess["verdict"] = {3: "failed", 2: "warning"}.get(worst, "ok")
         all_findings += sorted(findings)
         sess["end_frame"] = max([p["frame"] for p in c["pkts"]] + ([ctl_icmp["frame"]] if ctl_icmp else []))
