@@ -167,8 +167,11 @@ func analyse(ctx context.Context, o options, e env) (session.Severity, error) {
 			defer f.Close()
 			wf = f
 			// The packets wait beside the file for the report (see
-			// pipeline.Options.Write): where there is room for it.
-			po.SpoolDir = filepath.Dir(o.write)
+			// pipeline.Options.Write), where there is room for them;
+			// not beside a pipe or a device (/dev/stdout).
+			if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+				po.SpoolDir = filepath.Dir(o.write)
+			}
 		}
 		if po.Write, err = capture.NewWriter(wf); err != nil {
 			return "", fmt.Errorf("-w %s: %w", o.write, err)
