@@ -47,7 +47,9 @@ type LiveOptions struct {
 	// interface's link type, which reads the whole tcpdump syntax
 	// (FullFilterSyntax). Either way the kernel runs it on the frame
 	// with its VLAN tag taken out (see VLANTags): "host" and "port" see
-	// tagged traffic, "vlan" matches nothing.
+	// tagged traffic; the afpacket backend refuses "vlan", which its
+	// programs cannot tell there (libpcap's use the kernel's VLAN
+	// extensions).
 	//
 	// Packets that reach the socket in the few microseconds between its
 	// creation and the filter's attachment are not filtered by the kernel

@@ -63,7 +63,8 @@ const (
 // included), then runs o.Filter, compiled by package filter for the
 // socket's link type. A filter expression that package filter cannot
 // parse is an error of type *filter.Error, returned before anything else
-// is checked.
+// is checked; so is one with "vlan", which the kernel's filter cannot tell
+// (see LiveOptions.Filter).
 //
 // The errors for an interface that cannot be opened are *InterfaceError
 // values matching ErrPermission, ErrNoInterface or ErrInterfaceDown.
@@ -88,6 +89,11 @@ func OpenLive(ctx context.Context, o LiveOptions) (Source, error) {
 	}
 	var user []bpf.RawInstruction
 	var match *filter.Matcher
+	if f != nil && lt == layers.LinkTypeEthernet {
+		if err := checkNoVLAN(f, o); err != nil {
+			return nil, err
+		}
+	}
 	if f != nil {
 		if user, err = f.Compile(lt, o.Snaplen); err != nil {
 			return nil, err
@@ -131,6 +137,22 @@ func OpenLive(ctx context.Context, o LiveOptions) (Source, error) {
 	src := newLiveSource(ctx, o.Interface, o.Snaplen, lt, &afpacketHandle{tp: tp, lt: lt, match: match})
 	src.reportIdle = o.ReportIdle
 	return src, nil
+}
+
+// checkNoVLAN refuses a filter that reads VLAN tags on a live Ethernet
+// socket: the kernel runs the filter on the frame with its tag taken out,
+// so "vlan" would match nothing (and "not vlan" everything). Such a
+// filter is the one that does not compile for raw IP, which has no tags.
+func checkNoVLAN(f *filter.Filter, o LiveOptions) error {
+	_, err := f.Compile(layers.LinkTypeRaw, o.Snaplen)
+	var fe *filter.Error
+	if !errors.As(err, &fe) {
+		return err
+	}
+	e := *fe
+	e.Msg = "vlan cannot be told on a live Linux socket, which runs the filter on frames with their tag taken out; " +
+		"leave it out (host, port and the rest match tagged frames), or build with -tags libpcap"
+	return &e
 }
 
 // interfaceType returns the hardware type (ARPHRD_*, linux/if_arp.h) of

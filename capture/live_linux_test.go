@@ -892,6 +892,23 @@ func TestOpenLiveUnknownInterface(t *testing.T) {
 	}
 }
 
+// TestOpenLiveVLANFilter: the afpacket backend refuses "vlan" on an
+// Ethernet interface, where the kernel's filter sees frames untagged. No
+// root needed: the filter is refused before a socket is opened.
+func TestOpenLiveVLANFilter(t *testing.T) {
+	if LiveBackend != "afpacket" {
+		t.Skip("skipping: libpcap compiles vlan with the kernel's VLAN extensions")
+	}
+	lo := liveLoopbackName(t) // an Ethernet header of zeros
+	for _, expr := range []string{"vlan", "port 21 or vlan 10", "not vlan"} {
+		_, err := OpenLive(context.Background(), LiveOptions{Interface: lo, Filter: expr})
+		var fe *filter.Error
+		if !errors.As(err, &fe) || !strings.Contains(err.Error(), "vlan cannot be told on a live Linux socket") {
+			t.Errorf("OpenLive with %q = %v, want a *filter.Error about vlan", expr, err)
+		}
+	}
+}
+
 func TestOpenLiveDownInterface(t *testing.T) {
 	n := setupLiveNet(t)
 	_, err := OpenLive(context.Background(), LiveOptions{Interface: n.down})
