@@ -48,6 +48,11 @@ type Options struct {
 	// Packet, when set, is called after every packet analysed (a
 	// progress bar's tick).
 	Packet func()
+	// Workers, above 1, shares the analysis of one file among that many
+	// goroutines (see shards.go); the report is the same for every
+	// number. Several files (whose capture points are compared), a live
+	// source, -w (Write), an Observer or Tick are analysed on one.
+	Workers int
 	// Observer, when set, is told about every packet analysed and every
 	// session that ends, as the analysis runs (the metrics of a live
 	// capture).
@@ -104,6 +109,16 @@ func Run(ctx context.Context, src capture.Source, o Options) (Result, error) {
 		for _, in := range src.Infos() {
 			cfg.SourceNames = append(cfg.SourceNames, in.Name)
 		}
+	}
+	if o.Workers > 1 && len(cfg.SourceNames) == 1 && !o.Live && o.Write == nil && o.Observer == nil && o.Tick == nil {
+		return runShards(ctx, src, o, cfg, o.Workers)
+	}
+	// Sessions seen at several capture points are compared once all are
+	// read: with several files, sessions are handed on at the end, in
+	// the order they ended.
+	var lateCaller func(*session.Session)
+	if len(cfg.SourceNames) > 1 && !o.Live && cfg.OnSession != nil {
+		lateCaller, cfg.OnSession = cfg.OnSession, nil
 	}
 	var an *session.Analyzer
 	var queue *writeQueue
@@ -203,8 +218,22 @@ func Run(ctx context.Context, src capture.Source, o Options) (Result, error) {
 			return res, fmt.Errorf("writing packets: %w", err)
 		}
 	}
+	if lateCaller != nil {
+		handOn(res.Report, lateCaller)
+	}
 	res.Report.Stats.ElapsedMS = float64(time.Since(start).Microseconds()) / 1000
 	return res, nil
+}
+
+// handOn gives the sessions of r to f in the order they ended, and
+// leaves r without them, as if they had been handed on as they ended.
+func handOn(r *session.Report, f func(*session.Session)) {
+	out := r.Sessions
+	session.EndOrder(out)
+	for _, s := range out {
+		f(s)
+	}
+	r.Sessions = []*session.Session{}
 }
 
 // writeSpooled writes the spooled packets to w with their comments, once

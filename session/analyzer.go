@@ -1,7 +1,6 @@
 package session
 
 import (
-	"errors"
 	"fmt"
 	"net/netip"
 	"sort"
@@ -9,7 +8,6 @@ import (
 
 	"github.com/ftpscope/ftpscope/capture"
 	"github.com/ftpscope/ftpscope/decode"
-	"github.com/gopacket/gopacket/layers"
 )
 
 // Config sets what the Analyzer treats as FTP and the limits it keeps to.
@@ -35,7 +33,9 @@ type Config struct {
 	// connections for this long (capture time); default 15 minutes.
 	IdleTimeout time.Duration
 	// CloseGrace is how long a session is kept after its control
-	// connection closed, for late data packets; default 5 seconds.
+	// connection closed and its data connections went quiet, for late
+	// packets; default 2 seconds, past the retransmission of a lost last
+	// segment (TCP's initial timeout is 1 second, RFC 6298).
 	CloseGrace time.Duration
 	// MaxSessions bounds the sessions followed at once; default 20000.
 	// A new one beyond it ends the session idle the longest if it has
@@ -60,6 +60,14 @@ type Config struct {
 	// most MaxLadder of them per session.
 	Transcript bool
 
+	// Shards, when above 1, shares the analysis of one input among that
+	// many Analyzers, each handed every packet (Front, Analyse): this one
+	// follows only the control connections whose pair of addresses falls
+	// in share Shard (0 to Shards-1), with their data connections
+	// wherever those go. Merge joins their reports into the one a single
+	// Analyzer gives.
+	Shards, Shard int
+
 	// OnSession, when set, receives each session as it ends, and the
 	// Analyzer then forgets it: Report.Sessions stays empty. Use it to
 	// stream sessions with flat memory.
@@ -80,7 +88,7 @@ func (c *Config) defaults() {
 		c.IdleTimeout = 15 * time.Minute
 	}
 	if c.CloseGrace <= 0 {
-		c.CloseGrace = 5 * time.Second
+		c.CloseGrace = 2 * time.Second
 	}
 	if c.MaxSessions <= 0 {
 		c.MaxSessions = 20000
@@ -99,9 +107,6 @@ func (c *Config) defaults() {
 	}
 }
 
-// maxSourceErrors bounds the decode errors kept per source.
-const maxSourceErrors = 20
-
 // Analyzer follows FTP sessions through a stream of packets. Feed it with
 // Packet in timestamp order and call Finish once. It is not safe for
 // concurrent use.
@@ -109,8 +114,8 @@ type Analyzer struct {
 	cfg     Config
 	ctlPort [65536 / 64]uint64
 
-	dec *decode.Decoder
-	hdr decode.Headers
+	// fe decodes packets and keeps the decode errors of each input.
+	fe *front
 
 	now       time.Time // capture time of the newest packet
 	nextTick  time.Time
@@ -123,17 +128,14 @@ type Analyzer struct {
 	expectNAT map[netip.AddrPort][]*expectation
 	hosts     map[hostPair][]*sess
 
-	srcErrors     map[int][]string
-	srcErrorCount map[int]int
-	dropped       int // control connections not followed because of MaxSessions
+	dropped int // control connections not followed because of MaxSessions
 	// evicted counts sessions ended early to make room (MaxSessions);
 	// lru orders the live sessions by their last packet.
 	evicted int
 	lru     lruList
 	// unfollowed remembers those connections (and the sessions evicted),
 	// so that each counts once and its later packets make no session.
-	unfollowed       *memo[struct{}]
-	unsupportedLinks []unsupportedLink
+	unfollowed *memo[struct{}]
 	// channelsDropped counts setups not tracked because of MaxChannels.
 	channelsDropped int
 	// endedSessions and endedChannels count what was reported, streamed
@@ -157,6 +159,12 @@ type Analyzer struct {
 	// heldBytes counts the control bytes held out of order, over all
 	// sessions (maxHeldTotal).
 	heldBytes int
+	// ticks counts the ticks so far; a session ends in the tick group
+	// of its end (Session.endTick). begun holds the ordinals of the
+	// sessions begun since Begun was last called, when the analysis is
+	// shared (a Numbering numbers sessions).
+	ticks int
+	begun []int
 	// probes counts control connections that were port probes, not
 	// sessions (see sess.probe).
 	probes int
@@ -175,18 +183,16 @@ type Analyzer struct {
 func NewAnalyzer(cfg Config) *Analyzer {
 	cfg.defaults()
 	a := &Analyzer{
-		cfg:           cfg,
-		dec:           decode.NewDecoder(),
-		live:          make(map[*sess]struct{}),
-		conns:         make(map[connKey]*dataConn),
-		expect:        make(map[netip.AddrPort][]*expectation),
-		expectNAT:     make(map[netip.AddrPort][]*expectation),
-		hosts:         make(map[hostPair][]*sess),
-		byTuple:       make(map[connKey]*sess),
-		candidates:    make(map[connKey]*candidate),
-		ftpServers:    make(map[netip.AddrPort]struct{}),
-		srcErrors:     make(map[int][]string),
-		srcErrorCount: make(map[int]int),
+		cfg:        cfg,
+		fe:         newFront(),
+		live:       make(map[*sess]struct{}),
+		conns:      make(map[connKey]*dataConn),
+		expect:     make(map[netip.AddrPort][]*expectation),
+		expectNAT:  make(map[netip.AddrPort][]*expectation),
+		hosts:      make(map[hostPair][]*sess),
+		byTuple:    make(map[connKey]*sess),
+		candidates: make(map[connKey]*candidate),
+		ftpServers: make(map[netip.AddrPort]struct{}),
 	}
 	for _, p := range cfg.ControlPorts {
 		a.ctlPort[p/64] |= 1 << (p % 64)
@@ -206,6 +212,30 @@ func (a *Analyzer) isControlPort(p uint16) bool {
 // packet belongs to an FTP control connection or a data connection it
 // correlated (what -w saves).
 func (a *Analyzer) Packet(p capture.Packet) bool {
+	a.clock(p)
+	h, ok := a.fe.decode(p)
+	if !ok {
+		return false
+	}
+	return a.analyse(p, h)
+}
+
+// Analyse analyses one packet that a Front decoded into h, for an
+// Analyzer that shares the work with others (Config.Shards): every one
+// of them is handed every packet, in order. It reads h, not p.Data, which
+// may be nil: the Front counts the packets' bytes. Like Packet, it
+// reports whether the packet belongs to a connection it follows.
+func (a *Analyzer) Analyse(p capture.Packet, h *decode.Headers) bool {
+	a.clock(p)
+	if h == nil {
+		return false
+	}
+	return a.analyse(p, h)
+}
+
+// clock counts a packet and moves the capture clock to it: once a
+// second of capture time, tick ends what is due.
+func (a *Analyzer) clock(p capture.Packet) {
 	a.packets++
 	a.bytes += int64(len(p.Data))
 	ts := p.Info.Timestamp
@@ -222,35 +252,30 @@ func (a *Analyzer) Packet(p capture.Packet) bool {
 		a.tick()
 		a.nextTick = a.now.Add(time.Second)
 	}
-	h := &a.hdr
-	if err := a.dec.Decode(p.Data, p.LinkType, h); err != nil {
-		switch {
-		case errors.Is(err, decode.ErrNoIP):
-		case errors.Is(err, decode.ErrUnsupportedLink):
-			a.unsupported(p)
-		default:
-			a.sourceError(p.Source, fmt.Sprintf("packet %d: %v", p.Number, err))
-		}
-		return false
-	}
-	if h.Fragment {
-		done, err := a.dec.Reassemble(h, ts)
-		if err != nil {
-			a.sourceError(p.Source, fmt.Sprintf("packet %d: %v", p.Number, err))
-		}
-		if !done {
-			return false
-		}
-	}
+}
+
+// analyse analyses a decoded packet.
+func (a *Analyzer) analyse(p capture.Packet, h *decode.Headers) bool {
 	switch {
 	case h.HasTCP:
 		if a.isControlPort(uint16(h.TCP.SrcPort)) || a.isControlPort(uint16(h.TCP.DstPort)) ||
 			len(a.ftpServers) != 0 && (a.isFTPServer(netip.AddrPortFrom(h.Src, uint16(h.TCP.SrcPort))) || a.isFTPServer(netip.AddrPortFrom(h.Dst, uint16(h.TCP.DstPort)))) {
+			// Most packets here belong to a session followed: no data
+			// connection has the four-tuple of a live control one.
+			if !h.TCP.SYN && a.owns(h) {
+				src := netip.AddrPortFrom(h.Src, uint16(h.TCP.SrcPort))
+				dst := netip.AddrPortFrom(h.Dst, uint16(h.TCP.DstPort))
+				k := mkConnKey(p.Source, src, dst)
+				if s := a.byTuple[k]; s != nil && !s.ended {
+					a.controlOf(s, k, src, dst, p, h)
+					return true
+				}
+			}
 			if a.announcedData(p, h) {
 				return a.data(p, h)
 			}
 			a.control(p, h)
-			return true
+			return a.owns(h)
 		}
 		return a.data(p, h)
 	case h.HasICMPError:
@@ -274,39 +299,11 @@ func (a *Analyzer) Advance(now time.Time) {
 	}
 }
 
-// unsupportedLink counts the frames of one link type the decoder cannot
-// read, in one source.
-type unsupportedLink struct {
-	source   int
-	linkType layers.LinkType
-	first    int // frame number of the first one
-	count    int
-}
-
-// unsupported notes a frame of a link type the decoder cannot read; the
-// report says so once per source and link type.
-func (a *Analyzer) unsupported(p capture.Packet) {
-	for i := range a.unsupportedLinks {
-		u := &a.unsupportedLinks[i]
-		if u.source == p.Source && u.linkType == p.LinkType {
-			u.count++
-			return
-		}
-	}
-	a.unsupportedLinks = append(a.unsupportedLinks, unsupportedLink{source: p.Source, linkType: p.LinkType, first: p.Number, count: 1})
-}
-
-func (a *Analyzer) sourceError(src int, msg string) {
-	a.srcErrorCount[src]++
-	if len(a.srcErrors[src]) < maxSourceErrors {
-		a.srcErrors[src] = append(a.srcErrors[src], msg)
-	}
-}
-
 // tick runs once a second of capture time: it expires announcements,
 // flushes control data stuck behind a gap and ends idle sessions.
 func (a *Analyzer) tick() {
 	now := a.now
+	a.ticks++
 	// Announcements whose connection never came expire.
 	for _, list := range a.expect {
 		for _, e := range list {
@@ -317,7 +314,7 @@ func (a *Analyzer) tick() {
 	}
 	a.pruneExpect(a.expect)
 	a.pruneExpect(a.expectNAT)
-	a.dec.ForgetFragments(now)
+	a.fe.dec.ForgetFragments(now)
 	if len(a.candidates) != 0 {
 		a.expireCandidates(now.Add(-candidateExpiry))
 	}
@@ -343,6 +340,7 @@ func (a *Analyzer) tick() {
 // Finish ends every session still open and returns the report. sources
 // describes the inputs as the capture package saw them.
 func (a *Analyzer) Finish(sources []capture.Info) *Report {
+	a.ticks++ // the sessions still open end after every tick
 	var rest []*sess
 	for s := range a.live {
 		rest = append(rest, s)
@@ -351,7 +349,8 @@ func (a *Analyzer) Finish(sources []capture.Info) *Report {
 	for _, s := range rest {
 		a.end(s)
 	}
-	r := &Report{Version: 1, Sessions: a.done, Findings: a.logins.findings(a.cfg.BruteForceLogins, a.cfg.BruteForceWindow)}
+	r := &Report{Version: 1, Sessions: a.done, Findings: a.logins.findings(a.cfg.BruteForceLogins, a.cfg.BruteForceWindow),
+		jumps: a.jumps}
 	if r.Sessions == nil {
 		r.Sessions = []*Session{}
 	}
@@ -378,6 +377,12 @@ func (a *Analyzer) Finish(sources []capture.Info) *Report {
 // sources turns capture infos into the report's sources, adding the
 // decode errors met in each.
 func (a *Analyzer) sources(infos []capture.Info) []Source {
+	return buildSources(infos, a.fe, a.jumps)
+}
+
+// buildSources turns capture infos into the report's sources, adding the
+// decode errors fe met in each and where time ran backwards.
+func buildSources(infos []capture.Info, fe *front, jumps []timeJump) []Source {
 	out := make([]Source, 0, len(infos))
 	for i, in := range infos {
 		s := Source{
@@ -389,21 +394,21 @@ func (a *Analyzer) sources(infos []capture.Info) []Source {
 			LastSeen:  Time{in.LastSeen},
 			Errors:    append([]string{}, in.Errors...),
 		}
-		for _, e := range a.srcErrors[i] {
+		for _, e := range fe.srcErrors[i] {
 			s.Errors = append(s.Errors, in.Name+": "+e)
 		}
-		for _, u := range a.unsupportedLinks {
+		for _, u := range fe.unsupportedLinks {
 			if u.source == i {
 				s.Errors = append(s.Errors, fmt.Sprintf("%s: packet %d: link type %d (%s) is not supported; its %d packets were skipped (supported: %s)",
 					in.Name, u.first, int(u.linkType), u.linkType, u.count, decode.SupportedLinkTypes))
 			}
 		}
-		for _, j := range a.jumps {
+		for _, j := range jumps {
 			if j.source == i {
 				s.Errors = append(s.Errors, j.message(in.Name))
 			}
 		}
-		if n := a.srcErrorCount[i] - len(a.srcErrors[i]); n > 0 {
+		if n := fe.srcErrorCount[i] - len(fe.srcErrors[i]); n > 0 {
 			s.Errors = append(s.Errors, fmt.Sprintf("%s: %d more packets could not be decoded", in.Name, n))
 		}
 		if in.Dropped >= 0 { // live capture: the kernel counted drops
@@ -436,6 +441,7 @@ func (a *Analyzer) end(s *sess) {
 	a.forget(s)
 	a.dups.ended(mkConnKey(s.source, s.client, s.server), s.out.Start.Time, s.lastSeen)
 	s.out.Until = Time{a.now}
+	s.out.endTick = a.ticks
 	if s.probe() {
 		// A port probe: not an FTP session.
 		a.probes++

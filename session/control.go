@@ -68,15 +68,24 @@ type pktRef struct {
 
 // control analyses a segment of a control connection.
 func (a *Analyzer) control(p capture.Packet, h *decode.Headers) {
-	if a.duplicateControl(p, h) {
+	if !a.owns(h) {
 		return
 	}
 	tcp := &h.TCP
 	src := netip.AddrPortFrom(h.Src, uint16(tcp.SrcPort))
 	dst := netip.AddrPortFrom(h.Dst, uint16(tcp.DstPort))
 	k := mkConnKey(p.Source, src, dst)
+	a.controlOf(a.byTuple[k], k, src, dst, p, h)
+}
+
+// controlOf analyses a segment of the control connection k, between src
+// and dst, whose session is s (nil for none yet).
+func (a *Analyzer) controlOf(s *sess, k connKey, src, dst netip.AddrPort, p capture.Packet, h *decode.Headers) {
+	if a.duplicateControl(p, h) {
+		return
+	}
+	tcp := &h.TCP
 	ts := p.Info.Timestamp
-	s := a.byTuple[k]
 	syn := tcp.SYN && !tcp.ACK
 	switch {
 	case s == nil || s.ended:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/ftpscope/ftpscope/capture"
@@ -25,8 +26,8 @@ import (
 // Bounds of content detection.
 const (
 	maxCandidates   = 4096             // connections greeted with 220, waiting for the client
-	maxHeldBytes    = 8192             // frame bytes held per candidate
-	maxHeldFrames   = 8                // frames held per candidate
+	maxHeldBytes    = 8192             // TCP bytes (header and payload) held per candidate
+	maxHeldFrames   = 8                // segments held per candidate
 	maxUndecided    = 4                // client segments with no decisive command
 	candidateExpiry = 30 * time.Second // a greeted connection whose client never speaks
 	maxFTPServers   = 1024             // server endpoints recognised by content
@@ -35,7 +36,7 @@ const (
 // candidate is a connection whose server greeted with 220.
 type candidate struct {
 	server    netip.AddrPort
-	held      []capture.Packet // copies of its frames so far, replayed when it turns out to be FTP
+	held      []heldFrame // copies of its segments so far, replayed when it turns out to be FTP
 	heldBytes int
 	undecided int
 	seen      time.Time
@@ -97,7 +98,7 @@ func (a *Analyzer) detect(p capture.Packet, h *decode.Headers, src, dst netip.Ad
 	}
 	c.seen = p.Info.Timestamp
 	if src == c.server {
-		c.hold(p)
+		c.hold(p, h)
 		return false
 	}
 	switch classify(h.TCP.Payload) {
@@ -111,7 +112,7 @@ func (a *Analyzer) detect(p capture.Packet, h *decode.Headers, src, dst netip.Ad
 		return true
 	case saysUndecided:
 		if c.undecided++; c.undecided < maxUndecided {
-			c.hold(p)
+			c.hold(p, h)
 			return false
 		}
 	}
@@ -119,14 +120,26 @@ func (a *Analyzer) detect(p capture.Packet, h *decode.Headers, src, dst netip.Ad
 	return false
 }
 
-// hold keeps a copy of a frame of the candidate, within its bounds.
-func (c *candidate) hold(p capture.Packet) {
-	if len(c.held) >= maxHeldFrames || c.heldBytes+len(p.Data) > maxHeldBytes {
+// heldFrame is a segment of a candidate: the packet without its frame,
+// and its headers with copies of the TCP header and payload.
+type heldFrame struct {
+	p capture.Packet
+	h decode.Headers
+}
+
+// hold keeps a copy of a segment of the candidate, within its bounds.
+func (c *candidate) hold(p capture.Packet, h *decode.Headers) {
+	n := len(h.TCP.Contents) + len(h.TCP.Payload)
+	if len(c.held) >= maxHeldFrames || c.heldBytes+n > maxHeldBytes {
 		return
 	}
-	p.Data = append([]byte(nil), p.Data...)
-	c.held = append(c.held, p)
-	c.heldBytes += len(p.Data)
+	p.Data = nil
+	f := heldFrame{p: p, h: *h}
+	f.h.TCP.Contents = slices.Clone(h.TCP.Contents)
+	f.h.TCP.Payload = slices.Clone(h.TCP.Payload)
+	f.h.TCP.Options, f.h.TCP.Padding = nil, nil
+	c.held = append(c.held, f)
+	c.heldBytes += n
 }
 
 // promote makes server an FTP control endpoint: every connection to it is
@@ -152,14 +165,10 @@ func (a *Analyzer) isFTPServer(ep netip.AddrPort) bool {
 	return ok
 }
 
-// replayControl analyses a held frame of a connection that turned out to
-// be FTP, as if it arrived now.
-func (a *Analyzer) replayControl(p capture.Packet) {
-	var h decode.Headers
-	if err := a.dec.Decode(p.Data, p.LinkType, &h); err != nil || !h.HasTCP {
-		return
-	}
-	a.control(p, &h)
+// replayControl analyses a held segment of a connection that turned out
+// to be FTP, as if it arrived now.
+func (a *Analyzer) replayControl(f heldFrame) {
+	a.control(f.p, &f.h)
 }
 
 // expireCandidates forgets the candidates not seen since before; with a

@@ -369,7 +369,7 @@ func (s *sess) login(p *pendingCmd, rep decode.Reply, pkt int, t Time) {
 		if s.out.User != nil {
 			user = *s.out.User
 		}
-		s.a.logins.fail(s.client, s.server, user, pkt, t)
+		s.a.logins.fail(s.client, s.server, user, pkt, t, s.a.packets)
 	}
 }
 

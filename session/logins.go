@@ -42,6 +42,8 @@ type loginPair struct {
 	// first failure; firstUser is the user of the first of them.
 	loggedIn  int
 	firstUser string
+	// order is the ordinal of the packet of the first failure.
+	order int
 }
 
 type failure struct {
@@ -50,7 +52,7 @@ type failure struct {
 }
 
 // fail notes a rejected USER, PASS or ACCT.
-func (l *loginTracker) fail(client, server netip.AddrPort, user string, pkt int, t Time) {
+func (l *loginTracker) fail(client, server netip.AddrPort, user string, pkt int, t Time, ordinal int) {
 	k := loginKey{client.Addr(), server}
 	p := l.pairs[k]
 	if p == nil {
@@ -61,7 +63,7 @@ func (l *loginTracker) fail(client, server netip.AddrPort, user string, pkt int,
 		if l.pairs == nil {
 			l.pairs = make(map[loginKey]*loginPair)
 		}
-		p = &loginPair{key: k}
+		p = &loginPair{key: k, order: ordinal}
 		l.pairs[k] = p
 		l.order = append(l.order, p)
 	}
@@ -154,7 +156,7 @@ func (p *loginPair) finding(fs []failure, most, reached, threshold int, window t
 	if len(fs) > 1 && len(fs)-1 != reached {
 		evs = append(evs, Evidence{Packet: last.packet, Time: Time{last.t}, What: "last failed login"})
 	}
-	return Finding{Code: CodeLoginBruteForce, Severity: SeverityWarning, Summary: summary, Detail: detail, Evidence: evs}
+	return Finding{Code: CodeLoginBruteForce, Severity: SeverityWarning, Summary: summary, Detail: detail, Evidence: evs, order: p.order}
 }
 
 // thousands writes n with commas: 1,415.

@@ -15,18 +15,18 @@ func TestLoginTrackerBruteForce(t *testing.T) {
 	// 9 failures spread over an hour from one client: never 10 within 5
 	// minutes. Then 12 within a minute.
 	for i := range 9 {
-		l.fail(client, server, "admin", i+1, Time{t0.Add(time.Duration(i) * 7 * time.Minute)})
+		l.fail(client, server, "admin", i+1, Time{t0.Add(time.Duration(i) * 7 * time.Minute)}, 0)
 	}
 	if fs := l.findings(10, 5*time.Minute); len(fs) != 0 {
 		t.Fatalf("9 slow failures: %d findings", len(fs))
 	}
 	base := t0.Add(2 * time.Hour)
 	for i := range 12 {
-		l.fail(client, server, []string{"root", "admin", "test"}[i%3], 100+i, Time{base.Add(time.Duration(i) * 5 * time.Second)})
+		l.fail(client, server, []string{"root", "admin", "test"}[i%3], 100+i, Time{base.Add(time.Duration(i) * 5 * time.Second)}, 0)
 	}
 	// Another client with 3 failures gets nothing.
 	for i := range 3 {
-		l.fail(other, server, "bob", 200+i, Time{base})
+		l.fail(other, server, "bob", 200+i, Time{base}, 0)
 	}
 	yes, user := true, "test"
 	l.ended(&Session{Client: client, Server: server, LoggedIn: &yes, User: &user})
@@ -57,7 +57,7 @@ func TestLoginTrackerBounds(t *testing.T) {
 	server := netip.MustParseAddrPort("10.0.0.2:21")
 	for i := range maxLoginPairs + 5 {
 		c := netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)}), 1000)
-		l.fail(c, server, "x", i, Time{t0})
+		l.fail(c, server, "x", i, Time{t0}, 0)
 	}
 	if len(l.pairs) != maxLoginPairs || l.dropped != 5 {
 		t.Errorf("%d pairs, %d dropped", len(l.pairs), l.dropped)

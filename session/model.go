@@ -180,6 +180,10 @@ type Report struct {
 	Sessions []*Session `json:"sessions"` // in order of first packet
 	Findings []Finding  `json:"findings"` // findings that belong to no single session
 	Stats    Stats      `json:"stats"`
+
+	// jumps, where time ran backwards, is what a shared analysis needs
+	// to merge the reports' sources.
+	jumps []timeJump
 }
 
 // Source describes one input.
@@ -252,6 +256,10 @@ type Session struct {
 	// UnpairedFailures holds replies that fail a transfer (425, 426,
 	// 451) whose command is not in the capture. Not part of the contract.
 	UnpairedFailures []Exchange `json:"-"`
+	// ordinal is the position in the input of the packet that began the
+	// session, and endTick the tick in which it ended: a shared analysis
+	// numbers and orders sessions by them (Merge).
+	ordinal, endTick int
 	// Transcript holds every command with the reply that answered it,
 	// in order, when Config.Transcript is set. Not part of the contract.
 	Transcript []Exchange `json:"-"`
@@ -379,6 +387,10 @@ type Finding struct {
 	Summary  string     `json:"summary"` // one sentence naming hosts and ports
 	Detail   string     `json:"detail"`  // what it means and what to check
 	Evidence []Evidence `json:"evidence"`
+
+	// order places a finding that belongs to no session among the
+	// others: the ordinal of the packet that raised it.
+	order int
 }
 
 // Evidence points at a packet that supports a finding.

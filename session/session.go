@@ -153,6 +153,10 @@ func (a *Analyzer) begin(k connKey, from, to netip.AddrPort, tcp *layers.TCP, p 
 	a.lru.touch(s)
 	a.nextID++
 	s.out.ID = a.nextID
+	s.out.ordinal = a.packets
+	if a.cfg.Shards > 1 {
+		a.begun = append(a.begun, s.out.ordinal)
+	}
 	a.live[s] = struct{}{}
 	a.byTuple[k] = s
 	hp := mkHostPair(s.client.Addr(), s.server.Addr())

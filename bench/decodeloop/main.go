@@ -39,6 +39,7 @@ func run(args []string, stdout io.Writer) (err error) {
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the pass to this file")
 	memProfile := fs.String("memprofile", "", "write an allocation profile to this file after the pass")
 	format := fs.String("o", "json", "with -mode analyse: report written (to nowhere) as json, table, none, or stream (sessions dropped as they end, as -o json and ndjson do)")
+	workers := fs.Int("workers", 1, "with -mode analyse: goroutines sharing the analysis (pipeline.Options.Workers)")
 	heapAt := fs.Int("heapprofile-at", 0, "with -mode analyse and -memprofile: write the in-use heap profile after this many packets instead of at the end")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -77,7 +78,7 @@ func run(args []string, stdout io.Writer) (err error) {
 				}
 			}
 		}
-		pass = func(src capture.Source) (counts, error) { return analyse(src, write, stream, *heapAt, at) }
+		pass = func(src capture.Source) (counts, error) { return analyse(src, write, stream, *workers, *heapAt, at) }
 	default:
 		return fmt.Errorf("-mode %q: want read, decode or analyse", *mode)
 	}
@@ -168,16 +169,16 @@ func decodeAll(src capture.Source) (counts, error) {
 // analyse runs ftpscope's analysis as cmd/ftpscope does, then write.
 // stream hands sessions on as they end and drops them; at, when set, is
 // called once after heapAt packets.
-func analyse(src capture.Source, write func(*session.Report) error, stream bool, heapAt int, at func()) (counts, error) {
+func analyse(src capture.Source, write func(*session.Report) error, stream bool, workers, heapAt int, at func()) (counts, error) {
 	var c counts
-	o := pipeline.Options{Packet: func() {
+	o := pipeline.Options{Workers: workers, Packet: func() {
 		c.packets++
 		if at != nil && c.packets == heapAt {
 			at()
 		}
 	}}
 	if stream {
-		o.Session.OnSession = func(*session.Session) {}
+		o.Session.OnSession = func(*session.Session) { c.sessions++ }
 	}
 	res, err := pipeline.Run(context.Background(), src, o)
 	if err != nil {
@@ -188,7 +189,7 @@ func analyse(src capture.Source, write func(*session.Report) error, stream bool,
 	}
 	r := res.Report
 	c.bytes = r.Stats.Bytes
-	c.sessions = len(r.Sessions)
+	c.sessions += len(r.Sessions)
 	if err := write(r); err != nil {
 		return c, fmt.Errorf("report: %w", err)
 	}

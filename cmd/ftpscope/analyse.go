@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -109,8 +110,9 @@ func analyse(ctx context.Context, o options, e env) (session.Severity, error) {
 			Ladder:        o.format == "ladder" || o.format == "html",
 			Transcript:    textual && (o.verbose > 0 || o.showPasswords),
 		},
-		Live:  o.iface != "",
-		Count: o.count,
+		Live:    o.iface != "",
+		Count:   o.count,
+		Workers: cmp.Or(o.workers, runtime.NumCPU()),
 	}
 	if needsTranscript(o.format) {
 		po.Session.Transcript, po.Session.Ladder = true, true

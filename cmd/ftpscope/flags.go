@@ -38,6 +38,7 @@ type options struct {
 	// lists every session, the default table summarises a large report.
 	formatGiven bool
 	metrics     string
+	workers     int
 }
 
 // Values of -o, -t and --fail-on, in the order the help lists them.
@@ -103,6 +104,7 @@ func newFlagSet(o *options) *flagSet {
 	f.noProgress = fs.Bool("no-progress", false, "no progress bar (same as -q)")
 	fs.CountVarP(&o.verbose, "verbose", "v", "add each session's commands and replies to the table")
 	f.numeric = fs.CountP("numeric", "n", "accepted as in tcpdump (-n, -nn): ftpscope never resolves names")
+	fs.IntVar(&o.workers, "workers", 0, "analyse a file on `N` cores; 0, the default, uses every core (the report is the same for every N)")
 	fs.StringVar(&o.metrics, "metrics", "", "with -i: serve Prometheus metrics at http://`ADDR`/metrics")
 	fs.BoolVar(&o.version, "version", false, "print the version, commit and build date")
 	f.help = fs.BoolP("help", "h", false, "show this help")
@@ -173,6 +175,8 @@ func parseFlags(args []string, stdout io.Writer) (options, error) {
 		return o, usagef("--metrics applies to live capture (-i) only")
 	case o.iface == "" && o.duration != 0:
 		return o, usagef("--duration applies to live capture (-i) only; -c N stops a file after N packets")
+	case o.workers < 0:
+		return o, usagef("--workers takes a number of cores, 0 for all, not %d", o.workers)
 	case o.count < 0:
 		return o, usagef("-c must be positive, not %d", o.count)
 	case o.duration < 0:
