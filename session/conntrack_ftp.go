@@ -249,9 +249,9 @@ func ctDelim(c byte) bool {
 	return c >= 33 && c <= 126 && (c < '0' || c > '9')
 }
 
-// ctPort reads a port from data[start:] up to delim (get_port): digits
+// ctGetPort reads a port from data[start:] up to delim (get_port): digits
 // only, wrapping at 16 bits, and not 0.
-func ctPort(data []byte, start int, delim byte) (uint16, bool) {
+func ctGetPort(data []byte, start int, delim byte) (uint16, bool) {
 	var p uint16
 	for i := start; i < len(data); i++ {
 		switch c := data[i]; {
@@ -295,7 +295,7 @@ func ctEPRTNumbers(data []byte, ipv6 bool) (netip.Addr, uint16, bool) {
 			return netip.Addr{}, 0, false
 		}
 	}
-	port, ok := ctPort(data, 3+l+1, delim)
+	port, ok := ctGetPort(data, 3+l+1, delim)
 	return addr, port, ok
 }
 
@@ -335,7 +335,7 @@ func ctEPSVNumbers(data []byte) (uint16, bool) {
 	if !ctDelim(delim) || data[1] != delim || data[2] != delim {
 		return 0, false
 	}
-	return ctPort(data, 3, delim)
+	return ctGetPort(data, 3, delim)
 }
 
 // ctOutcome is what the helper did with one segment.
@@ -351,15 +351,15 @@ const (
 	ctUnknown                   // the capture cut the segment before the helper's answer
 )
 
-// ctSeen is what the helper did with one segment, and what it read.
+// ctSeen is what the helper did with one segment.
 type ctSeen struct {
 	seq     uint32 // the sequence number of its first byte
 	n       uint32 // its payload length
 	outcome ctOutcome
 	kind    ctKind
-	// ep is what the expectation was made for (ctExpected), or what was
-	// read (ctRefused; its address is the one announced).
-	ep netip.AddrPort
+	// first says an unread segment came before any line end of its
+	// direction: the helper had none to compare it with.
+	first bool
 }
 
 // ctLoose is the helper's loose parameter: false, its default.
@@ -378,11 +378,13 @@ type ctConn struct {
 // segment runs help() over one segment of direction d: seq is the
 // sequence number of its first payload byte, data its payload (complete
 // is false when the capture cut it short), sender the address that sent
-// it, ipv6 the control connection's family.
-func (c *ctConn) segment(d int, seq uint32, data []byte, complete bool, sender netip.Addr, ipv6 bool) ctSeen {
-	seen := ctSeen{seq: seq, n: uint32(len(data))}
+// it, ipv6 the control connection's family. ep is what the expectation was
+// made for (ctExpected), or what was read (ctRefused: its address is the
+// one announced).
+func (c *ctConn) segment(d int, seq uint32, data []byte, complete bool, sender netip.Addr, ipv6 bool) (seen ctSeen, ep netip.AddrPort) {
+	seen = ctSeen{seq: seq, n: uint32(len(data))}
 	if len(data) == 0 {
-		return seen
+		return seen, ep
 	}
 	// Where a cut segment ended is unknown: take it to end a line, as
 	// commands and replies mostly do.
@@ -390,11 +392,11 @@ func (c *ctConn) segment(d int, seq uint32, data []byte, complete bool, sender n
 	next := seq + uint32(len(data))
 	if !c.afterNL(d, seq) {
 		if !c.pickup[d] {
-			seen.outcome = ctUnread
+			seen.outcome, seen.first = ctUnread, c.nlN[d] == 0
 			if endsNL {
 				c.updateNL(d, next)
 			}
-			return seen
+			return seen, ep
 		}
 		c.pickup[d] = false // picked up: searched once whatever its position
 	}
@@ -407,25 +409,25 @@ func (c *ctConn) segment(d int, seq uint32, data []byte, complete bool, sender n
 	case r.Found == ctPartial:
 		// NF_DROP before the newline positions are updated.
 		seen.outcome = ctDropped
-		return seen
+		return seen, ep
 	case r.Found == ctNoMatch:
 		seen.outcome = ctNothing
 	default:
 		addr, same := ctAddress(r, sender)
-		seen.ep = netip.AddrPortFrom(addr, r.Port)
+		ep = netip.AddrPortFrom(addr, r.Port)
 		seen.outcome = ctExpected
 		if !same && !ctLoose {
 			seen.outcome = ctRefused
 		}
 		if same {
 			// The expectation is for the sender's own address.
-			seen.ep = netip.AddrPortFrom(sender, r.Port)
+			ep = netip.AddrPortFrom(sender, r.Port)
 		}
 	}
 	if endsNL {
 		c.updateNL(d, next)
 	}
-	return seen
+	return seen, ep
 }
 
 // ctAddress is the address the helper compares with the sender's, and

@@ -211,10 +211,10 @@ func TestConntrackConnection(t *testing.T) {
 				if st.d == toClient {
 					sender = server
 				}
-				got := c.segment(st.d, st.seq, []byte(st.data), !st.cut, sender, false)
+				got, read := c.segment(st.d, st.seq, []byte(st.data), !st.cut, sender, false)
 				ep := ""
-				if got.ep.IsValid() {
-					ep = got.ep.String()
+				if read.IsValid() {
+					ep = read.String()
 				}
 				if got.outcome != st.outcome || ep != st.expected {
 					t.Errorf("step %d %q: outcome %d, %q; want %d, %q", i, st.data, got.outcome, ep, st.outcome, st.expected)
@@ -241,10 +241,10 @@ func TestConntrackIPv6(t *testing.T) {
 	}
 	for _, tt := range tests {
 		c := ctConn{pickup: [2]bool{true, true}}
-		got := c.segment(toServer, 1, []byte(tt.data), true, client, true)
+		got, read := c.segment(toServer, 1, []byte(tt.data), true, client, true)
 		ep := ""
-		if got.ep.IsValid() {
-			ep = got.ep.String()
+		if read.IsValid() {
+			ep = read.String()
 		}
 		if got.outcome != tt.outcome || ep != tt.ep {
 			t.Errorf("%q: outcome %d, %q; want %d, %q", tt.data, got.outcome, ep, tt.outcome, tt.ep)
@@ -300,9 +300,9 @@ func FuzzConntrackSearch(f *testing.F) {
 		if ipv6 {
 			sender = netip.MustParseAddr("2001:db8::1")
 		}
-		seen := c.segment(d, 7, data, true, sender, ipv6)
-		if seen.outcome == ctExpected && seen.ep.Addr() != sender {
-			t.Fatalf("segment(%q) expects %v, not at the sender %v", data, seen.ep, sender)
+		seen, ep := c.segment(d, 7, data, true, sender, ipv6)
+		if seen.outcome == ctExpected && ep.Addr() != sender {
+			t.Fatalf("segment(%q) expects %v, not at the sender %v", data, ep, sender)
 		}
 	})
 }

@@ -30,7 +30,12 @@ func ev(pkt int, t Time, what string) Evidence {
 // alone: each data channel's, then the session's own.
 func drawFindings(s *Session, ctx findingContext) {
 	for _, d := range s.DataChannels {
+		v := judgeHelper(s, d)
+		d.Helper = v.helper()
 		channelFindings(s, d, ctx)
+		if f, ok := helperMiss(s, d, v); ok {
+			d.Findings = append(d.Findings, f)
+		}
 	}
 	sessionFindings(s)
 }
@@ -350,6 +355,9 @@ func sessionFindings(out *Session) {
 			Detail: "After AUTH TLS/SSL the PORT/PASV exchanges are encrypted, so neither this analysis nor a firewall's FTP helper (conntrack, ALG) can see which data ports to open. " +
 				"Passive transfers then need the server's passive port range open in every firewall on the path; active transfers need the client side open.",
 			Evidence: []Evidence{out.TLSEvidence}})
+	}
+	if f, ok := tlsHelperMiss(out); ok {
+		out.Findings = append(out.Findings, f)
 	}
 	if out.ControlGaps > 0 {
 		out.Findings = append(out.Findings, Finding{Code: CodeControlGap, Severity: SeverityWarning,

@@ -15,6 +15,9 @@ type dcState struct {
 	s     *sess
 	exp   *expectation // nil once matched for good, expired or withdrawn
 	conns []*dataConn  // connections that matched, in order
+	// lineStart is the sequence number of the announcing line's first
+	// byte, in its direction.
+	lineStart uint32
 }
 
 // command handles one client line (RFC 959 §4.1).
@@ -122,6 +125,7 @@ func (s *sess) announce(dc *dcState, ep netip.AddrPort, pkt int, t Time) {
 	a := s.a
 	ep = netip.AddrPortFrom(ep.Addr().Unmap(), ep.Port())
 	dc.out.Announced = &ep
+	s.helperSee(dc)
 	dc.out.AnnouncePacket, dc.out.AnnounceTime = pkt, t
 	// The peer that should accept the connection: the server in passive
 	// mode, the client in active mode. Behind NAT the connection goes to
@@ -166,6 +170,9 @@ func (s *sess) announce(dc *dcState, ep netip.AddrPort, pkt int, t Time) {
 func (s *sess) replyLine(line []byte, r *pktRef) {
 	pkt, t := s.ref(r)
 	inside := s.replies.Pending()
+	if !inside {
+		s.replyStart = s.lines[toClient].span
+	}
 	rep, done, err := s.replies.Feed(line)
 	switch {
 	case err != nil:

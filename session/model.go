@@ -117,6 +117,7 @@ const (
 	CodeTransferRejected Code = "transfer-rejected"
 	CodeDataPathUnseen   Code = "data-path-unseen"
 	CodeNonstandardPort  Code = "nonstandard-control-port"
+	CodeHelperWouldMiss  Code = "helper-would-miss"
 	// CodeSetupObserved: per session, the passive ports a server
 	// announced and the source ports of its active-mode connections.
 	CodeSetupObserved Code = "setup-observed"
@@ -312,6 +313,13 @@ type DataChannel struct {
 	ReplyPacket    int    `json:"-"`
 	ReplyTime      Time   `json:"-"`
 	ReplyText      string `json:"-"`
+	// HelperSeen is what the model of nf_conntrack_ftp (conntrack_ftp.go)
+	// made of the segment that carried the announcement, and
+	// HelperReplaced the segment whose announcement replaced this one's
+	// expectation before its data connection came; nil when unknown or
+	// none. Not part of the contract.
+	HelperSeen     *HelperView `json:"-"`
+	HelperReplaced *Evidence   `json:"-"`
 }
 
 // ControlHandshake is what a capture shows of the TCP handshake of a
@@ -338,6 +346,43 @@ type ControlHandshake struct {
 type Helper struct {
 	WouldExpect bool    `json:"would_expect"` // it would have opened the data connection for it
 	Reason      *string `json:"reason"`       // why not, in one sentence; null when WouldExpect
+}
+
+// HelperOutcome is what the model of nf_conntrack_ftp made of the
+// segment that carried an announcement.
+type HelperOutcome string
+
+// HelperOutcome values.
+const (
+	HelperExpected   HelperOutcome = "expected"    // it made an expectation
+	HelperAddress    HelperOutcome = "address"     // it read an address other than the sender's, and made none (loose=0)
+	HelperSplit      HelperOutcome = "split"       // the line goes on in the next segment: a partial match, the packet dropped
+	HelperForm       HelperOutcome = "form"        // the line is whole in the segment, in a form its parser refuses: dropped
+	HelperMidSegment HelperOutcome = "mid-segment" // the line does not start its segment, where the helper looks
+	HelperMultiLine  HelperOutcome = "multi-line"  // a multi-line reply: its segment starts with "227-"
+	HelperUnread     HelperOutcome = "unread"      // the segment is not searched: the one before it did not end a line
+	HelperFirst      HelperOutcome = "first"       // the segment is not searched: the first of its direction
+	HelperNoMatch    HelperOutcome = "no-match"    // the segment starts with the line, but not with the helper's pattern
+)
+
+// HelperView is what the model of nf_conntrack_ftp saw of the segment
+// that carried an announcement. Not part of the contract.
+type HelperView struct {
+	Outcome HelperOutcome
+	// Packet is the segment holding the line's first byte, the one the
+	// helper searches; EndPacket the one holding its end, when another.
+	Packet    int
+	Time      Time
+	EndPacket int
+	EndTime   Time
+	// Offset is how far into its segment the line starts (mid-segment).
+	Offset int
+	// Read is the expectation's endpoint (expected) or what the helper
+	// read (address).
+	Read netip.AddrPort
+	// Line is the announcing line as captured, quoted as Go does and cut
+	// at 120 bytes, when the helper refused its form (form, no-match).
+	Line string
 }
 
 // Observed is the data connection that matched an announcement.

@@ -1,0 +1,162 @@
+package synth
+
+import (
+	"time"
+
+	"github.com/gopacket/gopacket/layers"
+)
+
+// The scenarios in this file show what firewalls do to FTP: what a
+// firewall's FTP helper (Linux nf_conntrack_ftp, and ALGs that parse
+// alike) can and cannot read, idle timers that forget a control
+// connection during a long transfer, the passive ports a firewall must
+// open, and server-to-server (FXP) transfers.
+
+// loginOnly plays USER and PASS without SYST and TYPE, for scenarios that
+// send those their own way.
+func (f *ftp) loginOnly(user, pass string) {
+	f.cmd("USER " + user)
+	f.reply("331 Please specify the password.")
+	f.cmd("PASS " + pass)
+	f.reply("230 Login successful.")
+}
+
+// buildHelperPipelinedPort: the client writes TYPE I and PORT in one
+// segment, so PORT does not start its segment and the helper never sees
+// it; the client's firewall drops the server's SYN back.
+func buildHelperPipelinedPort() ([]byte, error) {
+	t := newTape()
+	f := t.ftp(framing{}, cli().at(51000), srv().at(21))
+	f.open("220 (vsFTPd 3.0.5)")
+	f.loginOnly("anonymous", "anonymous@")
+	f.t.wait(f.think)
+	f.clientSays("TYPE I\r\nPORT 10,0,0,1,195,91\r\n")
+	f.reply("200 Switching to Binary mode.", "200 PORT command successful. Consider using PASV.")
+	f.cmd(retr)
+	f.t.wait(f.work)
+	f.data(srv().at(20), cli().at(50011)).synUnanswered(time.Second, 2*time.Second)
+	f.t.wait(3 * time.Second)
+	f.reply(failedToConnect)
+	f.quit()
+	return t.pcap(layers.LinkTypeEthernet)
+}
+
+// buildHelperNonstandardPort: a server on port 2121 (found by its
+// content); the server's firewall relies on the helper, which watches
+// port 21 only, so the client's SYN to the passive port is dropped.
+func buildHelperNonstandardPort() ([]byte, error) {
+	t := newTape()
+	f := t.ftp(framing{}, cli().at(51000), srv().at(2121))
+	f.start("anonymous", "anonymous@")
+	f.pasv(srv().at(40022))
+	f.cmd(retr)
+	f.data(cli().at(51002), srv().at(40022)).synUnanswered(time.Second, 2*time.Second)
+	f.t.wait(3 * time.Second)
+	f.reply(failedToConnect)
+	f.quit()
+	return t.pcap(layers.LinkTypeEthernet)
+}
+
+// buildHelperSecondPasv: the client sends PASV twice and connects to the
+// first port; the helper keeps one expectation per control connection,
+// the second's, so the server's firewall drops the SYN.
+func buildHelperSecondPasv() ([]byte, error) {
+	t := newTape()
+	f := t.ftp(framing{}, cli().at(51000), srv().at(21))
+	f.start("anonymous", "anonymous@")
+	f.pasv(srv().at(40011))
+	f.pasv(srv().at(40012))
+	f.cmd(retr)
+	f.data(cli().at(51002), srv().at(40011)).synUnanswered(time.Second, 2*time.Second)
+	f.t.wait(3 * time.Second)
+	f.reply(failedToConnect)
+	f.quit()
+	return t.pcap(layers.LinkTypeEthernet)
+}
+
+// buildHelperPasvAddress: the server behind NAT announces its private
+// address; the client connects to the control connection's address
+// instead (as curl does), and the server's firewall, which relies on the
+// helper, drops the SYN: the helper made no expectation for an address
+// other than the server's.
+func buildHelperPasvAddress() ([]byte, error) {
+	t := newTape()
+	c, s, priv := natHosts()
+	f := t.ftp(framing{}, c.at(51000), s.at(21))
+	f.rtt = wanRTT
+	f.start("anonymous", "anonymous@")
+	f.pasv(priv.at(40021))
+	f.cmd(retr)
+	f.data(c.at(51002), s.at(40021)).synUnanswered(time.Second, 2*time.Second)
+	f.t.wait(3 * time.Second)
+	f.reply(failedToConnect)
+	f.quit()
+	return t.pcap(layers.LinkTypeEthernet)
+}
+
+// buildHelperTLS: after AUTH TLS the PASV exchange is encrypted; the
+// client's SYN to the passive port goes unanswered at the server's
+// firewall, whose helper read nothing.
+func buildHelperTLS() ([]byte, error) {
+	t := newTape()
+	f := t.ftp(framing{}, cli().at(51000), srv().at(21))
+	f.open("220 (vsFTPd 3.0.5)")
+	f.cmd("AUTH TLS")
+	f.reply("234 Proceed with negotiation.")
+	var seed uint64 = 300
+	next := func() uint64 { seed++; return seed }
+	f.t.wait(time.Millisecond)
+	hello := tlsRecord(0x16, 512, next())
+	hello[1], hello[2] = 0x03, 0x01
+	f.says(initiator, hello)
+	f.t.wait(f.rtt + time.Millisecond)
+	flight := append(tlsRecord(0x16, 122, next()), tlsRecord(0x14, 1, next())...)
+	f.says(responder, append(flight, tlsRecord(0x17, 1200, next())...))
+	f.t.wait(time.Millisecond)
+	f.says(initiator, append(tlsRecord(0x14, 1, next()), tlsRecord(0x17, 53, next())...))
+	exchange := func(cmd, reply string) {
+		f.t.wait(f.think)
+		f.says(initiator, sealed(cmd+"\r\n", next()))
+		f.t.wait(f.rtt + f.work)
+		f.says(responder, sealed(reply+"\r\n", next()))
+	}
+	exchange("USER alice", "331 Please specify the password.")
+	exchange("PASS Secr3t!", "230 Login successful.")
+	exchange("PBSZ 0", "200 PBSZ set to 0.")
+	exchange("PROT P", "200 PROT now Private.")
+	exchange("PASV", "227 Entering Passive Mode (10,0,0,2,156,87).")
+	f.t.wait(f.think)
+	f.says(initiator, sealed("RETR secret/payroll.xlsx\r\n", next()))
+	f.data(cli().at(51002), srv().at(40023)).synUnanswered(time.Second, 2*time.Second)
+	f.t.wait(3 * time.Second)
+	f.says(responder, sealed(failedToConnect+"\r\n", next()))
+	exchange("QUIT", "221 Goodbye.")
+	f.t.wait(100 * time.Microsecond)
+	f.close(responder)
+	return t.pcap(layers.LinkTypeEthernet)
+}
+
+// buildHelperForms: three transfers that work, captured where no helper
+// stands, whose announcements are in forms the helper refuses: PORT with
+// spaces after the commas, a 229 with its address fields filled in, and
+// PORT ended by a bare LF.
+func buildHelperForms() ([]byte, error) {
+	t := newTape()
+	f := t.ftp(framing{}, cli().at(51000), srv().at(21))
+	f.start("anonymous", "anonymous@")
+
+	f.cmd("PORT 10, 0, 0, 1, 195, 96")
+	f.reply("200 PORT command successful. Consider using PASV.")
+	f.activeTransfer(f.data(srv().at(20), cli().at(50016)), "LIST", textBody(600))
+
+	f.cmd("EPSV")
+	f.reply("229 Entering Extended Passive Mode (|1|10.0.0.2|40031|)")
+	f.passiveTransfer(f.data(cli().at(51003), srv().at(40031)), "RETR pub/release-1.4.tar.gz", binaryBody(2000, 11))
+
+	f.t.wait(f.think)
+	f.clientSays("PORT 10,0,0,1,195,97\n")
+	f.reply("200 PORT command successful. Consider using PASV.")
+	f.activeTransfer(f.data(srv().at(20), cli().at(50017)), "STOR incoming/notes.txt", textBody(700))
+	f.quit()
+	return t.pcap(layers.LinkTypeEthernet)
+}
