@@ -135,6 +135,7 @@ func (s *sess) segment(d int, tcp *layers.TCP, announced int, ref *pktRef) {
 		s.out.End = Time{ts}
 	}
 	s.handshake(tcp, d, ref)
+	s.idle.packet(d, tcp, tcp.Payload, announced, ref)
 	// What the other side acknowledges reached it: bytes of that
 	// direction still missing here are lost from the capture.
 	if tcp.ACK {

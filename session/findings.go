@@ -356,6 +356,9 @@ func sessionFindings(out *Session) {
 				"Passive transfers then need the server's passive port range open in every firewall on the path; active transfers need the client side open.",
 			Evidence: []Evidence{out.TLSEvidence}})
 	}
+	if f, ok := idleTimeout(out); ok {
+		out.Findings = append(out.Findings, f)
+	}
 	if f, ok := tlsHelperMiss(out); ok {
 		out.Findings = append(out.Findings, f)
 	}

@@ -117,6 +117,7 @@ const (
 	CodeTransferRejected Code = "transfer-rejected"
 	CodeDataPathUnseen   Code = "data-path-unseen"
 	CodeNonstandardPort  Code = "nonstandard-control-port"
+	CodeIdleTimeout      Code = "control-idle-timeout"
 	CodeHelperWouldMiss  Code = "helper-would-miss"
 	// CodeSetupObserved: per session, the passive ports a server
 	// announced and the source ports of its active-mode connections.
@@ -253,6 +254,11 @@ type Session struct {
 	// UnpairedFailures holds replies that fail a transfer (425, 426,
 	// 451) whose command is not in the capture. Not part of the contract.
 	UnpairedFailures []Exchange `json:"-"`
+	// Idle holds the control connection's last silence of a minute or
+	// more that a packet ended, with what crossed it afterwards, and the
+	// silence up to the end when it was still open then
+	// (control-idle-timeout). Not part of the contract.
+	Idle []IdleGap `json:"-"`
 	// Transcript holds every command with the reply that answered it,
 	// in order, when Config.Transcript is set. Not part of the contract.
 	Transcript []Exchange `json:"-"`
@@ -348,6 +354,29 @@ type Helper struct {
 	Reason      *string `json:"reason"`       // why not, in one sentence; null when WouldExpect
 }
 
+// IdleGap is a silence of the control connection: From is its last
+// packet before, To the packet that ended it (Packet 0: none did). The
+// rest says what crossed the connection after it.
+type IdleGap struct {
+	From, To Evidence
+	// Sent is what each direction sent after it (toServer: the client,
+	// toClient: the server).
+	Sent [2]IdleSent
+	// RST is the first RST after it, and RSTFrom the side it came from.
+	RST     *Evidence
+	RSTFrom Role
+}
+
+// IdleSent is what one side sent on a control connection after a
+// silence.
+type IdleSent struct {
+	First, Last     Evidence // the first and the last segment with payload
+	What            string   // the start of the first one's first line
+	Sends           int      // segments with payload
+	Retransmissions int      // of them, segments that repeated bytes sent before
+	Acked           bool     // the other side acknowledged all of it
+}
+
 // HelperOutcome is what the model of nf_conntrack_ftp made of the
 // segment that carried an announcement.
 type HelperOutcome string
@@ -415,6 +444,10 @@ type Observed struct {
 	// InitiatorRole says which FTP side opened the connection: the
 	// client or the server. Not part of the contract.
 	InitiatorRole Role `json:"-"`
+	// LastPacket and LastTime are the connection's last packet. Not part
+	// of the contract.
+	LastPacket int  `json:"-"`
+	LastTime   Time `json:"-"`
 }
 
 // Finding is one conclusion drawn from the capture.

@@ -64,6 +64,9 @@ type sess struct {
 	replyStart lineSpan
 	lastAnn    [2]*dcState
 	ctHolder   *dcState
+	// idle follows the silences of the control connection
+	// (control-idle-timeout).
+	idle idleWatch
 
 	gaps       []Evidence // where control bytes went missing
 	unannounce []*dataConn
@@ -192,6 +195,7 @@ func (s *sess) finalize() {
 				o.InitiatorRole = RoleClient
 			}
 			o.CommunityID = decode.CommunityID(o.Initiator, o.Responder, decode.ProtoTCP, 0)
+			o.LastPacket, o.LastTime = best.lastPkt, Time{best.lastSeen}
 			dc.out.Observed = &o
 			dc.out.Match = best.match
 		}
@@ -214,6 +218,7 @@ func (s *sess) finalize() {
 	out.Control = s.ctl
 	out.Gaps = s.gaps
 	out.TLSEvidence = s.authEvidence
+	out.Idle = s.idle.silences(out.Until.Time, !s.closed)
 	for _, c := range s.unannounce {
 		out.Unannounced = append(out.Unannounced, c.obs)
 	}

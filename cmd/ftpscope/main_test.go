@@ -439,6 +439,9 @@ func TestFindingCodes(t *testing.T) {
 		{"helper-second-pasv.pcap", "helper-would-miss", "warning"},
 		{"helper-pasv-address.pcap", "helper-would-miss", "warning"},
 		{"helper-tls.pcap", "helper-would-miss", "warning"},
+		{"control-idle-timeout.pcap", "control-idle-timeout", "error"},
+		{"control-idle-reset.pcap", "control-idle-timeout", "error"},
+		{"control-idle-cut.pcap", "control-idle-timeout", "error"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.capture+"/"+tt.code, func(t *testing.T) {

@@ -160,3 +160,67 @@ func buildHelperForms() ([]byte, error) {
 	f.quit()
 	return t.pcap(layers.LinkTypeEthernet)
 }
+
+// idleVariant says how a control connection that sat idle through a long
+// transfer died, and where the capture was taken.
+type idleVariant int
+
+const (
+	idleUnanswered idleVariant = iota // at the server: its 226 is retransmitted and never acknowledged
+	idleReset                         // at the server: a firewall answers the 226 with an RST in the client's name
+	idleCut                           // at the client: the 226 never comes, the client gives up and closes
+)
+
+// buildIdle plays a slow 8-minute download during which nothing crosses
+// the control connection, and then the death of the control connection.
+func buildIdle(v idleVariant) ([]byte, error) {
+	t := newTape()
+	f := t.ftp(framing{}, cli().at(51000), srv().at(21))
+	f.rtt = wanRTT
+	f.start("anonymous", "anonymous@")
+	f.pasv(srv().at(40030))
+	f.t.wait(150 * time.Microsecond)
+	d := f.data(cli().at(51002), srv().at(40030))
+	d.handshake()
+	f.cmd("RETR pub/dvd.iso")
+	f.reply("150 Opening BINARY mode data connection for pub/dvd.iso (16000 bytes).")
+	f.t.wait(40 * time.Microsecond)
+	f.ack(initiator)
+	// A slow path: a kilobyte every 30 s.
+	for i := range 16 {
+		t.wait(30 * time.Second)
+		d.says(responder, binaryBody(1000, uint64(40+i)))
+		t.wait(d.rtt)
+		d.ack(initiator)
+	}
+	d.close(responder)
+	f.t.wait(f.work)
+	switch v {
+	case idleUnanswered:
+		s := f.mk(responder, fACK|fPSH, []byte("226 Transfer complete.\r\n"))
+		f.put(s)
+		for _, rto := range []time.Duration{200, 400, 800, 1600, 3200, 6400} {
+			t.wait(rto * time.Millisecond)
+			f.put(s)
+		}
+		t.wait(20 * time.Second)
+		f.put(s)
+	case idleReset:
+		f.put(f.mk(responder, fACK|fPSH, []byte("226 Transfer complete.\r\n")))
+		t.wait(f.rtt / 2)
+		// The firewall had forgotten the connection: it rejects the
+		// reply with an RST in the client's name, at the client's next
+		// sequence number.
+		f.put(seg{from: initiator, seq: f.nxt[initiator], flags: fRST})
+	case idleCut:
+		// The firewall dropped the 226; the client waits a minute for
+		// it, then gives up and closes.
+		t.wait(60 * time.Second)
+		f.send(initiator, fFIN|fACK, nil)
+	}
+	return t.pcap(layers.LinkTypeEthernet)
+}
+
+func buildControlIdleTimeout() ([]byte, error) { return buildIdle(idleUnanswered) }
+func buildControlIdleReset() ([]byte, error)   { return buildIdle(idleReset) }
+func buildControlIdleCut() ([]byte, error)     { return buildIdle(idleCut) }

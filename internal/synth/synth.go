@@ -90,6 +90,9 @@ func Scenarios() []Scenario {
 		{"helper-pasv-address", "helper-pasv-address.pcap", "Server 203.0.113.10 announces 192.168.1.10:40021; the client connects to 203.0.113.10:40021 instead and its SYN is never answered (no helper expects it); 425.", buildHelperPasvAddress},
 		{"helper-tls", "helper-tls.pcap", "AUTH TLS, then an encrypted PASV and RETR; the client's SYN to 10.0.0.2:40023 is never answered (no helper can read the 227); an encrypted 425.", buildHelperTLS},
 		{"helper-forms", "helper-forms.pcap", "Three transfers that work, announced in forms nf_conntrack_ftp refuses: PORT with spaces after the commas, 229 (|1|10.0.0.2|40031|), PORT ended by a bare LF.", buildHelperForms},
+		{"control-idle-timeout", "control-idle-timeout.pcap", "Captured at the server: an 8-minute RETR with nothing on the control connection, then the server's 226 is retransmitted 7 times and never acknowledged.", buildControlIdleTimeout},
+		{"control-idle-reset", "control-idle-reset.pcap", "Captured at the server: an 8-minute RETR with nothing on the control connection, then its 226 is answered by an RST in the client's name.", buildControlIdleReset},
+		{"control-idle-cut", "control-idle-cut.pcap", "Captured at the client: an 8-minute RETR with nothing on the control connection; the 226 never arrives, and the client closes a minute later.", buildControlIdleCut},
 	}
 }
 

@@ -225,6 +225,9 @@ func TestCapturesReadBack(t *testing.T) {
 		"helper-pasv-address":            {Packets: 25, LinkTypes: eth},
 		"helper-tls":                     {Packets: 30, LinkTypes: eth},
 		"helper-forms":                   {Packets: 56, LinkTypes: eth},
+		"control-idle-timeout":           {Packets: 64, LinkTypes: eth},
+		"control-idle-reset":             {Packets: 58, LinkTypes: eth},
+		"control-idle-cut":               {Packets: 57, LinkTypes: eth},
 	}
 	scenarios := synth.Scenarios()
 	if len(scenarios) != len(want) {
