@@ -137,8 +137,10 @@ type Analyzer struct {
 	// so that a connection the reassembler let go while it was idle
 	// carries on in the same session.
 	byTuple map[connKey]*sess
-	// logins counts failed logins across sessions (login-brute-force).
+	// logins counts failed logins across sessions (login-brute-force),
+	// ranges the passive ports of each server (passive-port-range).
 	logins loginTracker
+	ranges rangeTracker
 	// dups finds duplicate packets; jumps says where time ran backwards;
 	// replay is set while the packet being analysed is older than the
 	// newest by more than replaySlack.
@@ -346,6 +348,7 @@ func (a *Analyzer) Finish(sources []capture.Info) *Report {
 		a.end(s)
 	}
 	r := &Report{Version: 1, Sessions: a.done, Findings: a.logins.findings(a.cfg.BruteForceLogins, a.cfg.BruteForceWindow)}
+	r.Findings = append(r.Findings, a.ranges.findings()...)
 	if r.Sessions == nil {
 		r.Sessions = []*Session{}
 	}
@@ -362,6 +365,10 @@ func (a *Analyzer) Finish(sources []capture.Info) *Report {
 		if a.dropped > 0 {
 			r.Sources[0].Errors = append(r.Sources[0].Errors, fmt.Sprintf(
 				"%d control connections were not followed: more than %d sessions were open at once", a.dropped, a.cfg.MaxSessions))
+		}
+		if a.ranges.dropped > 0 {
+			r.Sources[0].Errors = append(r.Sources[0].Errors, fmt.Sprintf(
+				"the passive ports of %d sessions' servers were not counted: more than %d servers announced some", a.ranges.dropped, maxRangeServers))
 		}
 		if a.channelsDropped > 0 {
 			r.Sources[0].Errors = append(r.Sources[0].Errors, fmt.Sprintf(
@@ -446,6 +453,7 @@ func (a *Analyzer) end(s *sess) {
 	out := s.out
 	s.release()
 	a.logins.ended(out)
+	a.ranges.ended(out)
 	a.endedSessions++
 	a.endedChannels += len(out.DataChannels)
 	if a.cfg.OnSession != nil {

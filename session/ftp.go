@@ -207,6 +207,7 @@ func (s *sess) reply(rep decode.Reply, pkt int, t Time) {
 	code := rep.Code
 	if code == 220 && s.out.Greeting.Packet == 0 {
 		s.out.Greeting = Evidence{Packet: pkt, Time: t, What: "220 greeting from " + s.server.String()}
+		s.out.Banner = shorten(rep.Text(), maxBannerLen)
 	}
 	if code >= 100 && code < 200 {
 		// Preliminary: the final reply follows. A 150 or 125 still says a

@@ -119,6 +119,7 @@ const (
 	CodeNonstandardPort  Code = "nonstandard-control-port"
 	CodeIdleTimeout      Code = "control-idle-timeout"
 	CodeHelperWouldMiss  Code = "helper-would-miss"
+	CodePassivePortRange Code = "passive-port-range"
 	// CodeSetupObserved: per session, the passive ports a server
 	// announced and the source ports of its active-mode connections.
 	CodeSetupObserved Code = "setup-observed"
@@ -238,8 +239,10 @@ type Session struct {
 	// finished (the end of the input, or when it went idle). Not part of
 	// the contract.
 	Control ControlHandshake `json:"-"`
-	// Greeting is the server's first 220 reply. Not part of the contract.
+	// Greeting is the server's first 220 reply, and Banner its text (at
+	// most 200 bytes). Not part of the contract.
 	Greeting Evidence `json:"-"`
+	Banner   string   `json:"-"`
 	Until    Time     `json:"-"`
 	// Unanswered counts the commands whose reply is not in the capture
 	// and Unpaired the final replies that answer no command in it (both

@@ -392,7 +392,8 @@ func TestNDJSONStream(t *testing.T) {
 		}
 		types = append(types, v.Type)
 	}
-	want := []string{"session", "source", "stats"}
+	// The finding is passive-port-range, outside any session.
+	want := []string{"session", "source", "finding", "stats"}
 	if diff := cmp.Diff(want, types); diff != "" {
 		t.Errorf("line types (-want +got):\n%s", diff)
 	}
@@ -442,6 +443,8 @@ func TestFindingCodes(t *testing.T) {
 		{"control-idle-timeout.pcap", "control-idle-timeout", "error"},
 		{"control-idle-reset.pcap", "control-idle-timeout", "error"},
 		{"control-idle-cut.pcap", "control-idle-timeout", "error"},
+		{"passive-port-range.pcap", "passive-port-range", "info"},
+		{"passive.pcap", "passive-port-range", "info"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.capture+"/"+tt.code, func(t *testing.T) {
@@ -464,7 +467,7 @@ func TestHealthyCapturesHaveNoWarnings(t *testing.T) {
 		"sll.pcap", "sll2.pcap", "pcapng-two-interfaces.pcapng", "nanosecond.pcap", "loopback-null.pcap", "raw-ip.pcap",
 		"many-transfers-mixed.pcap", "data-tuple-reused.pcap", "control-tuple-reused.pcap", "ip-fragments.pcap", "ip6-fragments.pcap",
 		"data-path-unseen.pcap", "span-duplicates.pcap", "concatenated.pcap", "reset-after-transfer.pcap", "payload-only.pcap",
-		"connection-before-announcement.pcap", "content-detected.pcap", "helper-forms.pcap"} {
+		"connection-before-announcement.pcap", "content-detected.pcap", "helper-forms.pcap", "passive-port-range.pcap"} {
 		t.Run(name, func(t *testing.T) {
 			_, out, _ := ftpscope(t, "-r", filepath.Join(testdataDir, name), "-o", "json", "-q")
 			r := decodeReport(t, out)

@@ -1,6 +1,7 @@
 package synth
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/gopacket/gopacket/layers"
@@ -224,3 +225,38 @@ func buildIdle(v idleVariant) ([]byte, error) {
 func buildControlIdleTimeout() ([]byte, error) { return buildIdle(idleUnanswered) }
 func buildControlIdleReset() ([]byte, error)   { return buildIdle(idleReset) }
 func buildControlIdleCut() ([]byte, error)     { return buildIdle(idleCut) }
+
+// buildPassivePortRange plays healthy passive sessions from three clients
+// to two servers: vsftpd on 10.0.0.2 announcing ports between 40000 and
+// 40100, ProFTPD on 10.0.0.3 answering EPSV with ports between 50000 and
+// 51000.
+func buildPassivePortRange() ([]byte, error) {
+	t := newTape()
+	vsftpd, proftpd := srv(), mkHost("10.0.0.3", 0x03)
+	clients := []host{cli(), mkHost("10.0.0.4", 0x04), mkHost("10.0.0.5", 0x05)}
+	type run struct {
+		client host
+		server host
+		port   uint16
+	}
+	runs := []run{
+		{clients[0], vsftpd, 40004}, {clients[1], proftpd, 50012}, {clients[2], vsftpd, 40058},
+		{clients[0], vsftpd, 40096}, {clients[1], vsftpd, 40033}, {clients[2], proftpd, 50876},
+	}
+	for i, r := range runs {
+		f := t.ftp(framing{}, r.client.at(uint16(51000+i)), r.server.at(21))
+		if r.server.addr == proftpd.addr {
+			f.open("220 ProFTPD Server (Debian) [10.0.0.3]")
+			f.loginOnly("anonymous", "anonymous@")
+			f.cmd("EPSV")
+			f.reply(fmt.Sprintf("229 Entering Extended Passive Mode (|||%d|)", r.port))
+		} else {
+			f.start("anonymous", "anonymous@")
+			f.pasv(r.server.at(r.port))
+		}
+		f.passiveTransfer(f.data(r.client.at(uint16(52000+i)), r.server.at(r.port)), "RETR pub/README", textBody(400+100*i))
+		f.quit()
+		t.wait(2 * time.Second)
+	}
+	return t.pcap(layers.LinkTypeEthernet)
+}

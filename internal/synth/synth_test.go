@@ -228,6 +228,7 @@ func TestCapturesReadBack(t *testing.T) {
 		"control-idle-timeout":           {Packets: 64, LinkTypes: eth},
 		"control-idle-reset":             {Packets: 58, LinkTypes: eth},
 		"control-idle-cut":               {Packets: 57, LinkTypes: eth},
+		"passive-port-range":             {Packets: 172, LinkTypes: eth},
 	}
 	scenarios := synth.Scenarios()
 	if len(scenarios) != len(want) {
