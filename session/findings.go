@@ -172,8 +172,15 @@ func channelFindings(s *Session, d *DataChannel, ctx findingContext) {
 	worked := o != nil && o.Established
 
 	// Announced addresses that differ from the control connection's.
-	switch d.Mode {
-	case ModePassive:
+	switch {
+	case d.FXP != nil:
+		// A server-to-server transfer explains the third-party address.
+		d.Findings = append(d.Findings, fxpFinding(s, d, annEv))
+		if d.Mode == ModeActive {
+			break
+		}
+		fallthrough
+	case d.Mode == ModePassive:
 		if ann.Addr() != server.Addr() && isPrivate(ann.Addr()) {
 			f := Finding{Code: CodePassivePrivate, Severity: SeverityWarning,
 				Summary: fmt.Sprintf("Server %s announced the private address %s in its %d reply instead of its own address %s.",
@@ -188,7 +195,7 @@ func channelFindings(s *Session, d *DataChannel, ctx findingContext) {
 			}
 			d.Findings = append(d.Findings, f)
 		}
-	case ModeActive:
+	case d.Mode == ModeActive:
 		switch {
 		case ann.Addr() != client.Addr() && isPrivate(ann.Addr()):
 			d.Findings = append(d.Findings, Finding{Code: CodeActivePrivate, Severity: SeverityWarning,
@@ -220,6 +227,8 @@ func channelFindings(s *Session, d *DataChannel, ctx findingContext) {
 			break
 		}
 		switch r := *d.TransferReply; {
+		case r >= 200 && r < 300 && d.FXP != nil:
+			// fxp-transfer says where the data connection ran.
 		case r >= 200 && r < 300:
 			d.Findings = append(d.Findings, pathUnseen(s, d, ann, annEv, ctx))
 		case r == 425 || r == 426:

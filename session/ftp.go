@@ -58,6 +58,7 @@ func (s *sess) command(line []byte, r *pktRef) {
 			ep, err = decode.ParseLPRT(cmd.Arg)
 		}
 		if p.dc != nil && err == nil {
+			s.fxpLink(p.dc, ep, pkt, t)
 			s.announce(p.dc, ep, pkt, t)
 		}
 	case "PASV", "LPSV":

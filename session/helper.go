@@ -340,6 +340,15 @@ func judgeHelper(s *Session, d *DataChannel) *helperVerdict {
 			"nf_conntrack_ftp forgets an expectation after 5 minutes (its expect policy)."+rules,
 			exp(), ev(o.SYNPacket, o.SYNTime, "SYN "+o.Initiator.String()+" → "+o.Responder.String()))
 	}
+	if l := d.FXP; l != nil && o == nil && d.Mode == ModePassive {
+		// The other half of a server-to-server transfer: the other server
+		// connects.
+		return no(whySource,
+			fmt.Sprintf("In this server-to-server transfer server %s connects, and the helper's expectation admits connections from the %s's address %s only.", l.Server.Addr(), peer, peerAddr),
+			fmt.Sprintf("server %s connects, not the %s %s", l.Server.Addr(), peer, peerAddr),
+			"The expectation nf_conntrack_ftp makes for a 227 or 229 names the client's address as the source; in FXP another server connects."+rules,
+			exp(), l.Announce)
+	}
 	if o != nil && o.Initiator.Addr() != peerAddr {
 		return no(whySource,
 			fmt.Sprintf("The data connection came from %s, and the helper's expectation admits connections from the %s's address %s only.", o.Initiator.Addr(), peer, peerAddr),

@@ -241,6 +241,7 @@ func TestHelperFromCaptures(t *testing.T) {
 		{"helper-pipelined-port.pcap", []string{"The PORT command does not start its TCP segment (packet 10; it starts 8 bytes in)"}},
 		{"helper-second-pasv.pcap", []string{"The helper keeps one expectation per control connection", "yes"}},
 		{"helper-forms.pcap", []string{"The helper refuses this form of the PORT command", "The helper refuses this form of the 229 reply", "The helper refuses this form of the PORT command"}},
+		{"fxp-transfer.pcap", []string{"In this server-to-server transfer server 10.0.0.3 connects", "The PORT command announces 10.0.0.2, not the client's address 10.0.0.1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.capture, func(t *testing.T) {

@@ -118,6 +118,7 @@ const (
 	CodeDataPathUnseen   Code = "data-path-unseen"
 	CodeNonstandardPort  Code = "nonstandard-control-port"
 	CodeIdleTimeout      Code = "control-idle-timeout"
+	CodeFXP              Code = "fxp-transfer"
 	CodeHelperWouldMiss  Code = "helper-would-miss"
 	CodePassivePortRange Code = "passive-port-range"
 	// CodeSetupObserved: per session, the passive ports a server
@@ -329,6 +330,22 @@ type DataChannel struct {
 	// none. Not part of the contract.
 	HelperSeen     *HelperView `json:"-"`
 	HelperReplaced *Evidence   `json:"-"`
+	// FXP links the two halves of a server-to-server transfer: a PORT or
+	// EPRT naming the endpoint another server announced, in a parallel
+	// session of the same client address, to that server's PASV or
+	// EPSV. Nil when the channel is no such half. Not part of the
+	// contract.
+	FXP *FXPLink `json:"-"`
+}
+
+// FXPLink is the other half of a server-to-server (FXP) transfer.
+type FXPLink struct {
+	Session int            // the other session's id
+	Channel int            // the other data channel's id
+	Server  netip.AddrPort // the other session's server
+	// Announce is the other half's announcement: the 227 (or 229) for a
+	// PORT, the PORT (or EPRT) for a passive channel.
+	Announce Evidence
 }
 
 // ControlHandshake is what a capture shows of the TCP handshake of a

@@ -106,3 +106,37 @@ func TestPassivePortRange(t *testing.T) {
 		t.Errorf("%d sessions streamed, want 6", len(streamed.Sessions))
 	}
 }
+
+func TestFXPTransfer(t *testing.T) {
+	kept, streamed := crossSession(t, "fxp-transfer.pcap")
+	for name, r := range map[string]*Report{"kept": kept, "streamed": streamed} {
+		if len(r.Sessions) != 2 {
+			t.Fatalf("%s: %d sessions", name, len(r.Sessions))
+		}
+		byServer := map[string]*Session{}
+		for _, s := range r.Sessions {
+			byServer[s.Server.String()] = s
+		}
+		pasv, port := byServer["10.0.0.2:21"], byServer["10.0.0.3:21"]
+		for _, c := range codes(port) {
+			if c == CodeBounce {
+				t.Errorf("%s: ftp-bounce on the PORT side of an FXP transfer", name)
+			}
+		}
+		want := map[*Session]string{
+			pasv: "Server 10.0.0.2:21 announced 10.0.0.2:40020 to client 10.0.0.1, which gave it to server 10.0.0.3:21 in session 2",
+			port: "Client 10.0.0.1 had server 10.0.0.3:21 connect to 10.0.0.2:40020, which server 10.0.0.2:21 announced to the same client in session 1",
+		}
+		for s, w := range want {
+			found := false
+			for _, f := range s.DataChannels[0].Findings {
+				if f.Code == CodeFXP && strings.HasPrefix(f.Summary, w) {
+					found = true
+				}
+			}
+			if !found || s.Verdict != VerdictOK {
+				t.Errorf("%s: session %d: verdict %s, findings %v; want fxp-transfer %q", name, s.ID, s.Verdict, s.DataChannels[0].Findings, w)
+			}
+		}
+	}
+}

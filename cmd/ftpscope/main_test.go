@@ -445,6 +445,7 @@ func TestFindingCodes(t *testing.T) {
 		{"control-idle-cut.pcap", "control-idle-timeout", "error"},
 		{"passive-port-range.pcap", "passive-port-range", "info"},
 		{"passive.pcap", "passive-port-range", "info"},
+		{"fxp-transfer.pcap", "fxp-transfer", "info"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.capture+"/"+tt.code, func(t *testing.T) {
@@ -467,7 +468,7 @@ func TestHealthyCapturesHaveNoWarnings(t *testing.T) {
 		"sll.pcap", "sll2.pcap", "pcapng-two-interfaces.pcapng", "nanosecond.pcap", "loopback-null.pcap", "raw-ip.pcap",
 		"many-transfers-mixed.pcap", "data-tuple-reused.pcap", "control-tuple-reused.pcap", "ip-fragments.pcap", "ip6-fragments.pcap",
 		"data-path-unseen.pcap", "span-duplicates.pcap", "concatenated.pcap", "reset-after-transfer.pcap", "payload-only.pcap",
-		"connection-before-announcement.pcap", "content-detected.pcap", "helper-forms.pcap", "passive-port-range.pcap"} {
+		"connection-before-announcement.pcap", "content-detected.pcap", "helper-forms.pcap", "passive-port-range.pcap", "fxp-transfer.pcap"} {
 		t.Run(name, func(t *testing.T) {
 			_, out, _ := ftpscope(t, "-r", filepath.Join(testdataDir, name), "-o", "json", "-q")
 			r := decodeReport(t, out)

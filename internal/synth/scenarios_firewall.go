@@ -260,3 +260,31 @@ func buildPassivePortRange() ([]byte, error) {
 	}
 	return t.pcap(layers.LinkTypeEthernet)
 }
+
+// buildFXPTransfer plays a server-to-server transfer captured on the
+// switch that all three hosts share: the client puts server A
+// (10.0.0.2) in passive mode, gives its endpoint to server B (10.0.0.3)
+// with PORT, and B sends the file straight to A.
+func buildFXPTransfer() ([]byte, error) {
+	t := newTape()
+	a, b := srv(), mkHost("10.0.0.3", 0x03)
+	fa := t.ftp(framing{}, cli().at(51000), a.at(21))
+	fa.start("alice", "Secr3t!")
+	fb := t.ftp(framing{}, cli().at(51001), b.at(21))
+	fb.start("alice", "Secr3t!")
+	fa.pasv(a.at(40020))
+	fb.port(a.at(40020))
+	fa.cmd("STOR incoming/release-1.4.tar.gz")
+	fb.cmd("RETR pub/release-1.4.tar.gz")
+	fb.t.wait(fb.work)
+	d := fb.data(b.at(20), a.at(40020))
+	d.handshake()
+	fb.reply("150 Opening BINARY mode data connection for pub/release-1.4.tar.gz (3000 bytes).")
+	fa.reply("150 Ok to send data.")
+	moveData(d, initiator, binaryBody(3000, 12))
+	fb.reply("226 Transfer complete.")
+	fa.reply("226 Transfer complete.")
+	fb.quit()
+	fa.quit()
+	return t.pcap(layers.LinkTypeEthernet)
+}

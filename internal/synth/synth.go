@@ -94,6 +94,7 @@ func Scenarios() []Scenario {
 		{"control-idle-reset", "control-idle-reset.pcap", "Captured at the server: an 8-minute RETR with nothing on the control connection, then its 226 is answered by an RST in the client's name.", buildControlIdleReset},
 		{"control-idle-cut", "control-idle-cut.pcap", "Captured at the client: an 8-minute RETR with nothing on the control connection; the 226 never arrives, and the client closes a minute later.", buildControlIdleCut},
 		{"passive-port-range", "passive-port-range.pcap", "Six healthy passive sessions from three clients: vsftpd 10.0.0.2 announces ports 40004-40096, ProFTPD 10.0.0.3 answers EPSV with 50012 and 50876.", buildPassivePortRange},
+		{"fxp-transfer", "fxp-transfer.pcap", "Server-to-server transfer: the client's PASV to 10.0.0.2 announces 10.0.0.2:40020, its PORT to 10.0.0.3 names it, and 10.0.0.3 sends the file from port 20 straight to 10.0.0.2.", buildFXPTransfer},
 	}
 }
 

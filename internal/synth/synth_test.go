@@ -229,6 +229,7 @@ func TestCapturesReadBack(t *testing.T) {
 		"control-idle-reset":             {Packets: 58, LinkTypes: eth},
 		"control-idle-cut":               {Packets: 57, LinkTypes: eth},
 		"passive-port-range":             {Packets: 172, LinkTypes: eth},
+		"fxp-transfer":                   {Packets: 57, LinkTypes: eth},
 	}
 	scenarios := synth.Scenarios()
 	if len(scenarios) != len(want) {
