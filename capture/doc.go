@@ -11,9 +11,20 @@
 // or in a build with -tags libpcap and cgo the whole syntax, compiled by
 // libpcap for files too (FullFilterSyntax).
 //
+// # Live capture
+//
+// OpenLive keeps the link layer of the interface where it can (Ethernet
+// with MAC addresses and, on request, VLAN tags; raw IP on "any" in the
+// default build): see LinkTyper.
+//
+// # Writing
+//
+// Writer writes pcapng, one interface per input and link type, with
+// comments on the packets if asked (WritePacketComments). Spool keeps
+// packets on disk in order until what to say about them is known.
+//
 // # What it does not do
 //
-// It does not decode headers beyond the link layer that live capture strips
-// (see package decode) and never prints: damage found in an input is
-// recorded in that input's Info.Errors.
+// It does not decode headers (see package decode) and never prints: damage
+// found in an input is recorded in that input's Info.Errors.
 package capture

@@ -133,6 +133,73 @@ func ExampleNewWriter() {
 	// frame 2: 64 bytes, Linux SLL2
 }
 
+// ExampleSpool is what ftpscope -w does: the packets wait in a spool
+// while they are analysed, then go to the pcapng file with comments that
+// say what was found.
+func ExampleSpool() {
+	src, err := capture.OpenFiles([]string{"../testdata/passive.pcap"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer src.Close()
+	spool, err := capture.NewSpool("") // in the directory for temporary files
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer spool.Close()
+	for {
+		p, err := src.Next()
+		if err == io.EOF {
+			break
+		}
+		if p.Number >= 14 && p.Number <= 15 { // the packets to keep: PASV and its reply
+			if err := spool.Add(p); err != nil {
+				fmt.Println(err)
+				return
+			}
+		}
+	}
+
+	var out bytes.Buffer
+	w, err := capture.NewWriter(&out)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	err = spool.Replay(func(p capture.Packet) error {
+		comments := []string{fmt.Sprintf("passive.pcap #%d", p.Number)}
+		if p.Number == 15 {
+			comments = append(comments, "the 227 reply announces 10.0.0.2:40001")
+		}
+		return w.WritePacketComments(p, comments...)
+	})
+	if err == nil {
+		err = w.Close()
+	}
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	r, err := pcapgo.NewNgReader(&out, pcapgo.DefaultNgReaderOptions)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for frame := 1; ; frame++ {
+		_, _, opts, err := r.ReadPacketDataWithOptions()
+		if err != nil {
+			break
+		}
+		fmt.Printf("frame %d: %q\n", frame, opts.Comments)
+	}
+	// Output:
+	// frame 1: ["passive.pcap #14"]
+	// frame 2: ["passive.pcap #15" "the 227 reply announces 10.0.0.2:40001"]
+}
+
 func ExampleWithFilter() {
 	// Only the data connection: everything but the control port. Numbers
 	// stay the frame numbers of the file, as Wireshark shows them.

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ftpscope/ftpscope/decode"
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 )
@@ -34,16 +35,21 @@ type LiveOptions struct {
 	// Interface is an interface name, or AnyInterface ("any") for all
 	// interfaces of the current network namespace.
 	Interface string
-	// Snaplen is the most bytes kept of each packet, counted from the IP
-	// header; 0 means DefaultSnaplen.
+	// Snaplen is the most bytes kept of each packet, counted from the
+	// start of its link-layer header as tcpdump counts; 0 means
+	// DefaultSnaplen.
 	Snaplen int
 	// Filter is a BPF filter expression in tcpdump syntax; only the
 	// packets it matches are captured, "" (or blanks) captures every IP
 	// packet. The afpacket backend compiles it with package filter for
-	// LiveLinkType (packets start at the IP header, whatever the
-	// interface) and attaches the program to the socket; the libpcap
-	// backend has libpcap compile it for the interface's own link type,
-	// which reads the whole tcpdump syntax (FullFilterSyntax).
+	// the source's link type (see LinkTyper) and attaches the program to
+	// the socket; the libpcap backend has libpcap compile it for the
+	// interface's link type, which reads the whole tcpdump syntax
+	// (FullFilterSyntax). Either way the kernel runs it on the frame
+	// with its VLAN tag taken out (see VLANTags): "host" and "port" see
+	// tagged traffic; the afpacket backend refuses "vlan", which its
+	// programs cannot tell there (libpcap's use the kernel's VLAN
+	// extensions).
 	//
 	// Packets that reach the socket in the few microseconds between its
 	// creation and the filter's attachment are not filtered by the kernel
@@ -58,6 +64,14 @@ type LiveOptions struct {
 	// a cancelled context, and Close takes effect, within about this long.
 	// 0 means DefaultPollTimeout.
 	PollTimeout time.Duration
+	// VLANTags puts back, in the frames of an Ethernet interface, the
+	// 802.1Q or 802.1ad tag that Linux takes out of a frame on receipt
+	// (and hands over beside it), as tcpdump shows them: priority, VLAN
+	// ID and tag type as they were on the wire. It costs the afpacket
+	// backend a copy of each tagged frame, so it is off unless the frames
+	// are kept (ftpscope -w); the analysis does not need the tags. The
+	// libpcap backend always puts them back.
+	VLANTags bool
 	// ReportIdle makes Next return ErrIdle when a wait for packets timed
 	// out, so that the caller can move its clock on while the interface
 	// is quiet (end idle sessions, stream what ended). Off, Next waits
@@ -83,15 +97,23 @@ func (o LiveOptions) normalize() (LiveOptions, error) {
 	return o, nil
 }
 
-// LiveLinkType returns the link type of every packet a live Source returns,
-// whatever the interface: layers.LinkTypeRaw, packets starting at the IPv4
-// or IPv6 header (tell them apart by the version nibble).
+// LinkTyper is implemented by the Sources OpenLive returns: every packet
+// they return has the link type LinkType says, known from the moment the
+// capture is open.
 //
-// Raw IP is used rather than each interface's own link layer so that one
-// filter fits every interface, "any" included, and so that loopback,
-// Ethernet, tunnels and VLANs all look alike; FTP analysis needs nothing
-// below IP.
-func LiveLinkType() layers.LinkType { return layers.LinkTypeRaw }
+// On Linux the afpacket backend keeps the link layer of an Ethernet
+// interface (and of a loopback one, which has an Ethernet header of
+// zeros): layers.LinkTypeEthernet, MAC addresses included, and the VLAN
+// tags with LiveOptions.VLANTags. Other interfaces (tunnels, WireGuard,
+// PPP), and "any", give layers.LinkTypeRaw: packets from the IPv4 or IPv6
+// header on. For "any" libpcap builds a Linux cooked header (SLL) from
+// what the kernel says beside each packet (interface, packet type, source
+// address), which gopacket's afpacket does not hand over: it reads only
+// the interface index and the VLAN out of that. The libpcap backend gives
+// the link type libpcap has for the interface (Linux cooked for "any").
+type LinkTyper interface {
+	LinkType() layers.LinkType
+}
 
 // Sentinel errors of OpenLive, to be tested with errors.Is. The error
 // returned is an *InterfaceError, whose message says what to do.
@@ -226,8 +248,8 @@ var errPollTimeout = errors.New("capture: poll timeout")
 
 // liveHandle is one backend's open capture.
 type liveHandle interface {
-	// read returns the next packet, starting at its IP header, or
-	// errPollTimeout when none came within the poll timeout. The data may
+	// read returns the next packet, starting at its link-layer header
+	// (of the source's link type), or errPollTimeout when none came within the poll timeout. The data may
 	// alias the backend's buffers until the next read. A nil packet with a
 	// nil error is a packet to skip; io.EOF means the handle was closed.
 	read() ([]byte, gopacket.CaptureInfo, error)
@@ -245,6 +267,7 @@ const dropsRefreshEvery = 1024
 type liveSource struct {
 	ctx        context.Context
 	snaplen    int
+	linkType   layers.LinkType
 	reportIdle bool
 	drainUntil time.Time // set when ctx is first seen cancelled
 	closing    atomic.Bool
@@ -261,16 +284,23 @@ type liveSource struct {
 	info   Info
 }
 
-var _ Source = (*liveSource)(nil)
+var (
+	_ Source    = (*liveSource)(nil)
+	_ LinkTyper = (*liveSource)(nil)
+)
 
-func newLiveSource(ctx context.Context, name string, snaplen int, h liveHandle) *liveSource {
+func newLiveSource(ctx context.Context, name string, snaplen int, lt layers.LinkType, h liveHandle) *liveSource {
 	return &liveSource{
-		ctx:     ctx,
-		snaplen: snaplen,
-		h:       h,
-		info:    Info{Name: name},
+		ctx:      ctx,
+		snaplen:  snaplen,
+		linkType: lt,
+		h:        h,
+		info:     Info{Name: name},
 	}
 }
+
+// LinkType returns the link type of every packet Next returns.
+func (s *liveSource) LinkType() layers.LinkType { return s.linkType }
 
 // drainFor bounds how long a cancelled live capture keeps reading what
 // the kernel already captured.
@@ -281,7 +311,7 @@ const drainFor = time.Second
 // It is not an end: call Next again.
 var ErrIdle = errors.New("capture: no packet within the poll timeout")
 
-// Next returns the next IP packet. Once the context is cancelled it
+// Next returns the next frame that carries IPv4 or IPv6. Once the context is cancelled it
 // returns what the kernel had already captured, then io.EOF at the first
 // poll timeout (or after drainFor on a link that never goes quiet). It
 // returns io.EOF at once after Close, and after a
@@ -332,9 +362,10 @@ func (s *liveSource) Next() (Packet, error) {
 			s.shutdownLocked(fmt.Errorf("%s: capture ended: %w", s.info.Name, explainReadError(s.info.Name, err)))
 			return Packet{}, io.EOF
 		}
-		if !isIP(data) {
+		if _, ok := decode.IPPacket(s.linkType, data); !ok {
 			// Not IP: only possible for packets that arrived before the
-			// kernel filter was attached.
+			// kernel filter was attached (afpacket), or that libpcap's
+			// filter let through (without a filter).
 			continue
 		}
 		if len(data) > s.snaplen {
@@ -353,20 +384,11 @@ func (s *liveSource) Next() (Packet, error) {
 		return Packet{
 			Data:     s.buf,
 			Info:     ci,
-			LinkType: layers.LinkTypeRaw,
+			LinkType: s.linkType,
 			Source:   0,
 			Number:   s.n,
 		}, nil
 	}
-}
-
-// isIP reports whether data starts like an IPv4 or IPv6 header.
-func isIP(data []byte) bool {
-	if len(data) == 0 {
-		return false
-	}
-	v := data[0] >> 4
-	return v == 4 || v == 6
 }
 
 // record counts one returned packet.
@@ -374,7 +396,7 @@ func (s *liveSource) record(ci gopacket.CaptureInfo) {
 	s.infoMu.Lock()
 	defer s.infoMu.Unlock()
 	if s.info.Packets == 0 {
-		s.info.LinkTypes = []string{layers.LinkTypeRaw.String()}
+		s.info.LinkTypes = []string{s.linkType.String()}
 		s.info.FirstSeen = ci.Timestamp
 	}
 	s.info.Packets++

@@ -40,7 +40,7 @@ func ExampleOpenLive() {
 			fmt.Println(err)
 			return
 		}
-		_ = p // decode p.Data as p.LinkType (raw IP) here
+		_ = p // decode p.Data as p.LinkType (raw IP on "any") here
 	}
 	info := src.Infos()[0]
 	fmt.Printf("%s: %d packets, %d dropped by the kernel\n", info.Name, info.Packets, info.Dropped)

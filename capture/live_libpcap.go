@@ -11,7 +11,6 @@ import (
 
 	"github.com/ftpscope/ftpscope/decode"
 	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcap"
 )
 
@@ -20,27 +19,23 @@ import (
 // -tags libpcap and cgo) or "none".
 const LiveBackend = "libpcap"
 
-const (
-	// pcapBufferSize is the kernel buffer libpcap is asked for, as large
-	// as the afpacket backend's ring.
-	pcapBufferSize = 32 << 20
-	// pcapLinkHeaderRoom is added to the snaplen given to libpcap, which
-	// counts the link-layer header that LiveOptions.Snaplen does not.
-	pcapLinkHeaderRoom = 64
-)
+// pcapBufferSize is the kernel buffer libpcap is asked for, as large as the
+// afpacket backend's ring.
+const pcapBufferSize = 32 << 20
 
-// OpenLive starts capturing on an interface and returns a Source of the IP
-// packets seen there, with link type LiveLinkType. Cancelling ctx ends the
-// capture: Next then returns io.EOF within o.PollTimeout.
+// OpenLive starts capturing on an interface and returns a Source of the
+// frames seen there that carry IP, which also implements LinkTyper.
+// Cancelling ctx ends the capture: Next then returns io.EOF within
+// o.PollTimeout.
 //
 // This build captures through libpcap, which compiles o.Filter with its own
 // compiler (the whole tcpdump syntax) for the interface's link type and
-// attaches it in the kernel. The link-layer header of each frame (Ethernet
-// with any VLAN tags, Linux cooked v1 or v2, BSD loopback) is stripped by
-// decode.IPPacket so that packets start at the IP header as in the
-// afpacket build; frames that carry no IPv4 or IPv6 are skipped. libpcap
-// itself hides the duplicate that loopback interfaces show of every
-// packet.
+// attaches it in the kernel. Frames keep the link-layer header libpcap
+// gives them, as tcpdump shows them: Ethernet with VLAN tags (libpcap puts
+// back the tags Linux takes out, whatever o.VLANTags says), Linux cooked
+// capture for "any", raw IP for tunnels; frames that carry no IPv4 or IPv6
+// are skipped. libpcap itself hides the duplicate that loopback interfaces
+// show of every packet.
 //
 // A filter expression that libpcap compiles for none of the link types
 // ftpscope reads (a syntax error) is an error returned before anything
@@ -66,7 +61,7 @@ func OpenLive(ctx context.Context, o LiveOptions) (Source, error) {
 	}
 	defer inactive.CleanUp()
 	err = errors.Join(
-		inactive.SetSnapLen(o.Snaplen+pcapLinkHeaderRoom),
+		inactive.SetSnapLen(o.Snaplen),
 		inactive.SetPromisc(o.Promisc && o.Interface != AnyInterface),
 		inactive.SetTimeout(o.PollTimeout),
 		inactive.SetImmediateMode(true),
@@ -88,9 +83,9 @@ func OpenLive(ctx context.Context, o LiveOptions) (Source, error) {
 	lt := h.LinkType()
 	if !decode.Supported(lt) {
 		h.Close()
-		return nil, fmt.Errorf("capture: %s has link type %v, which live capture cannot strip down to IP", o.Interface, lt)
+		return nil, fmt.Errorf("capture: %s has link type %v, which ftpscope does not read (it reads %s)", o.Interface, lt, decode.SupportedLinkTypes)
 	}
-	src := newLiveSource(ctx, o.Interface, o.Snaplen, &pcapHandle{h: h, lt: lt})
+	src := newLiveSource(ctx, o.Interface, o.Snaplen, lt, &pcapHandle{h: h})
 	src.reportIdle = o.ReportIdle
 	return src, nil
 }
@@ -117,8 +112,7 @@ func pcapOpenError(name string, err error) error {
 
 // pcapHandle is a liveHandle over a libpcap handle.
 type pcapHandle struct {
-	h  *pcap.Handle
-	lt layers.LinkType
+	h *pcap.Handle
 }
 
 func (p *pcapHandle) read() ([]byte, gopacket.CaptureInfo, error) {
@@ -133,16 +127,8 @@ func (p *pcapHandle) read() ([]byte, gopacket.CaptureInfo, error) {
 			err = perr
 		}
 		return nil, ci, err
-	case err != nil:
-		return nil, ci, err
 	}
-	payload, ok := decode.IPPacket(p.lt, data)
-	if !ok {
-		return nil, ci, nil // skipped: not IP
-	}
-	ci.Length -= len(data) - len(payload)
-	ci.CaptureLength = len(payload)
-	return payload, ci, nil
+	return data, ci, err
 }
 
 func (p *pcapHandle) dropped() (int64, error) {

@@ -4,14 +4,18 @@ package capture
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"syscall"
 	"time"
 
 	"github.com/ftpscope/ftpscope/filter"
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/afpacket"
+	"github.com/gopacket/gopacket/layers"
 	"golang.org/x/net/bpf"
 )
 
@@ -36,19 +40,31 @@ const (
 	packetOutgoing = 4 // PACKET_OUTGOING
 )
 
-// OpenLive starts capturing on an interface and returns a Source of the IP
-// packets seen there, with link type LiveLinkType. Cancelling ctx ends the
-// capture: Next then returns io.EOF within o.PollTimeout.
+// OpenLive starts capturing on an interface and returns a Source of the
+// frames seen there that carry IP, which also implements LinkTyper.
+// Cancelling ctx ends the capture: Next then returns io.EOF within
+// o.PollTimeout.
 //
-// This build reads a TPACKET_V3 memory-mapped AF_PACKET socket of type
-// SOCK_DGRAM, so every packet starts at its IP header whatever the
-// interface. A kernel filter is always attached: it keeps IPv4 and IPv6
-// only, drops the outgoing copy the kernel shows of every packet sent over
-// a loopback interface (which would otherwise be seen twice, once leaving
-// and once arriving; outgoing packets of other interfaces are kept, "any"
-// included), then runs o.Filter, compiled by package filter. A filter
-// expression that package filter cannot parse is an error of type
-// *filter.Error, returned before anything else is checked.
+// This build reads a TPACKET_V3 memory-mapped AF_PACKET socket. On an
+// Ethernet interface (and on loopback) the socket is of type SOCK_RAW and
+// keeps the Ethernet header, so the frames have link type Ethernet with
+// their MAC addresses, and with o.VLANTags their VLAN tags. On "any" and
+// on interfaces without an Ethernet header the socket is of type
+// SOCK_DGRAM and packets start at their IP header (link type raw IP):
+// "any" mixes interfaces of several link types on one socket, and a
+// cooked header in their place needs the packet type and source address
+// the kernel puts beside each packet, which gopacket's afpacket does not
+// hand over (see LinkTyper).
+//
+// A kernel filter is always attached: it keeps IPv4 and IPv6 only, drops
+// the outgoing copy the kernel shows of every packet sent over a loopback
+// interface (which would otherwise be seen twice, once leaving and once
+// arriving; outgoing packets of other interfaces are kept, "any"
+// included), then runs o.Filter, compiled by package filter for the
+// socket's link type. A filter expression that package filter cannot
+// parse is an error of type *filter.Error, returned before anything else
+// is checked; so is one with "vlan", which the kernel's filter cannot tell
+// (see LiveOptions.Filter).
 //
 // The errors for an interface that cannot be opened are *InterfaceError
 // values matching ErrPermission, ErrNoInterface or ErrInterfaceDown.
@@ -61,10 +77,25 @@ func OpenLive(ctx context.Context, o LiveOptions) (Source, error) {
 	if err != nil {
 		return nil, err
 	}
+	lt, sockType := layers.LinkTypeRaw, afpacket.SocketDgram
+	if o.Interface != AnyInterface {
+		hw, err := interfaceType(ifc.Index)
+		if err != nil {
+			return nil, fmt.Errorf("capture: opening %s: %w", o.Interface, err)
+		}
+		if hw == syscall.ARPHRD_ETHER || hw == syscall.ARPHRD_LOOPBACK {
+			lt, sockType = layers.LinkTypeEthernet, afpacket.SocketRaw
+		}
+	}
 	var user []bpf.RawInstruction
 	var match *filter.Matcher
+	if f != nil && lt == layers.LinkTypeEthernet {
+		if err := checkNoVLAN(f, o); err != nil {
+			return nil, err
+		}
+	}
 	if f != nil {
-		if user, err = f.Compile(LiveLinkType(), o.Snaplen); err != nil {
+		if user, err = f.Compile(lt, o.Snaplen); err != nil {
 			return nil, err
 		}
 		match = f.NewMatcher()
@@ -77,7 +108,8 @@ func OpenLive(ctx context.Context, o LiveOptions) (Source, error) {
 	blockTimeout := min(o.PollTimeout, afpMaxBlockTimeout)
 	tp, err := afpacket.NewTPacket(
 		afpacket.OptInterface(ifc.Name), // "" for any: all interfaces
-		afpacket.OptSocketType(afpacket.SocketDgram),
+		sockType,
+		afpacket.OptAddVLANHeader(o.VLANTags && lt == layers.LinkTypeEthernet),
 		afpacket.OptTPacketVersion(afpacket.TPacketVersion3),
 		afpacket.OptBlockSize(afpBlockSize),
 		afpacket.OptNumBlocks(afpNumBlocks),
@@ -102,18 +134,59 @@ func OpenLive(ctx context.Context, o LiveOptions) (Source, error) {
 			return nil, fmt.Errorf("capture: promiscuous mode on %s: %w", o.Interface, err)
 		}
 	}
-	src := newLiveSource(ctx, o.Interface, o.Snaplen, &afpacketHandle{tp: tp, match: match})
+	src := newLiveSource(ctx, o.Interface, o.Snaplen, lt, &afpacketHandle{tp: tp, lt: lt, match: match})
 	src.reportIdle = o.ReportIdle
 	return src, nil
+}
+
+// checkNoVLAN refuses a filter that reads VLAN tags on a live Ethernet
+// socket: the kernel runs the filter on the frame with its tag taken out,
+// so "vlan" would match nothing (and "not vlan" everything). Such a
+// filter is the one that does not compile for raw IP, which has no tags.
+func checkNoVLAN(f *filter.Filter, o LiveOptions) error {
+	_, err := f.Compile(layers.LinkTypeRaw, o.Snaplen)
+	var fe *filter.Error
+	if !errors.As(err, &fe) {
+		return err
+	}
+	e := *fe
+	e.Msg = "vlan cannot be told on a live Linux socket, which runs the filter on frames with their tag taken out; " +
+		"leave it out (host, port and the rest match tagged frames), or build with -tags libpcap"
+	return &e
+}
+
+// interfaceType returns the hardware type (ARPHRD_*, linux/if_arp.h) of
+// the interface with index idx, from the kernel's table of links in this
+// network namespace (rtnetlink, as net.Interfaces reads it).
+func interfaceType(idx int) (uint16, error) {
+	tab, err := syscall.NetlinkRIB(syscall.RTM_GETLINK, syscall.AF_UNSPEC)
+	if err != nil {
+		return 0, os.NewSyscallError("netlinkrib", err)
+	}
+	msgs, err := syscall.ParseNetlinkMessage(tab)
+	if err != nil {
+		return 0, os.NewSyscallError("parsenetlinkmessage", err)
+	}
+	for _, m := range msgs {
+		// struct ifinfomsg: family, pad, type (16 bits), index (32
+		// bits), ...; in the host's byte order.
+		if m.Header.Type != syscall.RTM_NEWLINK || len(m.Data) < syscall.SizeofIfInfomsg {
+			continue
+		}
+		if int(int32(binary.NativeEndian.Uint32(m.Data[4:]))) == idx {
+			return binary.NativeEndian.Uint16(m.Data[2:]), nil
+		}
+	}
+	return 0, fmt.Errorf("no link with index %d in the kernel's table", idx)
 }
 
 // kernelFilter returns the program attached to the socket: a prologue that
 // drops everything but IPv4 and IPv6 and the outgoing copies of loopback
 // packets, followed by user (or, when user is empty, an accept of snaplen
 // bytes). The prologue reads only kernel metadata (skb->protocol,
-// skb->pkt_type, skb->dev->ifindex), never packet bytes, so user keeps
-// seeing the packet from its IP header at offset 0; its jumps are relative
-// and stay valid behind the prologue.
+// skb->pkt_type, skb->dev->ifindex), never packet bytes, so user sees the
+// packet as the socket hands it over (from the Ethernet or the IP header);
+// its jumps are relative and stay valid behind the prologue.
 func kernelFilter(user []bpf.RawInstruction, loopbacks []int, snaplen int) ([]bpf.RawInstruction, error) {
 	// Layout (n = len(loopbacks); drop is the "ret #0" just before user):
 	//   0       ld  proto
@@ -187,10 +260,14 @@ func kernelFilter(user []bpf.RawInstruction, loopbacks []int, snaplen int) ([]bp
 // afpacketHandle is a liveHandle over an AF_PACKET ring.
 type afpacketHandle struct {
 	tp *afpacket.TPacket
+	lt layers.LinkType
 	// match runs the user's filter again on every packet, for those
 	// that arrived before the kernel filter was attached; nil when there
 	// is no filter.
 	match *filter.Matcher
+	// untagged holds a frame without the VLAN tag gopacket put back, for
+	// match: the kernel filter saw it so.
+	untagged []byte
 }
 
 func (h *afpacketHandle) read() ([]byte, gopacket.CaptureInfo, error) {
@@ -200,10 +277,33 @@ func (h *afpacketHandle) read() ([]byte, gopacket.CaptureInfo, error) {
 	}
 	// An interface going down or away shows as afpacket.ErrPoll (POLLERR),
 	// which explainReadError makes sense of.
-	if err == nil && h.match != nil && !h.match.Match(data, LiveLinkType()) {
-		return nil, ci, nil // skipped: arrived before the kernel filter
+	if err == nil && h.match != nil {
+		seen := data
+		if h.lt == layers.LinkTypeEthernet && vlanPutBack(data, ci) {
+			h.untagged = append(append(h.untagged[:0], data[:12]...), data[16:]...)
+			seen = h.untagged
+		}
+		if !h.match.Match(seen, h.lt) {
+			return nil, ci, nil // skipped: arrived before the kernel filter
+		}
 	}
 	return data, ci, err
+}
+
+// vlanPutBack reports whether afpacket put a VLAN tag back into frame,
+// behind the MAC addresses (OptAddVLANHeader): the kernel reported the
+// tag and the frame has one of its VLAN ID there. (It puts back none for
+// a tag of all zeros.)
+func vlanPutBack(frame []byte, ci gopacket.CaptureInfo) bool {
+	for _, a := range ci.AncillaryData {
+		v, ok := a.(afpacket.AncillaryVLAN)
+		if !ok || len(frame) < 18 {
+			continue
+		}
+		tpid := binary.BigEndian.Uint16(frame[12:])
+		return (tpid == 0x8100 || tpid == 0x88a8) && int(binary.BigEndian.Uint16(frame[14:])&0x0fff) == v.VLAN
+	}
+	return false
 }
 
 func (h *afpacketHandle) dropped() (int64, error) {

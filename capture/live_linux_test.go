@@ -11,7 +11,9 @@ package capture
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -29,6 +31,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ftpscope/ftpscope/decode"
 	"github.com/ftpscope/ftpscope/filter"
 	"github.com/ftpscope/ftpscope/internal/netns"
 	"github.com/google/go-cmp/cmp"
@@ -59,6 +62,8 @@ func TestLiveHelperProcess(t *testing.T) {
 		err = liveHelperUDPFlood(args)
 	case "openlive":
 		err = liveHelperOpenLive(args)
+	case "inject":
+		err = liveHelperInject(args)
 	default:
 		err = fmt.Errorf("unknown helper mode %q", mode)
 	}
@@ -134,6 +139,35 @@ func liveHelperOpenLive(args []string) error {
 	return nil
 }
 
+// liveHelperInject sends frames, given in hex after the interface name,
+// out of that interface through a packet socket, as they are.
+func liveHelperInject(args []string) error {
+	if len(args) < 2 {
+		return fmt.Errorf("inject wants an interface and frames, got %q", args)
+	}
+	ifc, err := net.InterfaceByName(args[0])
+	if err != nil {
+		return err
+	}
+	fd, err := syscall.Socket(syscall.AF_PACKET, syscall.SOCK_RAW, 0)
+	if err != nil {
+		return err
+	}
+	defer syscall.Close(fd)
+	for _, h := range args[1:] {
+		frame, err := hex.DecodeString(h)
+		if err != nil {
+			return err
+		}
+		to := &syscall.SockaddrLinklayer{Ifindex: ifc.Index, Halen: 6}
+		copy(to.Addr[:], frame[:6])
+		if err := syscall.Sendto(fd, frame, 0, to); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // liveNet is a network namespace joined to the test's namespace by a veth
 // pair.
 type liveNet struct {
@@ -197,6 +231,25 @@ func setupLiveNet(tb testing.TB) *liveNet {
 	}
 	n.hostIndex = ifc.Index
 	return n
+}
+
+// macs returns the MAC addresses of the veth pair's ends.
+func (n *liveNet) macs(tb testing.TB) (host, peer net.HardwareAddr) {
+	tb.Helper()
+	ifc, err := net.InterfaceByName(n.host)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	// ip netns exec mounts the namespace's own /sys.
+	out, err := n.ns.Output(context.Background(), "cat", "/sys/class/net/"+n.peer+"/address")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	peer, err = net.ParseMAC(strings.TrimSpace(string(out)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ifc.HardwareAddr, peer
 }
 
 // ipHere runs the ip command in the test's own namespace and fails tb if
@@ -356,7 +409,9 @@ func liveReadUntil(tb testing.TB, src Source, last liveConn) []liveCaptured {
 		}
 		c := liveCaptured{Packet: p}
 		c.Data = append([]byte(nil), p.Data...)
-		c.seg, c.isTCP = decodeLiveSeg(c.Data)
+		if ip, ok := decode.IPPacket(p.LinkType, c.Data); ok {
+			c.seg, c.isTCP = decodeLiveSeg(ip)
+		}
 		got = append(got, c)
 		if c.isTCP && c.seg == marker {
 			return got
@@ -427,14 +482,31 @@ func tcpPortsFilter(ports ...uint16) string {
 	return "tcp and (" + strings.Join(terms, " or ") + ")"
 }
 
+// liveLinkType is the link type a capture on iface has in this build:
+// Ethernet on the veth pairs and loopback; on "any" raw IP (afpacket) or
+// Linux cooked (libpcap).
+func liveLinkType(iface string) layers.LinkType {
+	switch {
+	case iface != AnyInterface:
+		return layers.LinkTypeEthernet
+	case LiveBackend == "libpcap":
+		return layers.LinkTypeLinuxSLL
+	}
+	return layers.LinkTypeRaw
+}
+
 // checkLivePackets checks the fields every returned packet must have, and the
 // source's Info against what was returned.
 func checkLivePackets(t *testing.T, src Source, name string, ifindex int, got []liveCaptured) {
 	t.Helper()
+	lt := liveLinkType(name)
+	if l, ok := src.(LinkTyper); !ok || l.LinkType() != lt {
+		t.Errorf("source of %s: LinkTyper %v, want link type %v", name, ok, lt)
+	}
 	var bytes int64
 	for i, p := range got {
-		if p.Number != i+1 || p.Source != 0 || p.LinkType != layers.LinkTypeRaw {
-			t.Errorf("packet %d: Number %d, Source %d, LinkType %v; want %d, 0, Raw", i, p.Number, p.Source, p.LinkType, i+1)
+		if p.Number != i+1 || p.Source != 0 || p.LinkType != lt {
+			t.Errorf("packet %d: Number %d, Source %d, LinkType %v; want %d, 0, %v", i, p.Number, p.Source, p.LinkType, i+1, lt)
 		}
 		if p.Info.CaptureLength != len(p.Data) || p.Info.Length < p.Info.CaptureLength || p.Info.Timestamp.IsZero() {
 			t.Errorf("packet %d: CaptureInfo %+v for %d bytes", p.Number, p.Info, len(p.Data))
@@ -446,7 +518,7 @@ func checkLivePackets(t *testing.T, src Source, name string, ifindex int, got []
 	}
 	want := Info{
 		Name:      name,
-		LinkTypes: []string{"Raw"},
+		LinkTypes: []string{lt.String()},
 		Packets:   len(got),
 		Bytes:     bytes,
 		FirstSeen: got[0].Info.Timestamp,
@@ -487,6 +559,23 @@ func TestLiveCapture(t *testing.T) {
 			t.Errorf("handshakes mismatch (-want +got):\n%s", diff)
 		}
 		checkLivePackets(t, src, n.host, n.hostIndex, got)
+
+		// The frames keep their Ethernet header: from the peer's MAC
+		// address to the host end's, and back.
+		hostMAC, peerMAC := n.macs(t)
+		for _, c := range got {
+			if !c.isTCP || (c.seg.Flags != "S" && c.seg.Flags != "SA") {
+				continue
+			}
+			src, dst := net.HardwareAddr(c.Data[6:12]), net.HardwareAddr(c.Data[0:6])
+			want := [2]string{peerMAC.String(), hostMAC.String()}
+			if c.seg.Flags == "SA" {
+				want[0], want[1] = want[1], want[0]
+			}
+			if got := [2]string{src.String(), dst.String()}; got != want {
+				t.Errorf("packet %d (%v): Ethernet %s → %s, want %s → %s", c.Number, c.seg, got[0], got[1], want[0], want[1])
+			}
+		}
 	})
 
 	// filtered checks a capture through a filter that accepts ports only.
@@ -557,12 +646,13 @@ func TestLiveCapture(t *testing.T) {
 		checkLivePackets(t, src, AnyInterface, 0, got)
 	})
 
-	t.Run("snaplen cuts packets at the IP header plus snaplen", func(t *testing.T) {
-		const snaplen = 40
+	t.Run("snaplen cuts frames at snaplen bytes", func(t *testing.T) {
+		const snaplen = 14 + 40
 		src := openLiveT(t, LiveOptions{Interface: n.host, Snaplen: snaplen, Filter: tcpPortsFilter(ports...)})
 		_, conns := vethTraffic(t)
-		// 40 bytes hold an IPv4 and TCP header without options: enough for
-		// the ports and flags liveReadUntil looks at, not for IPv6.
+		// 54 bytes hold an Ethernet, IPv4 and TCP header without options:
+		// enough for the ports and flags liveReadUntil looks at, not for
+		// IPv6.
 		last := conns[2] // the last IPv4 connection
 		got := liveReadUntil(t, src, last)
 		for _, p := range got {
@@ -571,6 +661,76 @@ func TestLiveCapture(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestLiveVLAN sends VLAN-tagged frames into the veth pair from the
+// namespace (as a trunk port would hand them over) and captures them on
+// the host end. Linux takes the tag out of each frame on receipt, before
+// packet sockets see it (this needs no 8021q module); with VLANTags the
+// capture puts it back as it was: priority, VLAN ID and tag type
+// (802.1Q, 802.1ad). The kernel filter sees the frames untagged: "host"
+// and "tcp" match them, as tcpdump's do on Linux.
+func TestLiveVLAN(t *testing.T) {
+	n := setupLiveNet(t)
+	hostMAC, peerMAC := n.macs(t)
+	src4, dst4 := netip.MustParseAddr("10.231.250.1"), netip.MustParseAddr("10.231.250.2") // beside the pair's own
+	frame := func(srcPort uint16, tags ...[4]byte) []byte {
+		var f []byte
+		f = append(f, hostMAC...)
+		f = append(f, peerMAC...)
+		for _, tag := range tags {
+			f = append(f, tag[:]...)
+		}
+		f = append(f, 0x08, 0x00)
+		ip := []byte{0x45, 0, 0, 40, 0, 1, 0x40, 0, 64, 6, 0, 0}
+		ip = append(append(ip, src4.AsSlice()...), dst4.AsSlice()...)
+		tcp := []byte{byte(srcPort >> 8), byte(srcPort), 0, 21, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff, 0, 0, 0, 0}
+		return append(append(f, ip...), tcp...)
+	}
+	dot1q := [4]byte{0x81, 0x00, 0xa0, 100}  // priority 5 (the top 3 bits), VLAN 100
+	dot1ad := [4]byte{0x88, 0xa8, 0x00, 200} // VLAN 200, 802.1ad
+	sent := [][]byte{frame(50001, dot1q), frame(50002, dot1ad), frame(50003)}
+	untagged := [][]byte{frame(50001), frame(50002), frame(50003)}
+	for _, tt := range []struct {
+		name   string
+		tags   bool
+		filter string
+	}{
+		{"tags put back", true, ""},
+		{"tags put back, frames filtered untagged", true, "tcp and src host " + src4.String()},
+		{"tags left out", false, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			want := sent
+			if !tt.tags && LiveBackend == "afpacket" {
+				want = untagged // libpcap always puts them back
+			}
+			src := openLiveT(t, LiveOptions{Interface: n.host, VLANTags: tt.tags, Filter: tt.filter})
+			args := []string{n.peer}
+			for _, f := range sent {
+				args = append(args, hex.EncodeToString(f))
+			}
+			liveHelper(t, n.ns, "inject", args...)
+			var got [][]byte
+			for len(got) < len(sent) {
+				p, err := src.Next()
+				if err != nil {
+					t.Fatalf("Next() after %d of the frames sent: %v", len(got), err)
+				}
+				ip, ok := decode.IPPacket(p.LinkType, p.Data)
+				if !ok || !bytes.Equal(ip[12:16], src4.AsSlice()) {
+					continue // the pair's own traffic (IPv6 neighbour discovery)
+				}
+				if p.Info.CaptureLength != len(p.Data) || p.Info.Length != len(p.Data) {
+					t.Errorf("frame of %d bytes: CaptureInfo %+v", len(p.Data), p.Info)
+				}
+				got = append(got, append([]byte(nil), p.Data...))
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("frames captured (-want +got):\n%s", diff)
+			}
+		})
+	}
 }
 
 func liveLoopbackName(tb testing.TB) string {
@@ -729,6 +889,23 @@ func TestOpenLiveUnknownInterface(t *testing.T) {
 	}
 	if !errors.Is(err, ErrNoInterface) {
 		t.Errorf("errors.Is(%v, ErrNoInterface) = false", err)
+	}
+}
+
+// TestOpenLiveVLANFilter: the afpacket backend refuses "vlan" on an
+// Ethernet interface, where the kernel's filter sees frames untagged. No
+// root needed: the filter is refused before a socket is opened.
+func TestOpenLiveVLANFilter(t *testing.T) {
+	if LiveBackend != "afpacket" {
+		t.Skip("skipping: libpcap compiles vlan with the kernel's VLAN extensions")
+	}
+	lo := liveLoopbackName(t) // an Ethernet header of zeros
+	for _, expr := range []string{"vlan", "port 21 or vlan 10", "not vlan"} {
+		_, err := OpenLive(context.Background(), LiveOptions{Interface: lo, Filter: expr})
+		var fe *filter.Error
+		if !errors.As(err, &fe) || !strings.Contains(err.Error(), "vlan cannot be told on a live Linux socket") {
+			t.Errorf("OpenLive with %q = %v, want a *filter.Error about vlan", expr, err)
+		}
 	}
 }
 

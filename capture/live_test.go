@@ -203,8 +203,14 @@ func TestLiveSourceNext(t *testing.T) {
 	ci := func(sec, length int) gopacket.CaptureInfo {
 		return gopacket.CaptureInfo{Timestamp: t0.Add(time.Duration(sec) * time.Second), CaptureLength: length, Length: length, InterfaceIndex: 3}
 	}
+	eth := func(etherType ...byte) []byte {
+		return append([]byte{2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2}, etherType...)
+	}
+	ethIPv4 := liveCat(eth(0x08, 0x00), liveIPv4)
+	vlanIPv6 := liveCat(eth(0x81, 0x00, 0x20, 0x0a, 0x86, 0xdd), liveIPv6) // priority 1, VLAN 10
 	tests := []struct {
 		name       string
+		lt         layers.LinkType // Raw when zero
 		reads      []fakeLiveRead
 		drops      int64
 		dropsErr   error
@@ -244,6 +250,24 @@ func TestLiveSourceNext(t *testing.T) {
 			wantClosed: true,
 		},
 		{
+			name: "Ethernet: frames without IP skipped, VLAN tags kept",
+			lt:   layers.LinkTypeEthernet,
+			reads: []fakeLiveRead{
+				{data: liveCat(eth(0x08, 0x06), make([]byte, 28)), ci: ci(1, 42)}, // ARP
+				{data: ethIPv4, ci: ci(2, len(ethIPv4))},
+				{data: liveCat(eth(0x08, 0x00), liveIPv6), ci: ci(3, 18)}, // says IPv4, is not
+				{data: vlanIPv6, ci: ci(4, len(vlanIPv6))},
+				{err: io.EOF},
+			},
+			want: []liveGot{
+				{Data: ethIPv4, Info: ci(2, len(ethIPv4)), LinkType: layers.LinkTypeEthernet, Number: 1},
+				{Data: vlanIPv6, Info: ci(4, len(vlanIPv6)), LinkType: layers.LinkTypeEthernet, Number: 2},
+			},
+			wantInfo: Info{Name: "any", LinkTypes: []string{"Ethernet"}, Packets: 2, Bytes: int64(len(ethIPv4) + len(vlanIPv6)),
+				FirstSeen: t0.Add(2 * time.Second), LastSeen: t0.Add(4 * time.Second)},
+			wantClosed: true,
+		},
+		{
 			name:       "drop counter unreadable",
 			reads:      []fakeLiveRead{{err: errors.New("poll failed")}},
 			dropsErr:   errors.New("bad file descriptor"),
@@ -256,7 +280,14 @@ func TestLiveSourceNext(t *testing.T) {
 			h := &fakeLiveHandle{reads: tt.reads, drops: tt.drops, dropsErr: tt.dropsErr}
 			// Named "any", whose read errors are not looked up among
 			// this machine's interfaces.
-			src := newLiveSource(context.Background(), AnyInterface, 64, h)
+			lt := tt.lt
+			if lt == 0 {
+				lt = layers.LinkTypeRaw
+			}
+			src := newLiveSource(context.Background(), AnyInterface, 64, lt, h)
+			if src.LinkType() != lt {
+				t.Errorf("LinkType() = %v, want %v", src.LinkType(), lt)
+			}
 			got := liveReadAll(t, src)
 			if diff := cmp.Diff(tt.want, got, cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("packets mismatch (-want +got):\n%s", diff)
@@ -280,7 +311,7 @@ func TestLiveSourceNext(t *testing.T) {
 func TestLiveSourceDataIsACopy(t *testing.T) {
 	ring := liveCat(liveIPv4, []byte{1, 2, 3})
 	h := &fakeLiveHandle{reads: []fakeLiveRead{{data: ring, ci: gopacket.CaptureInfo{CaptureLength: 7, Length: 7}}}}
-	src := newLiveSource(context.Background(), "lo", DefaultSnaplen, h)
+	src := newLiveSource(context.Background(), "lo", DefaultSnaplen, layers.LinkTypeRaw, h)
 	defer src.Close()
 	p, err := src.Next()
 	if err != nil {
@@ -310,7 +341,7 @@ func TestLiveSourceStops(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			h := &fakeLiveHandle{}
-			src := newLiveSource(ctx, "eth0", DefaultSnaplen, h)
+			src := newLiveSource(ctx, "eth0", DefaultSnaplen, layers.LinkTypeRaw, h)
 			done := make(chan error, 1)
 			go func() {
 				_, err := src.Next()
@@ -340,7 +371,7 @@ func TestLiveSourceReportsIdle(t *testing.T) {
 	reads := []fakeLiveRead{{err: errPollTimeout}, {data: liveIPv4, ci: gopacket.CaptureInfo{CaptureLength: len(liveIPv4), Length: len(liveIPv4)}}}
 	for _, idle := range []bool{true, false} {
 		h := &fakeLiveHandle{reads: append([]fakeLiveRead(nil), reads...)}
-		src := newLiveSource(context.Background(), AnyInterface, DefaultSnaplen, h)
+		src := newLiveSource(context.Background(), AnyInterface, DefaultSnaplen, layers.LinkTypeRaw, h)
 		src.reportIdle = idle
 		_, err := src.Next()
 		if idle {
@@ -363,7 +394,7 @@ func TestLiveSourceDrainsAfterCancel(t *testing.T) {
 	h := &fakeLiveHandle{reads: []fakeLiveRead{{data: liveIPv4, ci: pkt}, {data: liveIPv4, ci: pkt}, {err: errPollTimeout}, {data: liveIPv4, ci: pkt}}}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	src := newLiveSource(ctx, AnyInterface, DefaultSnaplen, h)
+	src := newLiveSource(ctx, AnyInterface, DefaultSnaplen, layers.LinkTypeRaw, h)
 	defer src.Close()
 	n := 0
 	for {

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"io"
 	"os"
+	"slices"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/gopacket/gopacket"
@@ -233,5 +236,72 @@ func TestWritePacketAllocs(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("WritePacket allocates %.2f times per packet, want 0", allocs)
+	}
+}
+
+// TestWriterComments: comments go into the packets as pcapng opt_comment
+// options, one each, cut to MaxCommentLen on a character boundary.
+func TestWriterComments(t *testing.T) {
+	long := "x" + strings.Repeat("é", MaxCommentLen/2+10) // 2-byte characters from an odd offset
+	in := [][]string{
+		nil,
+		{"ftpscope: a.pcap #2"},
+		{"ftpscope: a.pcap #3", "ftpscope: [error] active-blocked: SYN → 10.0.0.1:50002", "ünïcode ✓"},
+		{"short", long},
+	}
+	var buf bytes.Buffer
+	w, err := NewWriter(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, cs := range in {
+		p := Packet{Data: []byte{byte(i), 1, 2}, Info: gopacket.CaptureInfo{Timestamp: t0, CaptureLength: 3, Length: 3},
+			LinkType: layers.LinkTypeRaw}
+		kept := slices.Clone(cs)
+		if err := w.WritePacketComments(p, cs...); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(kept, cs) {
+			t.Errorf("WritePacketComments changed the caller's comments")
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := pcapgo.NewNgReader(bytes.NewReader(buf.Bytes()), pcapgo.DefaultNgReaderOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := long[:MaxCommentLen-1] // the last whole character ends there
+	want := [][]string{nil, in[1], in[2], {"short", cut}}
+	for i := range want {
+		_, _, opts, err := r.ReadPacketDataWithOptions()
+		if err != nil {
+			t.Fatalf("packet %d: %v", i+1, err)
+		}
+		if diff := cmp.Diff(want[i], opts.Comments); diff != "" {
+			t.Errorf("packet %d comments (-want +got):\n%s", i+1, diff)
+		}
+	}
+	if !utf8.ValidString(cut) || len(cut) > MaxCommentLen {
+		t.Errorf("the long comment was cut to %d bytes", len(cut))
+	}
+}
+
+// BenchmarkWritePacketComments is the cost of the final write of -w for
+// one packet with its source-and-number comment.
+func BenchmarkWritePacketComments(b *testing.B) {
+	w, err := NewWriter(io.Discard)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := Packet{Data: make([]byte, 200), Info: gopacket.CaptureInfo{Timestamp: t0, CaptureLength: 200, Length: 200},
+		LinkType: layers.LinkTypeEthernet}
+	comment := "ftpscope: testdata/passive.pcap #17"
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := w.WritePacketComments(p, comment); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -26,8 +26,17 @@ type Options struct {
 	// source when empty; OnSession streams sessions as they end.
 	Session session.Config
 	// Write, when set, receives every packet of an FTP control
-	// connection or of a data connection it correlated.
+	// connection or of a data connection it correlated, with pcapng
+	// comments: on every packet its source and number there ("ftpscope:
+	// x.pcap #17"), and on each packet a finding cites, the finding. The
+	// findings are known only when their sessions end, so the packets go
+	// to a temporary file in SpoolDir while the analysis runs and are
+	// written, in the order read, once the report exists: Run returns
+	// after the last one.
 	Write *capture.Writer
+	// SpoolDir is where the packets for Write wait (see capture.Spool);
+	// "" is the default directory for temporary files.
+	SpoolDir string
 	// Count stops the analysis after this many packets; 0 means no limit.
 	Count int
 	// Live says the source is a live capture: capture.ErrIdle moves the
@@ -83,7 +92,8 @@ type Result struct {
 
 // Run reads src to its end (or to Count packets, or until ctx ends for
 // files), analyses every packet and returns the report. Its error is
-// only for what makes the report unusable: a failed write of -w.
+// only for what makes the report unusable: a failed write of -w (or of
+// its temporary file).
 func Run(ctx context.Context, src capture.Source, o Options) (Result, error) {
 	start := time.Now()
 	if o.Now == nil {
@@ -96,6 +106,25 @@ func Run(ctx context.Context, src capture.Source, o Options) (Result, error) {
 		}
 	}
 	var an *session.Analyzer
+	var queue *writeQueue
+	var notes *notes
+	if o.Write != nil {
+		spool, err := capture.NewSpool(o.SpoolDir)
+		if err != nil {
+			return Result{}, fmt.Errorf("writing packets: %w", err)
+		}
+		defer spool.Close()
+		queue = &writeQueue{spool: spool}
+		notes = newNotes(cfg.SourceNames)
+		if next := cfg.OnSession; next != nil {
+			// Sessions handed on are not in the report: their findings
+			// are noted as they end.
+			cfg.OnSession = func(s *session.Session) {
+				notes.session(s)
+				next(s)
+			}
+		}
+	}
 	// kept holds the sessions an Observer saw end when the caller keeps
 	// them for the report (no OnSession): they go back into it at the end.
 	var kept []*session.Session
@@ -141,8 +170,8 @@ func Run(ctx context.Context, src capture.Source, o Options) (Result, error) {
 		}
 		n++
 		keep := an.Packet(p)
-		if o.Write != nil && keep {
-			if err := o.Write.WritePacket(p); err != nil {
+		if queue != nil {
+			if err := queue.add(p, keep); err != nil {
 				return res, fmt.Errorf("writing packets: %w", err)
 			}
 		}
@@ -169,6 +198,30 @@ func Run(ctx context.Context, src capture.Source, o Options) (Result, error) {
 			o.Observer.SessionEnded(s, 0)
 		}
 	}
+	if queue != nil {
+		if err := writeSpooled(queue, notes, res.Report, o.Write); err != nil {
+			return res, fmt.Errorf("writing packets: %w", err)
+		}
+	}
 	res.Report.Stats.ElapsedMS = float64(time.Since(start).Microseconds()) / 1000
 	return res, nil
+}
+
+// writeSpooled writes the spooled packets to w with their comments, once
+// r, whose sessions and findings were not handed on, is complete.
+func writeSpooled(queue *writeQueue, notes *notes, r *session.Report, w *capture.Writer) error {
+	if err := queue.end(); err != nil {
+		return err
+	}
+	for _, s := range r.Sessions {
+		notes.session(s)
+	}
+	notes.global(r.Findings)
+	if notes.dropped > 0 && len(r.Sources) > 0 {
+		r.Sources[0].Errors = append(r.Sources[0].Errors, fmt.Sprintf(
+			"-w: %d citations of packets by findings were not written as packet comments: more than %d in all", notes.dropped, maxCites))
+	}
+	return queue.spool.Replay(func(p capture.Packet) error {
+		return w.WritePacketComments(p, notes.comments(p)...)
+	})
 }

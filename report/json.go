@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"slices"
 
 	"github.com/ftpscope/ftpscope/session"
 )
@@ -20,24 +22,95 @@ var errNilReport = errors.New("report: nil report")
 // as 1, the only version there is; nil sessions are skipped. r itself is
 // not modified.
 func WriteJSON(w io.Writer, r *session.Report) error {
+	return NewJSONStream(w, "").End(r)
+}
+
+// JSONStream writes the -o json document of sessions handed to it as
+// they end: each is encoded at once into a spool (a temporary file), so
+// that a report of any number of sessions takes no more memory than one,
+// and End writes the document in session order around them. The bytes
+// are those WriteJSON writes for the report holding the same sessions.
+type JSONStream struct {
+	w     io.Writer
+	dir   string
+	spool *os.File
+	off   int64
+	index []spooled
+	buf   bytes.Buffer
+	enc   *json.Encoder
+}
+
+// spooled is where one session's JSON stands in the spool.
+type spooled struct {
+	id       int
+	off, len int64
+}
+
+// NewJSONStream returns a JSONStream writing to w, spooling in dir (""
+// for the system's temporary directory).
+func NewJSONStream(w io.Writer, dir string) *JSONStream {
+	j := &JSONStream{w: w, dir: dir}
+	j.enc = json.NewEncoder(&j.buf)
+	j.enc.SetEscapeHTML(false)
+	return j
+}
+
+// encode puts v in j.buf as one json.Encoder with a two-space indent and
+// prefix writes it, without the final newline.
+func (j *JSONStream) encode(prefix string, v any) error {
+	j.buf.Reset()
+	j.enc.SetIndent(prefix, "  ")
+	if err := j.enc.Encode(v); err != nil {
+		return err
+	}
+	j.buf.Truncate(j.buf.Len() - 1)
+	return nil
+}
+
+// Session spools one session. A nil session writes nothing.
+func (j *JSONStream) Session(s *session.Session) error {
+	if s == nil {
+		return nil
+	}
+	if j.spool == nil {
+		f, err := os.CreateTemp(j.dir, "ftpscope-json-*")
+		if err != nil {
+			return fmt.Errorf("report: json spool: %w", err)
+		}
+		j.spool = f
+	}
+	if err := j.encode("    ", normSession(s)); err != nil {
+		return fmt.Errorf("report: write json session %d: %w", s.ID, err)
+	}
+	n, err := j.spool.Write(j.buf.Bytes())
+	if err != nil {
+		return fmt.Errorf("report: json spool: %w", err)
+	}
+	j.index = append(j.index, spooled{s.ID, j.off, int64(n)})
+	j.off += int64(n)
+	return nil
+}
+
+// End writes the document: r's sources, the sessions spooled and those r
+// holds, in order of id, r's findings and stats. It removes the spool.
+func (j *JSONStream) End(r *session.Report) error {
+	if j.spool != nil {
+		defer func() {
+			j.spool.Close()
+			os.Remove(j.spool.Name())
+		}()
+	}
 	if r == nil {
 		return errNilReport
 	}
 	doc := normReport(r)
-	// The document is written part by part, each session on its own, so
-	// a report of many sessions is never held twice in memory. The bytes
-	// are those of one json.Encoder with a two-space indent.
-	bw := bufio.NewWriterSize(w, 64<<10)
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
+	slices.SortStableFunc(j.index, func(a, b spooled) int { return a.id - b.id })
+	bw := bufio.NewWriterSize(j.w, 64<<10)
 	part := func(prefix string, v any) error {
-		buf.Reset()
-		enc.SetIndent(prefix, "  ")
-		if err := enc.Encode(v); err != nil {
+		if err := j.encode(prefix, v); err != nil {
 			return err
 		}
-		_, err := bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+		_, err := bw.Write(j.buf.Bytes())
 		return err
 	}
 	err := func() error {
@@ -46,16 +119,28 @@ func WriteJSON(w io.Writer, r *session.Report) error {
 			return err
 		}
 		bw.WriteString(",\n  \"sessions\": [")
-		for i, s := range doc.Sessions {
-			if i > 0 {
+		// The spooled sessions and those in the report, merged by id.
+		n, i, k := 0, 0, 0
+		for i < len(j.index) || k < len(doc.Sessions) {
+			if n > 0 {
 				bw.WriteString(",")
 			}
+			n++
 			bw.WriteString("\n    ")
-			if err := part("    ", s); err != nil {
+			if k >= len(doc.Sessions) || i < len(j.index) && j.index[i].id < doc.Sessions[k].ID {
+				sp := j.index[i]
+				i++
+				if _, err := io.Copy(bw, io.NewSectionReader(j.spool, sp.off, sp.len)); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := part("    ", doc.Sessions[k]); err != nil {
 				return err
 			}
+			k++
 		}
-		if len(doc.Sessions) > 0 {
+		if n > 0 {
 			bw.WriteString("\n  ")
 		}
 		bw.WriteString("],\n  \"findings\": ")

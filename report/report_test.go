@@ -259,7 +259,7 @@ var contract = map[string]struct{ keys, optional []string }{
 	"observed": {keys: []string{"initiator", "responder", "community_id", "syn_packet", "syn_time", "syn_attempts", "state", "established", "handshake_rtt_ms", "bytes_to_client", "bytes_to_server", "closed"}},
 	"finding":  {keys: []string{"code", "severity", "summary", "detail", "evidence"}},
 	"evidence": {keys: []string{"packet", "time", "what"}},
-	"stats":    {keys: []string{"packets", "bytes", "ftp_sessions", "data_channels", "duplicates", "probes", "elapsed_ms"}},
+	"stats":    {keys: []string{"packets", "bytes", "ftp_sessions", "data_channels", "duplicates", "probes", "limits", "elapsed_ms"}},
 }
 
 // checkKeys reports the keys of obj missing from or foreign to kind.

@@ -503,6 +503,35 @@ func (t *textWriter) stats() {
 		line += fmt.Sprintf("; analysed in %.1f ms", st.ElapsedMS)
 	}
 	t.wrapped("", "  ", line+".")
+	var notes []string
+	if st.Duplicates > 0 {
+		notes = append(notes, plural(st.Duplicates, "duplicate packet dropped", "duplicate packets dropped"))
+	}
+	if st.Probes > 0 {
+		notes = append(notes, plural(st.Probes, "port probe of a control port", "port probes of control ports")+" (no session)")
+	}
+	l := st.Limits
+	if l.SessionsEvicted > 0 {
+		notes = append(notes, plural(l.SessionsEvicted, "session", "sessions")+" ended early to make room for newer ones (the one idle the longest first)")
+	}
+	if l.SessionsNotFollowed > 0 {
+		notes = append(notes, plural(l.SessionsNotFollowed, "control connection", "control connections")+" not followed (too many sessions at once)")
+	}
+	if l.ChannelsNotFollowed > 0 {
+		notes = append(notes, plural(l.ChannelsNotFollowed, "data-channel setup", "data-channel setups")+" not followed (too many in one session)")
+	}
+	if l.FailedLoginPairsNotFollowed > 0 {
+		notes = append(notes, plural(l.FailedLoginPairsNotFollowed, "failed login", "failed logins")+" not counted for brute force (too many client/server pairs)")
+	}
+	if l.ContentServersNotFollowed > 0 {
+		notes = append(notes, plural(l.ContentServersNotFollowed, "FTP server found by content", "FTP servers found by content")+" not remembered (too many)")
+	}
+	if l.PassiveRangeSessionsNotCounted > 0 {
+		notes = append(notes, plural(l.PassiveRangeSessionsNotCounted, "session's", "sessions'")+" passive ports not counted for passive-port-range (too many servers)")
+	}
+	if len(notes) > 0 {
+		t.wrapped("", "  ", "Also: "+strings.Join(notes, "; ")+".")
+	}
 }
 
 // wrapped writes text wrapped at the layout width, the first line after

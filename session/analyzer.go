@@ -37,7 +37,10 @@ type Config struct {
 	// CloseGrace is how long a session is kept after its control
 	// connection closed, for late data packets; default 5 seconds.
 	CloseGrace time.Duration
-	// MaxSessions bounds the sessions tracked at once; default 100000.
+	// MaxSessions bounds the sessions followed at once; default 20000.
+	// A new one beyond it ends the session idle the longest if it has
+	// been idle a minute, reported with what it has, or else is not
+	// followed (stats.limits counts both).
 	MaxSessions int
 	// MaxChannels bounds the data channels kept per session; default 1024.
 	MaxChannels int
@@ -80,7 +83,7 @@ func (c *Config) defaults() {
 		c.CloseGrace = 5 * time.Second
 	}
 	if c.MaxSessions <= 0 {
-		c.MaxSessions = 100000
+		c.MaxSessions = 20000
 	}
 	if c.MaxChannels <= 0 {
 		c.MaxChannels = 1024
@@ -123,10 +126,13 @@ type Analyzer struct {
 	srcErrors     map[int][]string
 	srcErrorCount map[int]int
 	dropped       int // control connections not followed because of MaxSessions
-	// unfollowed remembers those connections, so that each counts once;
-	// unfollowedOrder evicts the oldest.
-	unfollowed       map[connKey]struct{}
-	unfollowedOrder  []connKey
+	// evicted counts sessions ended early to make room (MaxSessions);
+	// lru orders the live sessions by their last packet.
+	evicted int
+	lru     lruList
+	// unfollowed remembers those connections (and the sessions evicted),
+	// so that each counts once and its later packets make no session.
+	unfollowed       *memo[struct{}]
 	unsupportedLinks []unsupportedLink
 	// channelsDropped counts setups not tracked because of MaxChannels.
 	channelsDropped int
@@ -360,23 +366,13 @@ func (a *Analyzer) Finish(sources []capture.Info) *Report {
 		}
 	}
 	r.Sources = a.sources(sources)
-	if len(r.Sources) > 0 {
-		// Limits that were hit: say so, since the report is incomplete.
-		if a.dropped > 0 {
-			r.Sources[0].Errors = append(r.Sources[0].Errors, fmt.Sprintf(
-				"%d control connections were not followed: more than %d sessions were open at once", a.dropped, a.cfg.MaxSessions))
-		}
-		if a.ranges.dropped > 0 {
-			r.Sources[0].Errors = append(r.Sources[0].Errors, fmt.Sprintf(
-				"the passive ports of %d sessions' servers were not counted: more than %d servers announced some", a.ranges.dropped, maxRangeServers))
-		}
-		if a.channelsDropped > 0 {
-			r.Sources[0].Errors = append(r.Sources[0].Errors, fmt.Sprintf(
-				"%d data-channel setups were not followed: more than %d in one session", a.channelsDropped, a.cfg.MaxChannels))
-		}
-	}
+	// Limits that were hit say so in the stats: the report is
+	// incomplete.
 	r.Stats = Stats{Packets: a.packets, Bytes: a.bytes, FTPSessions: a.endedSessions, DataChannels: a.endedChannels,
-		Duplicates: a.dups.dropped, Probes: a.probes}
+		Duplicates: a.dups.dropped, Probes: a.probes,
+		Limits: Limits{SessionsEvicted: a.evicted, SessionsNotFollowed: a.dropped, ChannelsNotFollowed: a.channelsDropped,
+			FailedLoginPairsNotFollowed: a.logins.dropped, ContentServersNotFollowed: a.serversDropped,
+			PassiveRangeSessionsNotCounted: a.ranges.dropped}}
 	if r.Findings == nil {
 		r.Findings = []Finding{}
 	}
@@ -440,6 +436,7 @@ func (a *Analyzer) end(s *sess) {
 	a.heldBytes -= s.half[0].heldBytes + s.half[1].heldBytes
 	s.ended = true
 	delete(a.live, s)
+	a.lru.remove(s)
 	a.forget(s)
 	a.dups.ended(mkConnKey(s.source, s.client, s.server), s.out.Start.Time, s.lastSeen)
 	s.out.Until = Time{a.now}
@@ -495,17 +492,28 @@ func (a *Analyzer) forget(s *sess) {
 // notFollowed counts a control connection that is not followed because
 // Config.MaxSessions sessions are open, once per connection.
 func (a *Analyzer) notFollowed(k connKey) {
-	if _, ok := a.unfollowed[k]; ok {
+	if a.ignored(k) {
 		return
 	}
-	if a.unfollowed == nil {
-		a.unfollowed = make(map[connKey]struct{})
-	}
-	if len(a.unfollowedOrder) >= maxHistory {
-		delete(a.unfollowed, a.unfollowedOrder[0])
-		a.unfollowedOrder = a.unfollowedOrder[1:]
-	}
-	a.unfollowed[k] = struct{}{}
-	a.unfollowedOrder = append(a.unfollowedOrder, k)
+	a.remember(k)
 	a.dropped++
+}
+
+// remember keeps a control connection that is not followed (any more),
+// so that its later packets make no session; the oldest of maxIgnored
+// is forgotten first.
+func (a *Analyzer) remember(k connKey) {
+	if a.unfollowed == nil {
+		a.unfollowed = newMemo[struct{}](maxIgnored)
+	}
+	a.unfollowed.put(keyOf(k), struct{}{})
+}
+
+// ignored reports whether k is a control connection not followed.
+func (a *Analyzer) ignored(k connKey) bool {
+	if a.unfollowed == nil {
+		return false
+	}
+	_, ok := a.unfollowed.get(keyOf(k))
+	return ok
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"strings"
 	"testing"
 	"time"
 
@@ -133,17 +132,42 @@ func TestMaxSessionsBounds(t *testing.T) {
 		t.Fatalf("%d sessions, want 1", len(r.Sessions))
 	}
 	// A second analyser that may follow no more session than one sees a
-	// capture with two, and says it dropped one.
+	// capture with two one after the other: the first, idle by then, ends
+	// early to make room, both are reported, and the stats say so.
 	b := NewAnalyzer(Config{MaxSessions: 1})
 	for _, p := range loadPackets(t, "vlan.pcap") {
 		b.Packet(p)
 	}
 	r := b.Finish([]capture.Info{{Name: "vlan.pcap", Dropped: -1}})
-	if len(r.Sessions) != 1 {
-		t.Fatalf("%d sessions, want 1", len(r.Sessions))
+	if len(r.Sessions) != 2 || r.Sessions[0].DataChannels[0].Observed == nil {
+		t.Fatalf("%d sessions, want 2, the first complete", len(r.Sessions))
 	}
-	if errs := r.Sources[0].Errors; len(errs) != 1 || !strings.Contains(errs[0], "1 control connections were not followed") {
-		t.Errorf("limit not reported: %q", errs)
+	if l := r.Stats.Limits; l.SessionsEvicted != 1 || !l.Any() || len(r.Sources[0].Errors) != 0 {
+		t.Errorf("limits %+v, source errors %q; want one session evicted, said in the stats only", l, r.Sources[0].Errors)
+	}
+}
+
+// TestEvictionOrder: the session idle the longest is the one that ends
+// to make room, not the oldest.
+func TestEvictionOrder(t *testing.T) {
+	var l lruList
+	a, b, c := &sess{seq: 1}, &sess{seq: 2}, &sess{seq: 3}
+	l.touch(a)
+	l.touch(b)
+	l.touch(c)
+	l.touch(a) // a speaks again: b is now idle the longest
+	if got := l.oldest(); got != b {
+		t.Fatalf("oldest = %d, want 2", got.seq)
+	}
+	l.remove(b)
+	l.remove(b) // twice does no harm
+	if got := l.oldest(); got != c {
+		t.Fatalf("after removing 2: oldest = %d, want 3", got.seq)
+	}
+	l.remove(c)
+	l.remove(a)
+	if l.oldest() != nil || l.tail != nil {
+		t.Error("list not empty after removing every session")
 	}
 }
 

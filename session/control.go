@@ -89,6 +89,11 @@ func (a *Analyzer) control(p capture.Packet, h *decode.Headers) {
 			a.early(k, ts)
 			return
 		}
+		// Nor does the rest of a connection ended early to make room, or
+		// not followed at all: only a new SYN starts it again.
+		if !syn && a.ignored(k) {
+			return
+		}
 		if s = a.begin(k, src, dst, tcp, p); s == nil {
 			return
 		}
@@ -127,6 +132,7 @@ func (s *sess) newConnection(src netip.AddrPort, tcp *layers.TCP) bool {
 // segment follows one segment of the session's control connection in
 // direction d.
 func (s *sess) segment(d int, tcp *layers.TCP, announced int, ref *pktRef) {
+	s.a.lru.touch(s)
 	ts := ref.ts
 	if ts.After(s.lastSeen) {
 		s.lastSeen = ts
@@ -309,6 +315,13 @@ func (s *sess) flushHeld(before time.Time) {
 	for d := range s.half {
 		hs := &s.half[d]
 		for len(hs.held) > 0 && (before.IsZero() || hs.since.Before(before)) {
+			if hs.done {
+				// The direction ended (FIN or RST) before the hole:
+				// nothing held behind it will be read.
+				s.a.heldBytes -= hs.heldBytes
+				hs.held, hs.heldBytes = nil, 0
+				break
+			}
 			ref := hs.held[0].ref
 			s.skipTo(d, hs.held[0].seq, &ref)
 			s.drain(d)

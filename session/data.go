@@ -113,7 +113,7 @@ func (a *Analyzer) data(p capture.Packet, h *decode.Headers) bool {
 func (a *Analyzer) matchData(p capture.Packet, h *decode.Headers, src, dst netip.AddrPort, checked bool) (kept, done bool) {
 	syn := h.TCP.SYN && !h.TCP.ACK
 	if e, how := a.lookup(p.Source, dst, h.Src); e != nil && (syn || !h.TCP.SYN) {
-		if syn && !checked && a.dups.copyOf(h, p.Info.Timestamp) {
+		if syn && !checked && a.dups.copyOf(p.Source, h, p.Info.Timestamp) {
 			return false, true
 		}
 		a.followExpected(e, how, src, dst, src, p, h)
@@ -227,6 +227,9 @@ func (c *dataConn) update(a *Analyzer, p capture.Packet, h *decode.Headers, src 
 	fromInit := src == c.initiator
 	if !ts.Before(c.lastSeen) {
 		c.lastSeen, c.lastPkt = ts, p.Number
+	}
+	if !c.s.ended {
+		a.lru.touch(c.s)
 	}
 	if ts.After(c.s.lastSeen) {
 		c.s.lastSeen = ts

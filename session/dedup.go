@@ -34,6 +34,7 @@ const (
 	dupWindow   = 100 * time.Millisecond // copies further apart are retransmissions
 	replaySlack = time.Second            // time running back less than this is jitter
 	maxHistory  = 65536                  // ended control connections remembered
+	maxIgnored  = 262144                 // control connections not followed (any more) remembered
 )
 
 // dedup finds duplicate packets.
@@ -42,8 +43,7 @@ type dedup struct {
 	next int
 	// history holds the span of ended control connections, for packets
 	// repeated after time ran backwards; order evicts the oldest.
-	history map[connKey]span
-	order   []connKey
+	history *memo[span]
 	dropped int // duplicates dropped
 }
 
@@ -56,7 +56,7 @@ type span struct{ first, last time.Time }
 
 // copyOf reports whether the SYN with headers h at ts repeats one of the
 // last SYNs checked; otherwise it remembers it.
-func (d *dedup) copyOf(h *decode.Headers, ts time.Time) bool {
+func (d *dedup) copyOf(source int, h *decode.Headers, ts time.Time) bool {
 	// FNV-1a (64 bits): deterministic, so a file analyses the same way
 	// every time.
 	sum := uint64(14695981039346656037)
@@ -69,7 +69,7 @@ func (d *dedup) copyOf(h *decode.Headers, ts time.Time) bool {
 	a16, b16 := h.Src.As16(), h.Dst.As16()
 	add(a16[:])
 	add(b16[:])
-	add([]byte{byte(h.IPID >> 8), byte(h.IPID)})
+	add([]byte{byte(h.IPID >> 8), byte(h.IPID), byte(source >> 8), byte(source)})
 	add(h.TCP.Contents)
 	for i := range d.ring {
 		e := &d.ring[i]
@@ -88,23 +88,19 @@ func (d *dedup) copyOf(h *decode.Headers, ts time.Time) bool {
 // ended remembers the span of a control connection that ended.
 func (d *dedup) ended(k connKey, first, last time.Time) {
 	if d.history == nil {
-		d.history = make(map[connKey]span)
+		d.history = newMemo[span](maxHistory)
 	}
-	if _, ok := d.history[k]; !ok {
-		if len(d.order) >= maxHistory {
-			delete(d.history, d.order[0])
-			d.order = d.order[1:]
-		}
-		d.order = append(d.order, k)
-	}
-	d.history[k] = span{first, last}
+	d.history.put(keyOf(k), span{first, last})
 }
 
 // repeated reports whether a control packet on k at ts, older than the
 // newest packet, falls within an ended connection on k: a copy, since a
 // connection that reuses the four-tuple starts after the old one ended.
 func (d *dedup) repeated(k connKey, ts time.Time) bool {
-	sp, ok := d.history[k]
+	if d.history == nil {
+		return false
+	}
+	sp, ok := d.history.get(keyOf(k))
 	if ok && !ts.Before(sp.first) && !ts.After(sp.last) {
 		d.dropped++
 		return true
@@ -148,10 +144,10 @@ func (j timeJump) message(name string) string {
 // connection.
 func (a *Analyzer) duplicateControl(p capture.Packet, h *decode.Headers) bool {
 	ts := p.Info.Timestamp
-	if h.TCP.SYN && a.dups.copyOf(h, ts) {
+	if h.TCP.SYN && a.dups.copyOf(p.Source, h, ts) {
 		return true
 	}
-	if !ts.Before(a.now) || len(a.dups.history) == 0 && !a.replay {
+	if !ts.Before(a.now) || a.dups.history == nil && !a.replay {
 		return false // in time order: nothing to repeat
 	}
 	src := netip.AddrPortFrom(h.Src, uint16(h.TCP.SrcPort))
@@ -176,7 +172,7 @@ func (a *Analyzer) duplicateControl(p capture.Packet, h *decode.Headers) bool {
 // of one already analysed (see duplicateControl).
 func (a *Analyzer) duplicateData(c *dataConn, p capture.Packet, h *decode.Headers) bool {
 	ts := p.Info.Timestamp
-	if h.TCP.SYN && a.dups.copyOf(h, ts) {
+	if h.TCP.SYN && a.dups.copyOf(p.Source, h, ts) {
 		return true
 	}
 	if a.replay && !ts.After(c.lastSeen) {

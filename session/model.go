@@ -500,9 +500,40 @@ type Stats struct {
 	// Probes counts connections to a control port that the server
 	// answered and the client closed within 2 s without a word: port
 	// scans, not sessions.
-	Probes    int     `json:"probes"`
+	Probes int `json:"probes"`
+	// Limits says which bounds of the analysis were hit (all zero when
+	// none was): the report is then incomplete in the way it says.
+	Limits    Limits  `json:"limits"`
 	ElapsedMS float64 `json:"elapsed_ms"` // wall-clock time of the analysis
 }
+
+// Limits counts what the analysis's bounds left out.
+type Limits struct {
+	// SessionsEvicted counts sessions ended early, the one idle the
+	// longest first, because Config.MaxSessions were open; each is
+	// reported with what it had. A later packet of one starts a new
+	// session.
+	SessionsEvicted int `json:"sessions_evicted"`
+	// SessionsNotFollowed counts control connections not followed at
+	// all (when no session could be evicted).
+	SessionsNotFollowed int `json:"sessions_not_followed"`
+	// ChannelsNotFollowed counts data-channel setups beyond
+	// Config.MaxChannels in one session.
+	ChannelsNotFollowed int `json:"channels_not_followed"`
+	// FailedLoginPairsNotFollowed counts client/server pairs whose failed
+	// logins were not counted (login-brute-force), beyond 16384 pairs.
+	FailedLoginPairsNotFollowed int `json:"failed_login_pairs_not_followed"`
+	// ContentServersNotFollowed counts servers recognised as FTP by
+	// content beyond 1024.
+	ContentServersNotFollowed int `json:"content_servers_not_followed"`
+	// PassiveRangeSessionsNotCounted counts sessions whose passive
+	// announcements were not counted for passive-port-range, their
+	// server being beyond the 4096 followed.
+	PassiveRangeSessionsNotCounted int `json:"passive_range_sessions_not_counted"`
+}
+
+// Any reports whether a limit was hit.
+func (l Limits) Any() bool { return l != Limits{} }
 
 // LadderKind says what a ladder event draws.
 type LadderKind string

@@ -34,6 +34,10 @@ type sess struct {
 	// by what they can answer from then on (see reply).
 	resync bool
 
+	// lruPrev and lruNext link the session into Analyzer.lru.
+	lruPrev, lruNext *sess
+	inLRU            bool
+
 	// half puts each direction of the control connection in order
 	// (control.go); clientISN is the client's initial sequence number.
 	half      [2]half
@@ -120,6 +124,9 @@ func (s *sess) ref(r *pktRef) (int, Time) {
 // or payload p; from and to are that segment's endpoints. It returns nil
 // when the session cannot be followed (Config.MaxSessions).
 func (a *Analyzer) begin(k connKey, from, to netip.AddrPort, tcp *layers.TCP, p capture.Packet) *sess {
+	if !a.room(k, p.Info.Timestamp) {
+		return nil
+	}
 	sp, dp := from.Port(), to.Port()
 	// The server is the side on a control port; when both are, the side
 	// the first SYN went to, or else the lower port.
@@ -165,10 +172,7 @@ func (a *Analyzer) begin(k connKey, from, to netip.AddrPort, tcp *layers.TCP, p 
 		Findings:     []Finding{},
 	}
 	s.lastSeen = p.Info.Timestamp
-	if len(a.live) >= a.cfg.MaxSessions {
-		a.notFollowed(k)
-		return nil
-	}
+	a.lru.touch(s)
 	a.nextID++
 	s.out.ID = a.nextID
 	a.live[s] = struct{}{}
@@ -326,4 +330,71 @@ func (a *Analyzer) startOf(k connKey, ts time.Time) time.Time {
 		}
 	}
 	return ts
+}
+
+// lruList orders the live sessions by their last packet, the one idle
+// the longest first, through links in the sessions themselves: touching
+// and removing cost a few pointer moves and no allocation.
+type lruList struct{ head, tail *sess }
+
+// touch moves s to the end of the list: it just had a packet.
+func (l *lruList) touch(s *sess) {
+	if l.tail == s {
+		return
+	}
+	l.remove(s)
+	s.lruPrev, s.lruNext = l.tail, nil
+	if l.tail != nil {
+		l.tail.lruNext = s
+	} else {
+		l.head = s
+	}
+	l.tail = s
+	s.inLRU = true
+}
+
+// remove takes s out of the list.
+func (l *lruList) remove(s *sess) {
+	if !s.inLRU {
+		return
+	}
+	if s.lruPrev != nil {
+		s.lruPrev.lruNext = s.lruNext
+	} else {
+		l.head = s.lruNext
+	}
+	if s.lruNext != nil {
+		s.lruNext.lruPrev = s.lruPrev
+	} else {
+		l.tail = s.lruPrev
+	}
+	s.lruPrev, s.lruNext, s.inLRU = nil, nil, false
+}
+
+// oldest returns the session idle the longest, or nil.
+func (l *lruList) oldest() *sess { return l.head }
+
+// evictIdle is how long a session must have been idle to be ended early
+// to make room for a new one.
+const evictIdle = time.Minute
+
+// room reports whether a new session may be followed: there are fewer
+// than Config.MaxSessions, or the one idle the longest has closed or been
+// idle for evictIdle and ends now, reported with what it has (a stale
+// session makes room for a new one). Otherwise the new connection is not
+// followed: under a flood of connections that all stay busy, the ones
+// followed are followed to the end.
+func (a *Analyzer) room(k connKey, now time.Time) bool {
+	if len(a.live) < a.cfg.MaxSessions {
+		return true
+	}
+	old := a.lru.oldest()
+	if old == nil || !old.closed && now.Sub(old.lastSeen) < evictIdle {
+		a.notFollowed(k)
+		return false
+	}
+	a.evicted++
+	a.end(old)
+	a.remember(mkConnKey(old.source, old.client, old.server))
+	return true
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"time"
 
@@ -37,7 +38,8 @@ func run(args []string, stdout io.Writer) (err error) {
 	mode := fs.String("mode", "decode", "read (packets only), decode (packets and headers) or analyse (the whole analysis)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the pass to this file")
 	memProfile := fs.String("memprofile", "", "write an allocation profile to this file after the pass")
-	format := fs.String("o", "json", "with -mode analyse: report written (to nowhere) as json, table or none")
+	format := fs.String("o", "json", "with -mode analyse: report written (to nowhere) as json, table, none, or stream (sessions dropped as they end, as -o json and ndjson do)")
+	heapAt := fs.Int("heapprofile-at", 0, "with -mode analyse and -memprofile: write the in-use heap profile after this many packets instead of at the end")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -57,12 +59,25 @@ func run(args []string, stdout io.Writer) (err error) {
 			write = func(r *session.Report) error { return report.WriteJSON(io.Discard, r) }
 		case "table":
 			write = func(r *session.Report) error { return report.WriteTable(io.Discard, r, report.Options{}) }
-		case "none":
+		case "none", "stream":
 			write = func(*session.Report) error { return nil }
 		default:
 			return fmt.Errorf("-o %q: want json, table or none", *format)
 		}
-		pass = func(src capture.Source) (counts, error) { return analyse(src, write) }
+		stream := *format == "stream"
+		var at func()
+		if *heapAt > 0 && *memProfile != "" {
+			path := *memProfile
+			*memProfile = ""
+			at = func() {
+				if f, err := os.Create(path); err == nil {
+					runtime.GC()
+					_ = pprof.WriteHeapProfile(f)
+					f.Close()
+				}
+			}
+		}
+		pass = func(src capture.Source) (counts, error) { return analyse(src, write, stream, *heapAt, at) }
 	default:
 		return fmt.Errorf("-mode %q: want read, decode or analyse", *mode)
 	}
@@ -151,9 +166,20 @@ func decodeAll(src capture.Source) (counts, error) {
 }
 
 // analyse runs ftpscope's analysis as cmd/ftpscope does, then write.
-func analyse(src capture.Source, write func(*session.Report) error) (counts, error) {
+// stream hands sessions on as they end and drops them; at, when set, is
+// called once after heapAt packets.
+func analyse(src capture.Source, write func(*session.Report) error, stream bool, heapAt int, at func()) (counts, error) {
 	var c counts
-	res, err := pipeline.Run(context.Background(), src, pipeline.Options{Packet: func() { c.packets++ }})
+	o := pipeline.Options{Packet: func() {
+		c.packets++
+		if at != nil && c.packets == heapAt {
+			at()
+		}
+	}}
+	if stream {
+		o.Session.OnSession = func(*session.Session) {}
+	}
+	res, err := pipeline.Run(context.Background(), src, o)
 	if err != nil {
 		return c, err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -94,8 +95,8 @@ func analyse(ctx context.Context, o options, e env) (session.Severity, error) {
 		return "", err
 	}
 	defer src.Close()
-	if o.iface != "" {
-		fmt.Fprintln(e.stderr, listening(o.iface))
+	if l, ok := src.(capture.LinkTyper); ok {
+		fmt.Fprintln(e.stderr, listening(o.iface, l.LinkType()))
 	}
 
 	sel := report.Selection{OnlyProblems: o.onlyProblems, Session: o.session}
@@ -165,6 +166,12 @@ func analyse(ctx context.Context, o options, e env) (session.Severity, error) {
 			}
 			defer f.Close()
 			wf = f
+			// The packets wait beside the file for the report (see
+			// pipeline.Options.Write), where there is room for them;
+			// not beside a pipe or a device (/dev/stdout).
+			if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+				po.SpoolDir = filepath.Dir(o.write)
+			}
 		}
 		if po.Write, err = capture.NewWriter(wf); err != nil {
 			return "", fmt.Errorf("-w %s: %w", o.write, err)
@@ -248,9 +255,10 @@ func render(out output, r *session.Report, o options, nd stream, streamErr error
 	}
 	w := out.w
 	switch o.format {
-	case "json":
-		return report.WriteJSON(w, r)
-	case "ndjson", "zeek", "zeek-json", "eve":
+	case "json", "ndjson", "zeek", "zeek-json", "eve":
+		if nd == nil { // JSON of several inputs, kept in the report
+			return report.WriteJSON(w, r)
+		}
 		if streamErr != nil {
 			return streamErr
 		}

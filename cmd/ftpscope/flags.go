@@ -71,7 +71,7 @@ Examples:
   ftpscope -r capture.pcap -p 21,2121 host 10.0.0.5
   sudo ftpscope -i eth0 -o ndjson host 203.0.113.7
   ftpscope -r capture.pcap -o zeek         Zeek's ftp.log (also zeek-json, eve)
-  sudo ftpscope -i eth0 -w - | wireshark -k -i -     report on stderr
+  ftpscope -r capture.pcap -w ftp.pcapng   FTP packets, findings as comments
   ftpscope -r capture.pcap --fail-on error exit 1 when a transfer broke
 
 Flags:
@@ -97,7 +97,7 @@ func newFlagSet(o *options) *flagSet {
 	fs.IntVar(&o.session, "session", 0, "report only session `N` (every format)")
 	fs.BoolVar(&o.showPasswords, "show-passwords", false, "show PASS arguments instead of ***")
 	fs.StringVar(&o.failOn, "fail-on", "", "exit 1 when a finding is at least `LEVEL`: info, warning, error")
-	fs.StringVarP(&o.write, "write", "w", "", "save FTP control and correlated data packets to `FILE` (pcapng; - for stdout, the report then goes to stderr)")
+	fs.StringVarP(&o.write, "write", "w", "", "save FTP control and correlated data packets to `FILE` (pcapng, the findings as packet comments; - for stdout, the report then goes to stderr)")
 	fs.StringVarP(&o.output, "output", "O", "", "write the report to `FILE` instead of standard output")
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress bar or live status line")
 	f.noProgress = fs.Bool("no-progress", false, "no progress bar (same as -q)")

@@ -8,7 +8,8 @@ import (
 )
 
 // stream is an output written session by session as the analysis ends
-// them (-o ndjson, zeek, zeek-json, eve), then finished with the report.
+// them (-o json, ndjson, zeek, zeek-json, eve), then finished with the
+// report.
 type stream interface {
 	Session(*session.Session) error
 	End(*session.Report) error
@@ -18,6 +19,13 @@ type stream interface {
 // at the end.
 func newStream(o options, w io.Writer) stream {
 	switch o.format {
+	case "json":
+		// Sessions wait in a temporary file, not in memory; with several
+		// inputs they stay in the report, where the capture points of one
+		// session are compared at the end.
+		if len(o.read) < 2 {
+			return report.NewJSONStream(w, "")
+		}
 	case "ndjson":
 		return report.NewNDJSON(w)
 	case "zeek", "zeek-json":

@@ -15,7 +15,10 @@ func openLive(ctx context.Context, o options) (capture.Source, error) {
 		// The source ends when ctx does; cancel is released with it.
 		go func() { <-ctx.Done(); cancel() }()
 	}
-	lo := capture.LiveOptions{Interface: o.iface, Filter: o.filter, Promisc: true, PollTimeout: 250 * time.Millisecond, ReportIdle: true}
+	lo := capture.LiveOptions{Interface: o.iface, Filter: o.filter, Promisc: true, PollTimeout: 250 * time.Millisecond, ReportIdle: true,
+		// The frames written keep their VLAN tags; the analysis needs
+		// none.
+		VLANTags: o.write != ""}
 	return capture.OpenLive(ctx, lo)
 }
 
@@ -23,7 +26,7 @@ func liveBackend() string { return capture.LiveBackend }
 
 func liveBackendHelp() string {
 	if capture.FullFilterSyntax {
-		return "libpcap (full tcpdump filter syntax, for files too)"
+		return "libpcap (full tcpdump filter syntax,\nfor files too)"
 	}
 	return "AF_PACKET, CGO-free.\nFilters: the tcpdump subset host, net, port, portrange, src/dst, tcp, udp, icmp,\nip, ip6, vlan, and/or/not; build with -tags libpcap for the full syntax"
 }

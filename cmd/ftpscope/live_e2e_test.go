@@ -33,6 +33,7 @@ import (
 	"github.com/ftpscope/ftpscope/capture"
 	"github.com/ftpscope/ftpscope/internal/netns"
 	"github.com/google/go-cmp/cmp"
+	"github.com/gopacket/gopacket/layers"
 )
 
 // The file vsftpd serves, and its data ports.
@@ -97,6 +98,10 @@ func ftpscopeBinary(t *testing.T) string {
 		if raceBuild {
 			args = append(args, "-race")
 		}
+		if capture.LiveBackend == "libpcap" {
+			// The binary captures as this test binary does.
+			args = append(args, "-tags", "libpcap")
+		}
 		if out, err := exec.Command(gocmd, append(args, ".")...).CombinedOutput(); err != nil {
 			liveBin.err = fmt.Errorf("go build: %v\n%s", err, out)
 			return
@@ -107,6 +112,19 @@ func ftpscopeBinary(t *testing.T) string {
 		t.Fatalf("building ftpscope: %v", liveBin.err)
 	}
 	return liveBin.path
+}
+
+// liveLinkType is the link type of a capture on iface in this build:
+// Ethernet on a veth end; on "any" raw IP (afpacket) or Linux cooked
+// (libpcap).
+func liveLinkType(iface string) layers.LinkType {
+	switch {
+	case iface != capture.AnyInterface:
+		return layers.LinkTypeEthernet
+	case capture.LiveBackend == "libpcap":
+		return layers.LinkTypeLinuxSLL
+	}
+	return layers.LinkTypeRaw
 }
 
 // skipUnlessNamespaces skips t when it cannot make network namespaces.
@@ -622,7 +640,7 @@ func TestLiveCapture(t *testing.T) {
 			if len(src.Errors) != 0 {
 				t.Errorf("source errors %q, want none", src.Errors)
 			}
-			if want := listening(iface) + "\n"; errOut != want {
+			if want := listening(iface, liveLinkType(iface)) + "\n"; errOut != want {
 				t.Errorf("stderr %q, want tcpdump's line alone: %q", errOut, want)
 			}
 
@@ -682,7 +700,7 @@ func TestLiveInterrupt(t *testing.T) {
 				Sessions    int
 				Stats, Errs bool
 			}
-			got := summary{Version: rep.Version, Sessions: len(rep.Sessions), Stats: rep.Stats != nil, Errs: errOut != listening(p.ClientDev)+"\n"}
+			got := summary{Version: rep.Version, Sessions: len(rep.Sessions), Stats: rep.Stats != nil, Errs: errOut != listening(p.ClientDev, layers.LinkTypeEthernet)+"\n"}
 			for _, s := range rep.Sources {
 				got.Sources = append(got.Sources, s.Name)
 				if s.Dropped != nil {

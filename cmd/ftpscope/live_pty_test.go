@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+	"github.com/gopacket/gopacket/layers"
 )
 
 // ptyOutput collects what a program writes to its terminal.
@@ -83,7 +84,7 @@ func TestLiveTerminal(t *testing.T) {
 		cmd.Wait()
 	})
 
-	want := regexp.QuoteMeta(listening(l.pair.ClientDev))
+	want := regexp.QuoteMeta(listening(l.pair.ClientDev, layers.LinkTypeEthernet))
 	out.waitFor(t, regexp.MustCompile(want+`\r\n`), liveSetupTimeout, "listening line")
 	status := regexp.MustCompile(`\r` + regexp.QuoteMeta(l.pair.ClientDev) +
 		`: \d+ packets?, \d+ FTP sessions? \(\d+ open\), \d+ problems?, \d+ kernel drops\. Ctrl-C ends and reports\.\x1b\[K`)

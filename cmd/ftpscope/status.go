@@ -11,12 +11,11 @@ import (
 )
 
 // listening is tcpdump's first line of a live capture, for stderr:
-// "listening on eth0, link-type RAW (Raw IP), snapshot length 262144
-// bytes". Live captures hand the analysis packets from the IP header on,
-// whatever the interface, so the link type is that of capture.LiveLinkType.
-func listening(iface string) string {
+// "listening on eth0, link-type EN10MB (Ethernet), snapshot length 262144
+// bytes", with the link type of the capture (capture.LinkTyper).
+func listening(iface string, lt layers.LinkType) string {
 	return fmt.Sprintf("listening on %s, link-type %s, snapshot length %d bytes",
-		iface, linkTypeName(capture.LiveLinkType()), capture.DefaultSnaplen)
+		iface, linkTypeName(lt), capture.DefaultSnaplen)
 }
 
 // linkTypeName names a link type as tcpdump does: its DLT name and

@@ -1,10 +1,10 @@
 package main
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/ftpscope/ftpscope/capture"
+	"github.com/gopacket/gopacket/layers"
 )
 
 // infoSource is a capture.Source that only describes itself.
@@ -24,7 +24,13 @@ func TestStatusLine(t *testing.T) {
 	if got := s.line(1); got != want || len(got) >= 80 {
 		t.Errorf("at 80 columns: %q", got)
 	}
-	if got := listening("eth0"); !strings.HasPrefix(got, "listening on eth0, link-type RAW (Raw IP), snapshot length 262144 bytes") {
-		t.Errorf("listening line %q", got)
+	for lt, want := range map[layers.LinkType]string{
+		layers.LinkTypeEthernet: "listening on eth0, link-type EN10MB (Ethernet), snapshot length 262144 bytes",
+		layers.LinkTypeRaw:      "listening on eth0, link-type RAW (Raw IP), snapshot length 262144 bytes",
+		layers.LinkTypeLinuxSLL: "listening on eth0, link-type LINUX_SLL (Linux cooked v1), snapshot length 262144 bytes",
+	} {
+		if got := listening("eth0", lt); got != want {
+			t.Errorf("listening line %q, want %q", got, want)
+		}
 	}
 }
