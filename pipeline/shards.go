@@ -16,17 +16,18 @@ import (
 // A file is analysed on several cores by Analyzers that share it
 // (session.Config.Shards): one goroutine reads and decodes every packet
 // once, and hands every packet, in batches, to every worker; each worker
-// follows the control connections whose pair of addresses falls in its
-// share, with their data connections wherever those go (across NAT or
-// to a third host), and sees every packet, so that its clock, and so
-// its decisions, are those of a single Analyzer. session.Merge joins the
-// reports into the one a single Analyzer gives, byte for byte, whatever
-// the number of workers (TestWorkersSameReport).
+// follows the control connections of the clients whose address falls in
+// its share, with their data connections wherever those go (across NAT,
+// or between two servers in FXP), and sees every packet, so that its
+// clock, and so its decisions, are those of a single Analyzer. A
+// session.Merger numbers the sessions, draws the findings that span
+// shares and joins the reports into the one a single Analyzer gives,
+// byte for byte, whatever the number of workers (TestWorkersSameReport).
 //
-// Where it could differ: two sessions of different shares announcing
+// Where it could differ: two sessions of different clients announcing
 // the same address and port at once both see the connection, where one
 // Analyzer gives it to the later announcement. And a session seen at two
-// capture points has a different pair of addresses at each behind NAT,
+// capture points has a different client address at each behind NAT,
 // the two competing for the same connections: several files are
 // analysed on one goroutine (Run).
 
@@ -80,9 +81,9 @@ func (b *batch) keep(s []byte) []byte {
 // (their ordinals) and those it ended. The last one, after the
 // workers' Finish, has seq -1.
 type progress struct {
-	seq   int
-	begun []int
-	ended []*session.Session
+	seq            int
+	begun, claimed []int
+	ended          []*session.Session
 }
 
 // runShards is Run for files on workers > 1 goroutines. The sessions the
@@ -122,12 +123,14 @@ func runShards(ctx context.Context, src capture.Source, o Options, cfg session.C
 					b.items, b.arena = b.items[:0], b.arena[:0]
 					pool.Put(b)
 				}
-				done <- progress{seq: seq, begun: an.Begun(), ended: ended}
+				begun, claimed := an.Begun()
+				done <- progress{seq: seq, begun: begun, claimed: claimed, ended: ended}
 				ended = nil
 				seq++
 			}
 			parts[i] = an.Finish(nil)
-			done <- progress{seq: -1, begun: an.Begun(), ended: ended}
+			begun, claimed := an.Begun()
+			done <- progress{seq: -1, begun: begun, claimed: claimed, ended: ended}
 		}()
 	}
 	go func() {
@@ -135,8 +138,8 @@ func runShards(ctx context.Context, src capture.Source, o Options, cfg session.C
 		close(done)
 	}()
 	merged := make(chan []*session.Session, 1)
-	var nb session.Numbering
-	go func() { merged <- merge(done, workers, &nb, caller) }()
+	var m session.Merger
+	go func() { merged <- merge(done, workers, &m, caller) }()
 
 	send := func(b *batch) {
 		b.pending.Store(int32(workers))
@@ -184,7 +187,7 @@ func runShards(ctx context.Context, src capture.Source, o Options, cfg session.C
 		p.Sessions = nil
 	}
 	parts[0].Sessions = kept
-	res.Report = session.Merge(parts, fr, src.Infos(), &nb)
+	res.Report = m.Report(parts, fr, src.Infos())
 	res.Report.Stats.ElapsedMS = float64(time.Since(start).Microseconds()) / 1000
 	return res, nil
 }
@@ -192,11 +195,11 @@ func runShards(ctx context.Context, src capture.Source, o Options, cfg session.C
 // merge numbers the sessions the workers end, batch by batch once every
 // worker is past it, and hands them to caller in the order one Analyzer
 // would; with no caller it returns them.
-func merge(done <-chan progress, workers int, nb *session.Numbering, caller func(*session.Session)) []*session.Session {
+func merge(done <-chan progress, workers int, m *session.Merger, caller func(*session.Session)) []*session.Session {
 	type step struct {
-		reports int
-		begun   [][]int
-		ended   []*session.Session
+		reports        int
+		begun, claimed [][]int
+		ended          []*session.Session
 	}
 	steps := make(map[int]*step)
 	var kept []*session.Session
@@ -208,6 +211,7 @@ func merge(done <-chan progress, workers int, nb *session.Numbering, caller func
 		}
 		st.reports++
 		st.begun = append(st.begun, p.begun)
+		st.claimed = append(st.claimed, p.claimed)
 		st.ended = append(st.ended, p.ended...)
 		if st.reports < workers {
 			continue
@@ -215,16 +219,13 @@ func merge(done <-chan progress, workers int, nb *session.Numbering, caller func
 		// Every worker is past this batch, and so past every earlier
 		// one: the batches complete in order.
 		delete(steps, p.seq)
-		nb.Add(st.begun...)
-		for _, s := range st.ended {
-			nb.Number(s)
-		}
+		m.Begun(st.begun, st.claimed)
+		ended := m.Ended(st.ended)
 		if caller == nil {
-			kept = append(kept, st.ended...)
+			kept = append(kept, ended...)
 			continue
 		}
-		session.EndOrder(st.ended)
-		for _, s := range st.ended {
+		for _, s := range ended {
 			caller(s)
 		}
 	}

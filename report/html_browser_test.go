@@ -409,7 +409,7 @@ func TestHTMLInBrowser(t *testing.T) {
 		if !hasLabel(s, "control", "227 Entering Passive Mode (10,0,0,2,156,65).") {
 			t.Errorf("no arrow for the 227")
 		}
-		if !strings.Contains(p.Text, "nft add rule inet filter input ip daddr 10.0.0.2 tcp dport 40001 ct state new accept") {
+		if !strings.Contains(p.Text, "nft add rule inet filter input ip daddr 10.0.0.2 tcp dport { 21, 40000-40100 } ct state new accept") {
 			t.Errorf("the summary suggests no nftables rule for the passive port")
 		}
 		tb.screenshot(t, "html-passive")
@@ -448,7 +448,7 @@ func TestHTMLInBrowser(t *testing.T) {
 		if !hasLabel(s, "control", "EPRT |2|2001:db8::1|50001|") {
 			t.Errorf("no arrow for the EPRT")
 		}
-		if !strings.Contains(p.Text, "nft add rule inet filter input ip6 daddr 2001:db8::2 tcp dport 40002") {
+		if !strings.Contains(p.Text, "nft add rule inet filter input ip6 daddr 2001:db8::2 tcp dport { 21, 40000-40100 }") {
 			t.Errorf("no IPv6 rule for the passive port")
 		}
 		tb.screenshot(t, "html-ipv6")

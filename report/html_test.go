@@ -50,7 +50,7 @@ func TestWriteHTMLDoesNotModify(t *testing.T) {
 			opts := cmp.Options{
 				cmp.Comparer(func(a, b session.Time) bool { return a.Equal(b.Time) }),
 				cmpopts.EquateComparable(netip.Addr{}, netip.AddrPort{}),
-				cmpopts.IgnoreUnexported(session.Report{}, session.Session{}, session.Finding{}),
+				cmpopts.IgnoreUnexported(session.Report{}, session.Session{}, session.Finding{}, session.FXPLink{}),
 			}
 			if diff := cmp.Diff(fx.r(), r, opts); diff != "" {
 				t.Errorf("WriteHTML modified the report (-before +after):\n%s", diff)

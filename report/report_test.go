@@ -401,7 +401,7 @@ func TestNotModified(t *testing.T) {
 	opts := cmp.Options{
 		cmp.Comparer(func(a, b session.Time) bool { return a.Equal(b.Time) }),
 		cmpopts.EquateComparable(netip.Addr{}, netip.AddrPort{}),
-		cmpopts.IgnoreUnexported(session.Report{}, session.Session{}, session.Finding{}),
+		cmpopts.IgnoreUnexported(session.Report{}, session.Session{}, session.Finding{}, session.FXPLink{}),
 	}
 	for _, fx := range fixtures() {
 		r := fx.r()

@@ -526,6 +526,9 @@ func (t *textWriter) stats() {
 	if l.ContentServersNotFollowed > 0 {
 		notes = append(notes, plural(l.ContentServersNotFollowed, "FTP server found by content", "FTP servers found by content")+" not remembered (too many)")
 	}
+	if l.PassiveRangeSessionsNotCounted > 0 {
+		notes = append(notes, plural(l.PassiveRangeSessionsNotCounted, "session's", "sessions'")+" passive ports not counted for passive-port-range (too many servers)")
+	}
 	if len(notes) > 0 {
 		t.wrapped("", "  ", "Also: "+strings.Join(notes, "; ")+".")
 	}

@@ -145,8 +145,10 @@ type Analyzer struct {
 	// so that a connection the reassembler let go while it was idle
 	// carries on in the same session.
 	byTuple map[connKey]*sess
-	// logins counts failed logins across sessions (login-brute-force).
+	// logins counts failed logins across sessions (login-brute-force),
+	// ranges the passive ports of each server (passive-port-range).
 	logins loginTracker
+	ranges rangeTracker
 	// dups finds duplicate packets; jumps says where time ran backwards;
 	// replay is set while the packet being analysed is older than the
 	// newest by more than replaySlack.
@@ -162,9 +164,13 @@ type Analyzer struct {
 	// ticks counts the ticks so far; a session ends in the tick group
 	// of its end (Session.endTick). begun holds the ordinals of the
 	// sessions begun since Begun was last called, when the analysis is
-	// shared (a Numbering numbers sessions).
+	// shared (a Merger numbers sessions).
 	ticks int
 	begun []int
+	// claimed holds the ordinals of the SYNs on a control port that
+	// this Analyzer took for announced data connections since Begun was
+	// last called, when the analysis is shared.
+	claimed []int
 	// probes counts control connections that were port probes, not
 	// sessions (see sess.probe).
 	probes int
@@ -272,6 +278,11 @@ func (a *Analyzer) analyse(p capture.Packet, h *decode.Headers) bool {
 				}
 			}
 			if a.announcedData(p, h) {
+				if a.cfg.Shards > 1 && h.TCP.SYN {
+					// Another share may take it for a new control
+					// connection: the Merger drops that session.
+					a.claimed = append(a.claimed, a.packets)
+				}
 				return a.data(p, h)
 			}
 			a.control(p, h)
@@ -351,6 +362,10 @@ func (a *Analyzer) Finish(sources []capture.Info) *Report {
 	}
 	r := &Report{Version: 1, Sessions: a.done, Findings: a.logins.findings(a.cfg.BruteForceLogins, a.cfg.BruteForceWindow),
 		jumps: a.jumps}
+	if a.cfg.Shards <= 1 {
+		// A Merger draws them over every share.
+		r.Findings = append(r.Findings, a.ranges.findings()...)
+	}
 	if r.Sessions == nil {
 		r.Sessions = []*Session{}
 	}
@@ -367,7 +382,8 @@ func (a *Analyzer) Finish(sources []capture.Info) *Report {
 	r.Stats = Stats{Packets: a.packets, Bytes: a.bytes, FTPSessions: a.endedSessions, DataChannels: a.endedChannels,
 		Duplicates: a.dups.dropped, Probes: a.probes,
 		Limits: Limits{SessionsEvicted: a.evicted, SessionsNotFollowed: a.dropped, ChannelsNotFollowed: a.channelsDropped,
-			FailedLoginPairsNotFollowed: a.logins.dropped, ContentServersNotFollowed: a.serversDropped}}
+			FailedLoginPairsNotFollowed: a.logins.dropped, ContentServersNotFollowed: a.serversDropped,
+			PassiveRangeSessionsNotCounted: a.ranges.dropped}}
 	if r.Findings == nil {
 		r.Findings = []Finding{}
 	}
@@ -452,6 +468,9 @@ func (a *Analyzer) end(s *sess) {
 	out := s.out
 	s.release()
 	a.logins.ended(out)
+	if a.cfg.Shards <= 1 {
+		a.ranges.ended(out)
+	}
 	a.endedSessions++
 	a.endedChannels += len(out.DataChannels)
 	if a.cfg.OnSession != nil {

@@ -60,10 +60,12 @@ type heldSeg struct {
 	ref       pktRef
 }
 
-// pktRef identifies a packet for evidence.
+// pktRef identifies a packet for evidence. ct is what the model of the
+// kernel's FTP helper made of it, for a control segment with payload.
 type pktRef struct {
 	source, number int
 	ts             time.Time
+	ct             ctSeen
 }
 
 // control analyses a segment of a control connection.
@@ -148,6 +150,7 @@ func (s *sess) segment(d int, tcp *layers.TCP, announced int, ref *pktRef) {
 		s.out.End = Time{ts}
 	}
 	s.handshake(tcp, d, ref)
+	s.idle.packet(d, tcp, tcp.Payload, announced, ref)
 	// What the other side acknowledges reached it: bytes of that
 	// direction still missing here are lost from the capture.
 	if tcp.ACK {
@@ -162,8 +165,9 @@ func (s *sess) segment(d int, tcp *layers.TCP, announced int, ref *pktRef) {
 		seq++
 	} else if !hs.started {
 		// A capture that starts mid-connection: this direction starts
-		// here.
+		// here, and the FTP helper's model picks it up.
 		hs.started, hs.next = true, seq
+		s.ct.pickup[d] = true
 	}
 	hs.source = ref.source
 	if tcp.RST && hs.started && !tcp.SYN && tcp.Seq != hs.next {
@@ -171,6 +175,9 @@ func (s *sess) segment(d int, tcp *layers.TCP, announced int, ref *pktRef) {
 		// the receiver expects next; stacks answer any other with an ACK
 		// and go on, and so does the connection (a forged or stale RST).
 		return
+	}
+	if announced > 0 {
+		s.helperSegment(d, seq, tcp.Payload, announced, ref)
 	}
 	if announced > 0 || tcp.FIN {
 		s.arrive(d, seq, tcp.Payload, announced, tcp.FIN, ref)
@@ -224,7 +231,7 @@ func (s *sess) take(d int, seq uint32, data []byte, announced int, fin bool, ref
 	}
 	end := seq + uint32(announced)
 	if skip < len(data) {
-		s.frame(d, data[skip:], ref)
+		s.frame(d, seq+uint32(skip), data[skip:], ref)
 	}
 	if cut := announced - max(skip, len(data)); cut > 0 {
 		// The snap length cut the segment: its end is missing.

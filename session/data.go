@@ -70,6 +70,7 @@ type dataConn struct {
 	// they were retransmitted.
 	seq      [2]seqCounter
 	lastSeen time.Time
+	lastPkt  int
 }
 
 // data handles a TCP packet that is not on a control port.
@@ -224,7 +225,9 @@ func (c *dataConn) update(a *Analyzer, p capture.Packet, h *decode.Headers, src 
 	ts := p.Info.Timestamp
 	ev := Time{ts}
 	fromInit := src == c.initiator
-	c.lastSeen = ts
+	if !ts.Before(c.lastSeen) {
+		c.lastSeen, c.lastPkt = ts, p.Number
+	}
 	if !c.s.ended {
 		a.lru.touch(c.s)
 	}

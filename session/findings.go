@@ -30,7 +30,12 @@ func ev(pkt int, t Time, what string) Evidence {
 // alone: each data channel's, then the session's own.
 func drawFindings(s *Session, ctx findingContext) {
 	for _, d := range s.DataChannels {
+		v := judgeHelper(s, d)
+		d.Helper = v.helper()
 		channelFindings(s, d, ctx)
+		if f, ok := helperMiss(s, d, v); ok {
+			d.Findings = append(d.Findings, f)
+		}
 	}
 	sessionFindings(s)
 }
@@ -167,8 +172,15 @@ func channelFindings(s *Session, d *DataChannel, ctx findingContext) {
 	worked := o != nil && o.Established
 
 	// Announced addresses that differ from the control connection's.
-	switch d.Mode {
-	case ModePassive:
+	switch {
+	case d.FXP != nil:
+		// A server-to-server transfer explains the third-party address.
+		d.Findings = append(d.Findings, fxpFinding(s, d, annEv))
+		if d.Mode == ModeActive {
+			break
+		}
+		fallthrough
+	case d.Mode == ModePassive:
 		if ann.Addr() != server.Addr() && isPrivate(ann.Addr()) {
 			f := Finding{Code: CodePassivePrivate, Severity: SeverityWarning,
 				Summary: fmt.Sprintf("Server %s announced the private address %s in its %d reply instead of its own address %s.",
@@ -183,7 +195,7 @@ func channelFindings(s *Session, d *DataChannel, ctx findingContext) {
 			}
 			d.Findings = append(d.Findings, f)
 		}
-	case ModeActive:
+	case d.Mode == ModeActive:
 		switch {
 		case ann.Addr() != client.Addr() && isPrivate(ann.Addr()):
 			d.Findings = append(d.Findings, Finding{Code: CodeActivePrivate, Severity: SeverityWarning,
@@ -215,6 +227,8 @@ func channelFindings(s *Session, d *DataChannel, ctx findingContext) {
 			break
 		}
 		switch r := *d.TransferReply; {
+		case r >= 200 && r < 300 && d.FXP != nil:
+			// fxp-transfer says where the data connection ran.
 		case r >= 200 && r < 300:
 			d.Findings = append(d.Findings, pathUnseen(s, d, ann, annEv, ctx))
 		case r == 425 || r == 426:
@@ -350,6 +364,12 @@ func sessionFindings(out *Session) {
 			Detail: "After AUTH TLS/SSL the PORT/PASV exchanges are encrypted, so neither this analysis nor a firewall's FTP helper (conntrack, ALG) can see which data ports to open. " +
 				"Passive transfers then need the server's passive port range open in every firewall on the path; active transfers need the client side open.",
 			Evidence: []Evidence{out.TLSEvidence}})
+	}
+	if f, ok := idleTimeout(out); ok {
+		out.Findings = append(out.Findings, f)
+	}
+	if f, ok := tlsHelperMiss(out); ok {
+		out.Findings = append(out.Findings, f)
 	}
 	if out.ControlGaps > 0 {
 		out.Findings = append(out.Findings, Finding{Code: CodeControlGap, Severity: SeverityWarning,

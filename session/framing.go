@@ -1,11 +1,59 @@
 package session
 
-import "bytes"
+import (
+	"bytes"
+	"time"
+)
 
 // lineBuf collects one control line, cutting it at the line limit.
 type lineBuf struct {
 	buf      []byte
 	overflow bool // the line passed the limit: bytes are dropped until LF
+	// open says a line is being collected; span says where it lies in
+	// the sequence space and which segments carried it (the FTP helper's
+	// model needs that). span stays after take, until the next line
+	// begins.
+	open bool
+	span lineSpan
+}
+
+// lineSpan is where a control line lies in its direction's sequence
+// space, and the segments that carried its first byte and its line end.
+type lineSpan struct {
+	start, end uint32 // the sequence numbers of its first byte and of the byte after its LF
+	// first is the segment the helper searches for the line: the one
+	// that holds its first byte, or one that holds it whole from its
+	// start and in which the helper found an announcement (a
+	// retransmission that joined the pieces).
+	first segAt
+	// endPacket and endTime are the segment that held its LF.
+	endPacket int32
+	ended     bool // its LF was seen
+	endTime   int64
+}
+
+// segAt is a segment as the FTP helper's model saw it, with its packet
+// and its time (Unix nanoseconds: a session keeps several of these).
+type segAt struct {
+	ct     ctSeen
+	packet int32
+	ts     int64
+}
+
+func segOf(r *pktRef) segAt {
+	if r == nil {
+		return segAt{}
+	}
+	return segAt{ct: r.ct, packet: int32(r.number), ts: r.ts.UnixNano()}
+}
+
+// time is the segment's capture time.
+func (g segAt) time() Time { return Time{time.Unix(0, g.ts).UTC()} }
+
+// begin starts a line at sequence number seq, in the segment r.
+func (l *lineBuf) begin(seq uint32, r *pktRef) {
+	l.open = true
+	l.span = lineSpan{start: seq, end: seq, first: segOf(r)}
 }
 
 func (l *lineBuf) add(b []byte, max int, s *sess) {
@@ -27,12 +75,15 @@ func (l *lineBuf) take() []byte {
 	b := l.buf
 	l.buf = l.buf[:0]
 	l.overflow = false
+	l.open = false
 	return b
 }
 
 func (l *lineBuf) reset() {
 	l.buf = l.buf[:0]
 	l.overflow = false
+	l.open = false
+	l.span = lineSpan{}
 }
 
 // tlsSkipper steps over TLS records (RFC 8446 §5.1) on a control
@@ -91,8 +142,8 @@ func (t *tlsSkipper) lost() {
 
 // frame cuts the bytes of one direction into control lines and hands
 // each to line, stepping over TLS records after AUTH TLS. r is the packet
-// that held data.
-func (s *sess) frame(d int, data []byte, r *pktRef) {
+// that held data, and seq the sequence number of data[0].
+func (s *sess) frame(d int, seq uint32, data []byte, r *pktRef) {
 	off := 0
 	for off < len(data) {
 		if s.tls[d].on {
@@ -104,14 +155,25 @@ func (s *sess) frame(d int, data []byte, r *pktRef) {
 			continue
 		}
 		lb := &s.lines[d]
+		if !lb.open {
+			lb.begin(seq+uint32(off), r)
+		}
 		i := bytes.IndexByte(data[off:], '\n')
 		if i < 0 {
 			lb.add(data[off:], s.a.cfg.MaxLineLen, s)
+			lb.span.end = seq + uint32(len(data))
 			return
 		}
 		lb.add(data[off:off+i], s.a.cfg.MaxLineLen, s)
 		end := off + i
 		off = end + 1
+		lb.span.end, lb.span.ended = seq+uint32(off), true
+		if g := segOf(r); g.packet != 0 {
+			lb.span.endPacket, lb.span.endTime = g.packet, g.ts
+			if g.ct.seq == lb.span.start && (g.ct.outcome == ctExpected || g.ct.outcome == ctRefused) {
+				lb.span.first = g
+			}
+		}
 		line := lb.take()
 		s.line(d, line, r)
 	}
@@ -119,6 +181,7 @@ func (s *sess) frame(d int, data []byte, r *pktRef) {
 
 // line handles one complete control line.
 func (s *sess) line(d int, line []byte, r *pktRef) {
+	s.rawLine = line
 	line = bytes.TrimRight(line, "\r")
 	if d == toServer {
 		s.command(line, r)

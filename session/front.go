@@ -124,12 +124,10 @@ func (fr *Front) Decode(p capture.Packet) *decode.Headers {
 	return h
 }
 
-// shardOf places a packet's pair of addresses, whichever way the packet
-// goes, in one of n shares: a control connection and the data
-// connections between the same two hosts fall in one share. The two
-// addresses are hashed alone and summed, so the order does not matter.
-func shardOf(h *decode.Headers, n int) int {
-	return int(mix64(addrHash(h.Src)+addrHash(h.Dst)) % uint64(n))
+// shardOf places the client address of a control connection in one of
+// n shares.
+func shardOf(client netip.Addr, n int) int {
+	return int(mix64(addrHash(client)) % uint64(n))
 }
 
 // addrHash hashes an address.
@@ -150,74 +148,159 @@ func mix64(x uint64) uint64 {
 }
 
 // owns reports whether this Analyzer follows the control connection of
-// h: every one does when the analysis is not shared.
+// h: every one does when the analysis is not shared. Shares go by client
+// address, so that the sessions of one client, whose data connections
+// can run between its servers (FXP), and its failed logins, are in one;
+// a connection whose both ends or neither look like a server goes by its
+// lower address.
 func (a *Analyzer) owns(h *decode.Headers) bool {
-	return a.cfg.Shards <= 1 || shardOf(h, a.cfg.Shards) == a.cfg.Shard
+	if a.cfg.Shards <= 1 {
+		return true
+	}
+	src := netip.AddrPortFrom(h.Src, uint16(h.TCP.SrcPort))
+	dst := netip.AddrPortFrom(h.Dst, uint16(h.TCP.DstPort))
+	toServer := a.isControlPort(dst.Port()) || a.isFTPServer(dst)
+	fromServer := a.isControlPort(src.Port()) || a.isFTPServer(src)
+	client := h.Src
+	switch {
+	case fromServer && !toServer:
+		client = h.Dst
+	case toServer == fromServer && h.Dst.Less(h.Src):
+		client = h.Dst
+	}
+	return shardOf(client, a.cfg.Shards) == a.cfg.Shard
 }
 
 // Begun returns the ordinals of the sessions this Analyzer began since
-// the last call, port probes included, when it shares an analysis
-// (Config.Shards): a Numbering numbers sessions with them.
-func (a *Analyzer) Begun() []int {
-	b := a.begun
-	a.begun = nil
-	return b
+// the last call, port probes included, and of the SYNs on a control
+// port it took for announced data connections (a data connection to a
+// client's port 21), when it shares an analysis (Config.Shards): a
+// Merger numbers sessions with them.
+func (a *Analyzer) Begun() (begun, claimed []int) {
+	begun, claimed = a.begun, a.claimed
+	a.begun, a.claimed = nil, nil
+	return begun, claimed
 }
 
-// A Numbering numbers the sessions of a shared analysis as one Analyzer
-// numbers them: in the order of the packets that began them, port probes
-// taking their numbers too. It is told every session begun (Add, with
-// what the Analyzers' Begun return); a session can be numbered once every
-// session begun before it has been told, so as soon as every Analyzer
-// has been handed the packet that ended it.
-type Numbering struct {
-	ords []int // sorted
+// A Merger joins the work of Analyzers that share the analysis of one
+// input (Config.Shards) into what one Analyzer gives. It numbers
+// sessions as one Analyzer numbers them, in the order of the packets
+// that began them, port probes taking their numbers too: it is told
+// every session begun (Begun, with what the Analyzers' Begun return),
+// and a session can be numbered once every session begun before it has
+// been told, so as soon as every Analyzer has been handed the packet
+// that ended it (Ended). It draws the findings that span sessions of
+// several shares (passive-port-range) from the sessions as they end, and
+// joins the reports (Report).
+//
+// Shares go by client address, and one packet is judged by two shares
+// in one case: a data connection to port 21 (PORT naming port 21), which
+// the share of the session that announced it takes for data, and the
+// share of its initiator for a new control connection, because it sees
+// no announcement. One Analyzer sees the announcement: the Merger drops
+// that session.
+type Merger struct {
+	ords     []int // sorted
+	spurious map[int]bool
+	dropped  struct{ sessions, channels, begun int }
+	ranges   rangeTracker
 }
 
-// Add tells n of sessions begun, by their ordinals (Analyzer.Begun).
-func (n *Numbering) Add(ords ...[]int) {
-	start := len(n.ords)
-	for _, o := range ords {
-		n.ords = append(n.ords, o...)
+// Begun tells m of sessions begun, and SYNs on a control port taken for
+// data connections, by their ordinals (Analyzer.Begun), from every
+// Analyzer for the same packets.
+func (m *Merger) Begun(begun, claimed [][]int) {
+	var taken map[int]bool
+	for _, c := range claimed {
+		for _, o := range c {
+			if taken == nil {
+				taken = make(map[int]bool)
+			}
+			taken[o] = true
+		}
 	}
-	tail := n.ords[start:]
+	start := len(m.ords)
+	for _, b := range begun {
+		for _, o := range b {
+			if taken[o] {
+				if m.spurious == nil {
+					m.spurious = make(map[int]bool)
+				}
+				m.spurious[o] = true
+				m.dropped.begun++
+				continue
+			}
+			m.ords = append(m.ords, o)
+		}
+	}
+	tail := m.ords[start:]
 	slices.Sort(tail)
-	if start > 0 && len(tail) > 0 && tail[0] < n.ords[start-1] {
-		slices.Sort(n.ords)
+	if start > 0 && len(tail) > 0 && tail[0] < m.ords[start-1] {
+		slices.Sort(m.ords)
 	}
 }
 
-// Number sets the ID of s.
-func (n *Numbering) Number(s *Session) {
-	i, _ := slices.BinarySearch(n.ords, s.ordinal)
-	s.ID = i + 1
+// Ended numbers sessions that ended, of any share, and returns them in
+// the order one Analyzer hands them on, without those it would not have
+// made: those of one batch of packets, once every Analyzer has been
+// handed it, in batch order.
+func (m *Merger) Ended(sessions []*Session) []*Session {
+	out := sessions[:0]
+	for _, s := range sessions {
+		if m.spurious[s.ordinal] {
+			m.dropped.sessions++
+			m.dropped.channels += len(s.DataChannels)
+			continue
+		}
+		m.number(s)
+		out = append(out, s)
+	}
+	EndOrder(out)
+	for _, s := range out {
+		m.ranges.ended(s)
+	}
+	return out
 }
 
-// Merge joins the reports of Analyzers that shared the analysis of one
-// input (Config.Shards), each finished with Finish, into the report one
-// Analyzer gives: sessions numbered by n, which must have been told every
-// session begun, in order, capture points compared, global findings in
-// the order they arose, sources with the decode errors fr met, stats
-// summed. parts[i].Sessions holds the sessions of part i that were not
-// handed on by OnSession.
-func Merge(parts []*Report, fr *Front, infos []capture.Info, n *Numbering) *Report {
+// id is the number of the session begun at ordinal.
+func (m *Merger) id(ordinal int) int {
+	i, _ := slices.BinarySearch(m.ords, ordinal)
+	return i + 1
+}
+
+// number sets the ID of s, and the other session's in what an FXP link
+// says.
+func (m *Merger) number(s *Session) {
+	s.ID = m.id(s.ordinal)
+	for _, d := range s.DataChannels {
+		if d.FXP == nil {
+			continue
+		}
+		d.FXP.name(m.id(d.FXP.ordinal))
+		for i, f := range d.Findings {
+			if f.Code == CodeFXP {
+				d.Findings[i] = fxpFinding(s, d, f.Evidence[0])
+			}
+		}
+	}
+}
+
+// Report joins the reports of the Analyzers, each finished with Finish,
+// into the report one Analyzer gives: sessions numbered, in order,
+// global findings in the order they arose, sources with the decode
+// errors fr met, stats summed. parts[i].Sessions holds the sessions of
+// part i that were not handed on by OnSession, every one of them as
+// Ended returned it.
+func (m *Merger) Report(parts []*Report, fr *Front, infos []capture.Info) *Report {
 	var sessions []*Session
 	var findings []Finding
 	for _, p := range parts {
-		for _, s := range p.Sessions {
-			n.Number(s)
-		}
 		sessions = append(sessions, p.Sessions...)
 		findings = append(findings, p.Findings...)
 	}
 	slices.SortFunc(sessions, func(a, b *Session) int { return a.ID - b.ID })
-	if len(infos) > 1 {
-		correlatePoints(sessions)
-		for _, s := range sessions {
-			s.Verdict = VerdictOf(s.Worst())
-		}
-	}
 	slices.SortStableFunc(findings, func(a, b Finding) int { return a.order - b.order })
+	findings = append(findings, m.ranges.findings()...)
 	r := &Report{Version: 1, Sessions: sessions, Findings: findings}
 	if r.Sessions == nil {
 		r.Sessions = []*Session{}
@@ -246,6 +329,10 @@ func Merge(parts []*Report, fr *Front, infos []capture.Info, n *Numbering) *Repo
 		l.FailedLoginPairsNotFollowed += st.Limits.FailedLoginPairsNotFollowed
 		l.ContentServersNotFollowed = max(l.ContentServersNotFollowed, st.Limits.ContentServersNotFollowed)
 	}
+	r.Stats.FTPSessions -= m.dropped.sessions
+	r.Stats.DataChannels -= m.dropped.channels
+	r.Stats.Probes -= m.dropped.begun - m.dropped.sessions
+	r.Stats.Limits.PassiveRangeSessionsNotCounted = m.ranges.dropped
 	return r
 }
 

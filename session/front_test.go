@@ -2,54 +2,94 @@ package session
 
 import (
 	"net/netip"
+	"strconv"
 	"testing"
 
 	"github.com/ftpscope/ftpscope/decode"
+	"github.com/gopacket/gopacket/layers"
 )
 
-// TestShardOf: both directions of a pair of addresses fall in one share,
-// and pairs spread evenly over the shares, however alike their
-// addresses: 4096 clients of a /16, every address or only even bytes,
-// talking to a server, IPv4 and IPv6.
+// TestShardOf: client addresses spread evenly over the shares, however
+// alike they are: 4096 clients of a /16, every address or only even
+// bytes, IPv4 and IPv6.
 func TestShardOf(t *testing.T) {
-	servers := []netip.Addr{netip.MustParseAddr("10.1.0.21"), netip.MustParseAddr("2001:db8::21")}
+	v6 := netip.MustParseAddr("2001:db8::").As16()
 	for _, n := range []int{2, 3, 4, 8} {
 		for _, c := range []struct {
-			srv    netip.Addr
+			v6     bool
 			stride int
-		}{{servers[0], 1}, {servers[0], 2}, {servers[1], 1}, {servers[1], 2}} {
-			srv := c.srv
+		}{{false, 1}, {false, 2}, {true, 1}, {true, 2}} {
 			counts := make([]int, n)
-			pairs := 0
 			for j := range 4096 {
 				// Every byte of the address steps by the stride.
 				hi, lo := byte(c.stride*(j>>7)), byte(c.stride*(j&127))
-				var cli netip.Addr
-				if srv.Is4() {
-					cli = netip.AddrFrom4([4]byte{10, 2, hi, lo})
-				} else {
-					b := srv.As16()
-					b[14], b[15] = hi, lo
-					b[13] = 1
+				cli := netip.AddrFrom4([4]byte{10, 2, hi, lo})
+				if c.v6 {
+					b := v6
+					b[13], b[14], b[15] = 1, hi, lo
 					cli = netip.AddrFrom16(b)
 				}
-				there := decode.Headers{Src: cli, Dst: srv}
-				back := decode.Headers{Src: srv, Dst: cli}
-				k := shardOf(&there, n)
-				if k2 := shardOf(&back, n); k2 != k {
-					t.Fatalf("%d shares: %v→%v in share %d, %v→%v in share %d", n, cli, srv, k, srv, cli, k2)
-				}
+				k := shardOf(cli, n)
 				if k < 0 || k >= n {
 					t.Fatalf("%d shares: share %d", n, k)
 				}
 				counts[k]++
-				pairs++
 			}
-			even := pairs / n
+			even := 4096 / n
 			for k, got := range counts {
 				if got < even*8/10 || got > even*12/10 {
-					t.Errorf("%d shares, server %v, stride %d: share %d has %d of %d pairs, want about %d: %v", n, srv, c.stride, k, got, pairs, even, counts)
+					t.Errorf("%d shares, IPv6 %v, stride %d: share %d has %d of 4096 clients, want about %d: %v", n, c.v6, c.stride, k, got, even, counts)
 				}
+			}
+		}
+	}
+}
+
+// TestOwns: exactly one of the Analyzers sharing an analysis follows a
+// control connection, the same one both ways, and the same one for
+// every connection of a client (to port 21, to a server found by
+// content, from port 21 in active mode).
+func TestOwns(t *testing.T) {
+	const n = 4
+	ans := make([]*Analyzer, n)
+	for i := range ans {
+		ans[i] = NewAnalyzer(Config{Shards: n, Shard: i})
+		ans[i].ftpServers[netip.MustParseAddrPort("10.9.9.9:2121")] = struct{}{}
+	}
+	seg := func(src, dst string) *decode.Headers {
+		s, d := netip.MustParseAddrPort(src), netip.MustParseAddrPort(dst)
+		h := &decode.Headers{Src: s.Addr(), Dst: d.Addr(), HasTCP: true}
+		h.TCP.SrcPort, h.TCP.DstPort = layers.TCPPort(s.Port()), layers.TCPPort(d.Port())
+		return h
+	}
+	owner := func(h *decode.Headers) int {
+		t.Helper()
+		who := -1
+		for i, a := range ans {
+			if a.owns(h) {
+				if who != -1 {
+					t.Fatalf("%v→%v owned by shares %d and %d", h.Src, h.Dst, who, i)
+				}
+				who = i
+			}
+		}
+		if who == -1 {
+			t.Fatalf("%v→%v owned by no share", h.Src, h.Dst)
+		}
+		return who
+	}
+	for i := range 256 {
+		cli := netip.AddrFrom4([4]byte{192, 168, 7, byte(i)}).String()
+		servers := []string{"10.0.0.1:21", "10.0.0.2:21", "10.9.9.9:2121"}
+		want := owner(seg(cli+":40000", servers[0]))
+		for j, srv := range servers {
+			port := 40001 + j
+			c := cli + ":" + strconv.Itoa(port)
+			if got := owner(seg(c, srv)); got != want {
+				t.Errorf("%s→%s in share %d, the client's first connection in %d", c, srv, got, want)
+			}
+			if got := owner(seg(srv, c)); got != want {
+				t.Errorf("%s→%s in share %d, the client's first connection in %d", srv, c, got, want)
 			}
 		}
 	}

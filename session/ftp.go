@@ -15,6 +15,9 @@ type dcState struct {
 	s     *sess
 	exp   *expectation // nil once matched for good, expired or withdrawn
 	conns []*dataConn  // connections that matched, in order
+	// lineStart is the sequence number of the announcing line's first
+	// byte, in its direction.
+	lineStart uint32
 }
 
 // command handles one client line (RFC 959 §4.1).
@@ -55,6 +58,7 @@ func (s *sess) command(line []byte, r *pktRef) {
 			ep, err = decode.ParseLPRT(cmd.Arg)
 		}
 		if p.dc != nil && err == nil {
+			s.fxpLink(p.dc, ep, pkt, t)
 			s.announce(p.dc, ep, pkt, t)
 		}
 	case "PASV", "LPSV":
@@ -122,6 +126,7 @@ func (s *sess) announce(dc *dcState, ep netip.AddrPort, pkt int, t Time) {
 	a := s.a
 	ep = netip.AddrPortFrom(ep.Addr().Unmap(), ep.Port())
 	dc.out.Announced = &ep
+	s.helperSee(dc)
 	dc.out.AnnouncePacket, dc.out.AnnounceTime = pkt, t
 	// The peer that should accept the connection: the server in passive
 	// mode, the client in active mode. Behind NAT the connection goes to
@@ -166,6 +171,9 @@ func (s *sess) announce(dc *dcState, ep netip.AddrPort, pkt int, t Time) {
 func (s *sess) replyLine(line []byte, r *pktRef) {
 	pkt, t := s.ref(r)
 	inside := s.replies.Pending()
+	if !inside {
+		s.replyStart = s.lines[toClient].span
+	}
 	rep, done, err := s.replies.Feed(line)
 	switch {
 	case err != nil:
@@ -200,6 +208,7 @@ func (s *sess) reply(rep decode.Reply, pkt int, t Time) {
 	code := rep.Code
 	if code == 220 && s.out.Greeting.Packet == 0 {
 		s.out.Greeting = Evidence{Packet: pkt, Time: t, What: "220 greeting from " + s.server.String()}
+		s.out.Banner = shorten(rep.Text(), maxBannerLen)
 	}
 	if code >= 100 && code < 200 {
 		// Preliminary: the final reply follows. A 150 or 125 still says a

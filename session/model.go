@@ -1,6 +1,7 @@
 package session
 
 import (
+	"fmt"
 	"net/netip"
 	"time"
 )
@@ -117,6 +118,10 @@ const (
 	CodeTransferRejected Code = "transfer-rejected"
 	CodeDataPathUnseen   Code = "data-path-unseen"
 	CodeNonstandardPort  Code = "nonstandard-control-port"
+	CodeIdleTimeout      Code = "control-idle-timeout"
+	CodeFXP              Code = "fxp-transfer"
+	CodeHelperWouldMiss  Code = "helper-would-miss"
+	CodePassivePortRange Code = "passive-port-range"
 	// CodeSetupObserved: per session, the passive ports a server
 	// announced and the source ports of its active-mode connections.
 	CodeSetupObserved Code = "setup-observed"
@@ -240,8 +245,10 @@ type Session struct {
 	// finished (the end of the input, or when it went idle). Not part of
 	// the contract.
 	Control ControlHandshake `json:"-"`
-	// Greeting is the server's first 220 reply. Not part of the contract.
+	// Greeting is the server's first 220 reply, and Banner its text (at
+	// most 200 bytes). Not part of the contract.
 	Greeting Evidence `json:"-"`
+	Banner   string   `json:"-"`
 	Until    Time     `json:"-"`
 	// Unanswered counts the commands whose reply is not in the capture
 	// and Unpaired the final replies that answer no command in it (both
@@ -256,6 +263,11 @@ type Session struct {
 	// UnpairedFailures holds replies that fail a transfer (425, 426,
 	// 451) whose command is not in the capture. Not part of the contract.
 	UnpairedFailures []Exchange `json:"-"`
+	// Idle holds the control connection's last silence of a minute or
+	// more that a packet ended, with what crossed it afterwards, and the
+	// silence up to the end when it was still open then
+	// (control-idle-timeout). Not part of the contract.
+	Idle []IdleGap `json:"-"`
 	// ordinal is the position in the input of the packet that began the
 	// session, and endTick the tick in which it ended: a shared analysis
 	// numbers and orders sessions by them (Merge).
@@ -320,6 +332,42 @@ type DataChannel struct {
 	ReplyPacket    int    `json:"-"`
 	ReplyTime      Time   `json:"-"`
 	ReplyText      string `json:"-"`
+	// HelperSeen is what the model of nf_conntrack_ftp (conntrack_ftp.go)
+	// made of the segment that carried the announcement, and
+	// HelperReplaced the segment whose announcement replaced this one's
+	// expectation before its data connection came; nil when unknown or
+	// none. Not part of the contract.
+	HelperSeen     *HelperView `json:"-"`
+	HelperReplaced *Evidence   `json:"-"`
+	// FXP links the two halves of a server-to-server transfer: a PORT or
+	// EPRT naming the endpoint another server announced, in a parallel
+	// session of the same client address, to that server's PASV or
+	// EPSV. Nil when the channel is no such half. Not part of the
+	// contract.
+	FXP *FXPLink `json:"-"`
+}
+
+// FXPLink is the other half of a server-to-server (FXP) transfer.
+type FXPLink struct {
+	Session int            // the other session's id
+	Channel int            // the other data channel's id
+	Server  netip.AddrPort // the other session's server
+	// Announce is the other half's announcement: the 227 (or 229) for a
+	// PORT, the PORT (or EPRT) for a passive channel.
+	Announce Evidence
+
+	// ordinal is the other session's (Session.ordinal), and what the
+	// announcement's text after its number: a shared analysis names the
+	// other session once it is numbered (Merger).
+	ordinal int
+	what    string
+}
+
+// name sets the other session's number, and the announcement's text
+// that says it.
+func (l *FXPLink) name(id int) {
+	l.Session = id
+	l.Announce.What = fmt.Sprintf("session %d: %s", id, l.what)
 }
 
 // ControlHandshake is what a capture shows of the TCP handshake of a
@@ -346,6 +394,66 @@ type ControlHandshake struct {
 type Helper struct {
 	WouldExpect bool    `json:"would_expect"` // it would have opened the data connection for it
 	Reason      *string `json:"reason"`       // why not, in one sentence; null when WouldExpect
+}
+
+// IdleGap is a silence of the control connection: From is its last
+// packet before, To the packet that ended it (Packet 0: none did). The
+// rest says what crossed the connection after it.
+type IdleGap struct {
+	From, To Evidence
+	// Sent is what each direction sent after it (toServer: the client,
+	// toClient: the server).
+	Sent [2]IdleSent
+	// RST is the first RST after it, and RSTFrom the side it came from.
+	RST     *Evidence
+	RSTFrom Role
+}
+
+// IdleSent is what one side sent on a control connection after a
+// silence.
+type IdleSent struct {
+	First, Last     Evidence // the first and the last segment with payload
+	What            string   // the start of the first one's first line
+	Sends           int      // segments with payload
+	Retransmissions int      // of them, segments that repeated bytes sent before
+	Acked           bool     // the other side acknowledged all of it
+}
+
+// HelperOutcome is what the model of nf_conntrack_ftp made of the
+// segment that carried an announcement.
+type HelperOutcome string
+
+// HelperOutcome values.
+const (
+	HelperExpected   HelperOutcome = "expected"    // it made an expectation
+	HelperAddress    HelperOutcome = "address"     // it read an address other than the sender's, and made none (loose=0)
+	HelperSplit      HelperOutcome = "split"       // the line goes on in the next segment: a partial match, the packet dropped
+	HelperForm       HelperOutcome = "form"        // the line is whole in the segment, in a form its parser refuses: dropped
+	HelperMidSegment HelperOutcome = "mid-segment" // the line does not start its segment, where the helper looks
+	HelperMultiLine  HelperOutcome = "multi-line"  // a multi-line reply: its segment starts with "227-"
+	HelperUnread     HelperOutcome = "unread"      // the segment is not searched: the one before it did not end a line
+	HelperFirst      HelperOutcome = "first"       // the segment is not searched: the first of its direction
+	HelperNoMatch    HelperOutcome = "no-match"    // the segment starts with the line, but not with the helper's pattern
+)
+
+// HelperView is what the model of nf_conntrack_ftp saw of the segment
+// that carried an announcement. Not part of the contract.
+type HelperView struct {
+	Outcome HelperOutcome
+	// Packet is the segment holding the line's first byte, the one the
+	// helper searches; EndPacket the one holding its end, when another.
+	Packet    int
+	Time      Time
+	EndPacket int
+	EndTime   Time
+	// Offset is how far into its segment the line starts (mid-segment).
+	Offset int
+	// Read is the expectation's endpoint (expected) or what the helper
+	// read (address).
+	Read netip.AddrPort
+	// Line is the announcing line as captured, quoted as Go does and cut
+	// at 120 bytes, when the helper refused its form (form, no-match).
+	Line string
 }
 
 // Observed is the data connection that matched an announcement.
@@ -378,6 +486,10 @@ type Observed struct {
 	// InitiatorRole says which FTP side opened the connection: the
 	// client or the server. Not part of the contract.
 	InitiatorRole Role `json:"-"`
+	// LastPacket and LastTime are the connection's last packet. Not part
+	// of the contract.
+	LastPacket int  `json:"-"`
+	LastTime   Time `json:"-"`
 }
 
 // Finding is one conclusion drawn from the capture.
@@ -440,6 +552,10 @@ type Limits struct {
 	// ContentServersNotFollowed counts servers recognised as FTP by
 	// content beyond 1024.
 	ContentServersNotFollowed int `json:"content_servers_not_followed"`
+	// PassiveRangeSessionsNotCounted counts sessions whose passive
+	// announcements were not counted for passive-port-range, their
+	// server being beyond the 4096 followed.
+	PassiveRangeSessionsNotCounted int `json:"passive_range_sessions_not_counted"`
 }
 
 // Any reports whether a limit was hit.

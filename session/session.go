@@ -53,6 +53,25 @@ type sess struct {
 	authCmd      *pendingCmd // AUTH TLS/SSL awaiting 234
 	authEvidence Evidence    // the 234 that turned TLS on
 
+	// ct models the kernel's FTP helper on this connection
+	// (conntrack_ftp.go), and ctRead is the endpoint it last read, from
+	// a segment of direction ctReadDir starting at ctReadSeq; rawLine is the
+	// control line being handled; replyStart the first line of the reply
+	// being read; lastAnn the newest data channel announced by each
+	// direction; ctHolder the channel whose announcement holds the
+	// helper's one expectation.
+	ct         ctConn
+	ctRead     netip.AddrPort
+	ctReadSeq  uint32
+	ctReadDir  int8
+	rawLine    []byte
+	replyStart lineSpan
+	lastAnn    [2]*dcState
+	ctHolder   *dcState
+	// idle follows the silences of the control connection
+	// (control-idle-timeout).
+	idle idleWatch
+
 	gaps       []Evidence // where control bytes went missing
 	unannounce []*dataConn
 	ladderCut  int
@@ -74,6 +93,9 @@ func (s *sess) release() {
 	s.lastDC = nil
 	s.conns = nil
 	s.authCmd = nil
+	s.rawLine = nil
+	s.lastAnn = [2]*dcState{}
+	s.ctHolder = nil
 	s.gaps = nil
 	s.unannounce = nil
 }
@@ -181,6 +203,7 @@ func (s *sess) finalize() {
 				o.InitiatorRole = RoleClient
 			}
 			o.CommunityID = decode.CommunityID(o.Initiator, o.Responder, decode.ProtoTCP, 0)
+			o.LastPacket, o.LastTime = best.lastPkt, Time{best.lastSeen}
 			dc.out.Observed = &o
 			dc.out.Match = best.match
 		}
@@ -203,6 +226,7 @@ func (s *sess) finalize() {
 	out.Control = s.ctl
 	out.Gaps = s.gaps
 	out.TLSEvidence = s.authEvidence
+	out.Idle = s.idle.silences(out.Until.Time, !s.closed)
 	for _, c := range s.unannounce {
 		out.Unannounced = append(out.Unannounced, c.obs)
 	}

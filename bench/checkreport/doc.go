@@ -8,6 +8,7 @@
 // and active ones as given, each with its user, seven commands and one
 // data channel whose announcement was answered, whose data connection was
 // established and closed after 7 to 9 KiB, and whose RETR got 226; no
-// finding anywhere and no source error. It prints a one-line summary, or
-// what is wrong and exits 1.
+// finding anywhere but the passive-port-range findings of the servers
+// (information, one per server), and no source error. It prints a
+// one-line summary, or what is wrong and exits 1.
 package main

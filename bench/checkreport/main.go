@@ -100,8 +100,15 @@ func check(r *report, passive, active int) []string {
 	if r.Stats.DataChannels != want {
 		add("stats.data_channels = %d, want %d", r.Stats.DataChannels, want)
 	}
-	if len(r.Findings) > 0 {
-		add("%d global findings, want none; the first: %s", len(r.Findings), r.Findings[0])
+	for _, f := range r.Findings {
+		// Every server's passive ports are stated (information).
+		var x struct {
+			Code string `json:"code"`
+		}
+		if err := json.Unmarshal(f, &x); err != nil || x.Code != "passive-port-range" {
+			add("a global finding other than passive-port-range: %s", f)
+			break
+		}
 	}
 	for _, s := range r.Sources {
 		if len(s.Errors) > 0 {

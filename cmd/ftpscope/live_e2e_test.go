@@ -667,7 +667,9 @@ func TestLiveCapture(t *testing.T) {
 				}
 			}
 			if format == "ndjson" {
-				want := []string{"session", "session", "source", "stats"}
+				// The finding is passive-port-range, for the port the
+				// server announced in its 229.
+				want := []string{"session", "session", "source", "finding", "stats"}
 				if diff := cmp.Diff(want, types); diff != "" {
 					t.Errorf("ndjson line types (-want +got):\n%s", diff)
 				}

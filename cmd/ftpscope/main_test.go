@@ -392,7 +392,8 @@ func TestNDJSONStream(t *testing.T) {
 		}
 		types = append(types, v.Type)
 	}
-	want := []string{"session", "source", "stats"}
+	// The finding is passive-port-range, outside any session.
+	want := []string{"session", "source", "finding", "stats"}
 	if diff := cmp.Diff(want, types); diff != "" {
 		t.Errorf("line types (-want +got):\n%s", diff)
 	}
@@ -433,6 +434,18 @@ func TestFindingCodes(t *testing.T) {
 		{"data-path-unseen.pcap", "data-path-unseen", "info"},
 		{"reply-resync.pcap", "control-gap", "warning"},
 		{"content-detected.pcap", "nonstandard-control-port", "info"},
+		{"helper-pipelined-port.pcap", "helper-would-miss", "warning"},
+		{"helper-pipelined-port.pcap", "active-blocked", "error"},
+		{"helper-nonstandard-port.pcap", "helper-would-miss", "warning"},
+		{"helper-second-pasv.pcap", "helper-would-miss", "warning"},
+		{"helper-pasv-address.pcap", "helper-would-miss", "warning"},
+		{"helper-tls.pcap", "helper-would-miss", "warning"},
+		{"control-idle-timeout.pcap", "control-idle-timeout", "error"},
+		{"control-idle-reset.pcap", "control-idle-timeout", "error"},
+		{"control-idle-cut.pcap", "control-idle-timeout", "error"},
+		{"passive-port-range.pcap", "passive-port-range", "info"},
+		{"passive.pcap", "passive-port-range", "info"},
+		{"fxp-transfer.pcap", "fxp-transfer", "info"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.capture+"/"+tt.code, func(t *testing.T) {
@@ -455,7 +468,7 @@ func TestHealthyCapturesHaveNoWarnings(t *testing.T) {
 		"sll.pcap", "sll2.pcap", "pcapng-two-interfaces.pcapng", "nanosecond.pcap", "loopback-null.pcap", "raw-ip.pcap",
 		"many-transfers-mixed.pcap", "data-tuple-reused.pcap", "control-tuple-reused.pcap", "ip-fragments.pcap", "ip6-fragments.pcap",
 		"data-path-unseen.pcap", "span-duplicates.pcap", "concatenated.pcap", "reset-after-transfer.pcap", "payload-only.pcap",
-		"connection-before-announcement.pcap", "content-detected.pcap"} {
+		"connection-before-announcement.pcap", "content-detected.pcap", "helper-forms.pcap", "passive-port-range.pcap", "fxp-transfer.pcap"} {
 		t.Run(name, func(t *testing.T) {
 			_, out, _ := ftpscope(t, "-r", filepath.Join(testdataDir, name), "-o", "json", "-q")
 			r := decodeReport(t, out)

@@ -84,6 +84,17 @@ func Scenarios() []Scenario {
 		{"reply-without-command", "reply-without-command.pcap", "The capture starts after RETR was sent: 425 Unable to build data connection arrives with no command in the file.", buildReplyWithoutCommand},
 		{"port-scan", "port-scan.pcap", "10.0.0.66 SYN-scans 10.0.0.2 (21 answers and is reset; 22 and 80 answer; others refuse), then sends a PORT to 198.51.100.99:25 that the server refuses.", buildPortScan},
 		{"capture-ends-mid-transfer", "capture-ends-mid-transfer.pcap", "PASV RETR of a 4.7 GB file; the capture stops after 6 data segments, before the transfer's final reply.", buildCaptureEndsMidTransfer},
+		{"helper-pipelined-port", "helper-pipelined-port.pcap", "TYPE I and PORT in one segment (PORT does not start it, so no FTP helper reads it); the server's SYN back is never answered; 425.", buildHelperPipelinedPort},
+		{"helper-nonstandard-port", "helper-nonstandard-port.pcap", "Server on port 2121 (found by its content): PASV, RETR; the client's SYN to the passive port is never answered (a helper watches port 21 only); 425.", buildHelperNonstandardPort},
+		{"helper-second-pasv", "helper-second-pasv.pcap", "PASV twice (ports 40011, then 40012), RETR; the client connects to the first port and its SYN is never answered (the helper kept only the second expectation); 425.", buildHelperSecondPasv},
+		{"helper-pasv-address", "helper-pasv-address.pcap", "Server 203.0.113.10 announces 192.168.1.10:40021; the client connects to 203.0.113.10:40021 instead and its SYN is never answered (no helper expects it); 425.", buildHelperPasvAddress},
+		{"helper-tls", "helper-tls.pcap", "AUTH TLS, then an encrypted PASV and RETR; the client's SYN to 10.0.0.2:40023 is never answered (no helper can read the 227); an encrypted 425.", buildHelperTLS},
+		{"helper-forms", "helper-forms.pcap", "Three transfers that work, announced in forms nf_conntrack_ftp refuses: PORT with spaces after the commas, 229 (|1|10.0.0.2|40031|), PORT ended by a bare LF.", buildHelperForms},
+		{"control-idle-timeout", "control-idle-timeout.pcap", "Captured at the server: an 8-minute RETR with nothing on the control connection, then the server's 226 is retransmitted 7 times and never acknowledged.", buildControlIdleTimeout},
+		{"control-idle-reset", "control-idle-reset.pcap", "Captured at the server: an 8-minute RETR with nothing on the control connection, then its 226 is answered by an RST in the client's name.", buildControlIdleReset},
+		{"control-idle-cut", "control-idle-cut.pcap", "Captured at the client: an 8-minute RETR with nothing on the control connection; the 226 never arrives, and the client closes a minute later.", buildControlIdleCut},
+		{"passive-port-range", "passive-port-range.pcap", "Six healthy passive sessions from three clients: vsftpd 10.0.0.2 announces ports 40004-40096, ProFTPD 10.0.0.3 answers EPSV with 50012 and 50876.", buildPassivePortRange},
+		{"fxp-transfer", "fxp-transfer.pcap", "Server-to-server transfer: the client's PASV to 10.0.0.2 announces 10.0.0.2:40020, its PORT to 10.0.0.3 names it, and 10.0.0.3 sends the file from port 20 straight to 10.0.0.2.", buildFXPTransfer},
 	}
 }
 

@@ -219,6 +219,17 @@ func TestCapturesReadBack(t *testing.T) {
 		"connection-before-announcement": {Packets: 43, LinkTypes: eth},
 		"reply-without-command":          {Packets: 6, LinkTypes: eth},
 		"port-scan":                      {Packets: 37, LinkTypes: eth},
+		"helper-pipelined-port":          {Packets: 21, LinkTypes: eth},
+		"helper-nonstandard-port":        {Packets: 25, LinkTypes: eth},
+		"helper-second-pasv":             {Packets: 27, LinkTypes: eth},
+		"helper-pasv-address":            {Packets: 25, LinkTypes: eth},
+		"helper-tls":                     {Packets: 30, LinkTypes: eth},
+		"helper-forms":                   {Packets: 56, LinkTypes: eth},
+		"control-idle-timeout":           {Packets: 64, LinkTypes: eth},
+		"control-idle-reset":             {Packets: 58, LinkTypes: eth},
+		"control-idle-cut":               {Packets: 57, LinkTypes: eth},
+		"passive-port-range":             {Packets: 172, LinkTypes: eth},
+		"fxp-transfer":                   {Packets: 57, LinkTypes: eth},
 	}
 	scenarios := synth.Scenarios()
 	if len(scenarios) != len(want) {

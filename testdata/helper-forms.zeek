@@ -1,0 +1,14 @@
+#separator \x09
+#set_separator	,
+#empty_field	(empty)
+#unset_field	-
+#path	ftp
+#open	2026-01-01-00-00-00
+#fields	ts	uid	id.orig_h	id.orig_p	id.resp_h	id.resp_p	user	password	command	arg	mime_type	file_size	reply_code	reply_msg	data_channel.passive	data_channel.orig_h	data_channel.resp_h	data_channel.resp_p	fuid
+#types	time	string	addr	port	addr	port	string	string	string	string	string	count	count	string	bool	addr	addr	port	string
+1767225600.018366	C12gDWxbSeCrgQQnub	10.0.0.1	51000	10.0.0.2	21	anonymous	<hidden>	PORT	10, 0, 0, 1, 195, 96	-	-	200	PORT command successful. Consider using PASV.	F	10.0.0.2	10.0.0.1	50016	-
+1767225600.027400	C12gDWxbSeCrgQQnub	10.0.0.1	51000	10.0.0.2	21	anonymous	<hidden>	EPSV	-	-	-	229	Entering Extended Passive Mode (|1|10.0.0.2|40031|)	T	10.0.0.1	10.0.0.2	40031	-
+1767225600.031580	C12gDWxbSeCrgQQnub	10.0.0.1	51000	10.0.0.2	21	anonymous	<hidden>	RETR	ftp://10.0.0.2/./pub/release-1.4.tar.gz	-	2000	226	Transfer complete.	-	-	-	-	F14gk9WAxgin8TjmFY
+1767225600.036658	C12gDWxbSeCrgQQnub	10.0.0.1	51000	10.0.0.2	21	anonymous	<hidden>	PORT	10,0,0,1,195,97	-	-	200	PORT command successful. Consider using PASV.	F	10.0.0.2	10.0.0.1	50017	-
+1767225600.040232	C12gDWxbSeCrgQQnub	10.0.0.1	51000	10.0.0.2	21	anonymous	<hidden>	STOR	ftp://10.0.0.2/./incoming/notes.txt	-	-	226	Transfer complete.	-	-	-	-	FuLXXKI0RmEkLHDMj
+#close	2026-01-01-00-00-00
