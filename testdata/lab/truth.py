@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Derive a ground-truth file for one lab capture from its packets.
 
-usage: truth.py --capture CAP --out JSON --scenario NAME --side client|server|router
-                [--ports 21[,2121]] [--intent-findings a,b] [--intent-healthy] [--notes TEXT]
+usage: truth.py --capture CAP --out JSON --scenario NAME --side client|server|router|switch
+                [--ports 21[,2121]] [--helper-router active,passive] [--intent-findings a,b]
+                [--intent-healthy] [--notes TEXT]
        truth.py --rederive TRUTH [--capture CAP] [--out JSON]
 
 Everything in the output comes from the packets, read with tshark (-T fields):
@@ -19,7 +20,13 @@ control handshake ended (SYN-ACK, RST, or an ICMP error and its sender), the
 login replies (logged_in, failed_logins), refused transfers, whether FTP was
 found by port or by content (220 then an FTP command, not EHLO/HELO, on another
 port), and the verdict; across sessions, failed logins per client address and
-server for login-brute-force.
+server for login-brute-force. For the firewall questions: how each
+announcement crossed the network (its segments, whether one segment held it
+whole, whether it was acknowledged), what a real FTP helper on the path did
+with it (--helper-router), server-to-server (FXP) pairs, the control
+connection's idle stretch during a transfer and what became of the next
+control segment, data connections after AUTH TLS, and the passive ports each
+server announced.
 
 expected_findings are derived from those facts with the rules of CONTRACT.md.
 The scenario's intent (--intent-findings, --intent-healthy) is only compared
