@@ -31,6 +31,19 @@ type truth struct {
 		Server       string `json:"server"`
 		FailedLogins int    `json:"failed_logins"`
 	} `json:"login_brute_force"`
+	// PassivePorts lists, per server address, the passive ports it
+	// announced: one passive-port-range finding each (lab truth files only:
+	// nil in the peer truth files, empty when no passive announcement is
+	// readable).
+	PassivePorts *[]passiveServer `json:"passive_ports"`
+}
+
+// passiveServer is one server address of a lab truth file's passive_ports:
+// the range of passive ports it announced.
+type passiveServer struct {
+	Server  string `json:"server"`
+	MinPort int    `json:"min_port"`
+	MaxPort int    `json:"max_port"`
 }
 
 type truthSession struct {
@@ -55,6 +68,13 @@ type truthChannel struct {
 	AnnounceFrame   int     `json:"announce_frame"`
 	TransferCommand *string `json:"transfer_command"`
 	TransferReply   *string `json:"transfer_reply"`
+	// HelperExpected is what the real conntrack FTP helper on the path did
+	// with the announcement (lab truth files of scenarios with a helper
+	// router only): true when the data connection crossed a router that
+	// drops new connections, false when it was blocked there. Null where no
+	// helper was on the path or the capture does not show it.
+	HelperExpected *bool   `json:"helper_expected"`
+	HelperReason   *string `json:"helper_reason"` // control-port, split or address, when false
 	// ObservedDetail is set by the lab's truth.py (and, without a state, by the
 	// peer truth files) when the data connection is in the capture.
 	ObservedDetail *struct {
@@ -92,7 +112,15 @@ type reportChannel struct {
 	Announced    *string         `json:"announced"`
 	Mode         string          `json:"mode"`
 	Observed     *reportObserved `json:"observed"`
+	Helper       *reportHelper   `json:"helper"`
 	Findings     []finding       `json:"findings"`
+}
+
+// reportHelper is a data channel's helper object (CONTRACT.md): what a
+// firewall FTP helper would make of its announcement.
+type reportHelper struct {
+	WouldExpect *bool   `json:"would_expect"`
+	Reason      *string `json:"reason"`
 }
 
 type reportObserved struct {
@@ -276,6 +304,25 @@ func compare(t truth, r report) (checks int, problems []string) {
 			if td.Mode != "" && d.Mode != td.Mode {
 				bad("%s %s: mode %q, want %q", wantCmd, wantAnn, d.Mode, td.Mode)
 			}
+			// Beyond conformance/check: what the real helper did.
+			if w := td.HelperExpected; w != nil {
+				checks++
+				var got *bool
+				if d.Helper != nil {
+					got = d.Helper.WouldExpect
+				}
+				if showBool(got) != showBool(w) {
+					did := "opened it"
+					if !*w {
+						did = "did not open it"
+						if td.HelperReason != nil {
+							did += ", " + *td.HelperReason
+						}
+					}
+					bad("%s %s: helper.would_expect %s, want %v (the kernel's helper on the path %s)", wantCmd, wantAnn,
+						showBool(got), *w, did)
+				}
+			}
 			if td.Observed == nil {
 				continue
 			}
@@ -351,6 +398,24 @@ func compare(t truth, r report) (checks int, problems []string) {
 				pairs = append(pairs, fmt.Sprintf("%s -> %s (%d failed)", p.Client, p.Server, p.FailedLogins))
 			}
 			bad("%d login-brute-force findings, want %d: %v", n, len(*bf), pairs)
+		}
+	}
+	if pp := t.PassivePorts; pp != nil {
+		// One passive-port-range per server address with passive
+		// announcements, at the top level, and none where there are none.
+		checks++
+		var n int
+		for _, f := range r.Findings {
+			if f.Code == "passive-port-range" {
+				n++
+			}
+		}
+		if n != len(*pp) {
+			var servers []string
+			for _, p := range *pp {
+				servers = append(servers, fmt.Sprintf("%s %d-%d", p.Server, p.MinPort, p.MaxPort))
+			}
+			bad("%d top-level passive-port-range findings, want %d: %v", n, len(*pp), servers)
 		}
 	}
 	if t.Healthy {

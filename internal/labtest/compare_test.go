@@ -166,6 +166,43 @@ func TestCompare(t *testing.T) {
 			wantChecks: 12,
 		},
 		{
+			name: "helper would_expect agrees with what the kernel did",
+			editTruth: func(tr *truth) {
+				no := false
+				tr.ControlSessions[0].DataChannels[1].HelperExpected = &no
+			},
+			editReport: func(r *report) {
+				no := false
+				r.Sessions[0].DataChannels[1].Helper = &reportHelper{WouldExpect: &no}
+			},
+			wantChecks: 13,
+		},
+		{
+			name: "no helper object where the kernel's helper opened the connection",
+			editTruth: func(tr *truth) {
+				yes := true
+				tr.ControlSessions[0].DataChannels[0].HelperExpected = &yes
+			},
+			wantChecks: 13,
+			want: []string{"PASV 10.0.2.2:40000: helper.would_expect null, want true " +
+				"(the kernel's helper on the path opened it)"},
+		},
+		{
+			name: "helper would_expect true where the kernel's helper did not open it",
+			editTruth: func(tr *truth) {
+				no, why := false, "control-port"
+				tr.ControlSessions[0].DataChannels[2].HelperExpected = &no
+				tr.ControlSessions[0].DataChannels[2].HelperReason = &why
+			},
+			editReport: func(r *report) {
+				yes := true
+				r.Sessions[0].DataChannels[2].Helper = &reportHelper{WouldExpect: &yes}
+			},
+			wantChecks: 13,
+			want: []string{"EPSV 10.0.2.2:40001: helper.would_expect true, want false " +
+				"(the kernel's helper on the path did not open it, control-port)"},
+		},
+		{
 			name: "the same announcement twice matches two channels in order",
 			editTruth: func(tr *truth) {
 				ch := tr.ControlSessions[0].DataChannels[0]
@@ -232,6 +269,18 @@ const labReportJSON = `{
    "findings": [{"code": "nonstandard-control-port", "severity": "info"}, {"code": "login-failed", "severity": "warning"}]}
  ]
 }`
+
+// portRange is a passive-port-range finding of a report.
+var portRange = finding{Code: "passive-port-range", Severity: "info"}
+
+// passivePorts is a truth's passive_ports with one entry per server address.
+func passivePorts(servers ...string) *[]passiveServer {
+	pp := make([]passiveServer, len(servers))
+	for i, s := range servers {
+		pp[i] = passiveServer{Server: s, MinPort: 40000, MaxPort: 40049}
+	}
+	return &pp
+}
 
 func TestCompareSessionFacts(t *testing.T) {
 	smtp := reportSession{Client: "10.0.1.2:50002", Server: "10.0.2.2:25", Verdict: "ok", DetectedBy: "content"}
@@ -340,6 +389,25 @@ func TestCompareSessionFacts(t *testing.T) {
 			},
 			wantChecks: 16,
 			want:       []string{"1 login-brute-force findings, want 0: []"},
+		},
+		{
+			name:       "one passive-port-range per server with passive announcements",
+			editTruth:  func(tr *truth) { tr.PassivePorts = passivePorts("10.0.2.2", "10.0.4.2") },
+			editReport: func(r *report) { r.Findings = append(r.Findings, portRange, portRange) },
+			wantChecks: 19,
+		},
+		{
+			name:       "passive-port-range missing",
+			editTruth:  func(tr *truth) { tr.PassivePorts = passivePorts("10.0.2.2") },
+			wantChecks: 19,
+			want:       []string{"0 top-level passive-port-range findings, want 1: [10.0.2.2 40000-40049]"},
+		},
+		{
+			name:       "passive-port-range where no passive announcement is readable",
+			editTruth:  func(tr *truth) { tr.PassivePorts = passivePorts() },
+			editReport: func(r *report) { r.Findings = append(r.Findings, portRange) },
+			wantChecks: 19,
+			want:       []string{"1 top-level passive-port-range findings, want 0: []"},
 		},
 		{
 			name: "a peer truth file states none of the session facts",

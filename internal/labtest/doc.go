@@ -25,8 +25,12 @@
 // control connection that was never established must be reported with no
 // commands; every global finding must be among the report's top-level
 // findings, with one login-brute-force per client address and server pair
-// the truth lists and none where it lists none; and no session may be
-// reported that the truth does not have (an SMTP conversation beside FTP).
+// the truth lists and none where it lists none, and one passive-port-range
+// per server address of the truth's passive_ports and none where it lists
+// none; where a real conntrack FTP helper was on the path (helper_expected in
+// the truth), the channel's helper.would_expect must be what the kernel did;
+// and no session may be reported that the truth does not have (an SMTP
+// conversation beside FTP).
 //
 // TestLabFresh runs the lab script afresh (FTPSCOPE_LAB=1, as root) and applies
 // the same checks to what it captured.

@@ -21,7 +21,8 @@
 # namespace deleted on exit, also on failure and on Ctrl-C (trap EXIT).
 #
 # Kernel features this lab looks for (see README.md): nf_conntrack_ftp and the
-# iptables CT target (needed by snat-port-helper), 802.1Q VLAN devices (absent on
+# iptables CT target (needed by snat-port-helper and the helper-* scenarios,
+# which are skipped without them), 802.1Q VLAN devices (absent on
 # the development VM: vlan-tagged adds tags to a real capture afterwards with
 # internal/labtest/vlantag), tc netem (absent: control-loss drops every Nth
 # control packet with iptables -m statistic --mode nth instead).
@@ -44,6 +45,7 @@ ALL_SCENARIOS=(
 	large-snaplen96 fifty-sessions vlan-tagged any-sll2 control-loss data-tuple-reused
 	control-dropped control-refused-rst control-refused-icmp login-wrong-password login-brute-force
 	retr-550 login-failed-then-ok filtered-port21 content-2121-beside-smtp
+	helper-opens helper-split-port helper-port-2121 helper-ftps idle-timeout fxp
 )
 
 log() { printf '[lab %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
@@ -274,6 +276,20 @@ topo_dnat() {
 	SRV=203.0.113.1
 }
 
+# topo_fw [PORT]: the routed topology with a stateful firewall in the router:
+# FORWARD drops every new connection except TCP SYNs to the control port PORT
+# (default 21), in both directions, and accepts what conntrack calls
+# ESTABLISHED or RELATED. The conntrack FTP helper is attached to port 21 only
+# (raw PREROUTING CT --helper ftp): a data connection crosses this router only
+# when the helper saw its announcement and made an expectation for it.
+topo_fw() {
+	topo_routed
+	nsx r iptables -t raw -A PREROUTING -p tcp --dport 21 -j CT --helper ftp
+	nsx r iptables -A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+	nsx r iptables -A FORWARD -p tcp --syn --dport "${1:-21}" -m conntrack --ctstate NEW -j ACCEPT
+	nsx r iptables -P FORWARD DROP
+}
+
 # ---------------------------------------------------------------- servers
 
 make_ftproot() {
@@ -285,6 +301,7 @@ make_ftproot() {
 	printf 'This FTP root exists only for the duration of one lab run.\n' >"$ROOT/readme.txt"
 	head -c 32768 /dev/urandom >"$ROOT/medium.bin"
 	head -c $((8 * 1024 * 1024)) /dev/urandom >"$ROOT/big.bin"
+	head -c $((256 * 1024)) /dev/urandom >"$ROOT/slow.bin"
 	for i in 1 2 3; do printf 'file %d\n' "$i" >"$ROOT/pub/file$i.txt"; done
 	chown "$LAB_USER" "$ROOT/upload"
 	head -c 20000 /dev/urandom >"$WORK/upload.bin"
@@ -299,9 +316,11 @@ make_cert() {
 }
 
 # vsftpd_start [key=value ...] runs vsftpd in the foreground inside the
-# server namespace with a config written here (nothing from /etc is read).
+# server namespace (VSFTPD_NS, default s) with a config written here (nothing
+# from /etc is read).
 vsftpd_start() {
-	local conf=$WORK/vsftpd.conf kv
+	local ns=${VSFTPD_NS:-s} kv
+	local conf=$WORK/vsftpd-$ns.conf
 	cat >"$conf" <<EOF
 listen=YES
 listen_ipv6=NO
@@ -332,8 +351,8 @@ EOF
 		sed -i "/^${kv%%=*}=/d" "$conf"
 		echo "$kv" >>"$conf"
 	done
-	nsx s "$VSFTPD" "$conf" >>"$WORK/logs/vsftpd.out" 2>&1 &
-	wait_listen s "${LISTEN_PORT:-21}"
+	nsx "$ns" "$VSFTPD" "$conf" >>"$WORK/logs/vsftpd.out" 2>&1 &
+	wait_listen "$ns" "${LISTEN_PORT:-21}"
 }
 
 pureftpd_start() {
@@ -573,8 +592,8 @@ sc_snat-port-helper() {
 	nsx c "${CURL[@]}" -P - -T "$WORK/upload.bin" "ftp://$LAB_USER:$LAB_PASS@$SRV/upload/nat.bin"
 	cap_stop
 	local n="Client 10.0.1.2 behind a masquerading router (198.51.100.1) with the conntrack FTP helper (iptables -t raw -A PREROUTING -p tcp --dport 21 -j CT --helper ftp; nf_conntrack_ftp + nf_nat_ftp built into this kernel). Session 1: curl PORT + RETR; session 2: curl EPRT + STOR. The helper rewrites the address in PORT and EPRT to 198.51.100.1 and opens the expectation; vsftpd's data connection from port 20 is forwarded to the client."
-	truth snat-port-helper-client snat-port-helper client --intent-healthy --notes "$n Captured on the client (before the rewrite)."
-	truth snat-port-helper-server snat-port-helper server --intent-healthy --notes "$n Captured on the server (after the rewrite)."
+	truth snat-port-helper-client snat-port-helper client --helper-router active --intent-healthy --notes "$n Captured on the client (before the rewrite)."
+	truth snat-port-helper-server snat-port-helper server --helper-router active --intent-healthy --notes "$n Captured on the server (after the rewrite)."
 }
 
 sc_ftps-explicit() {
@@ -902,6 +921,209 @@ s.quit()
 	cap_stop
 	truth content-2121-beside-smtp content-2121-beside-smtp client --intent-healthy --intent-findings nonstandard-control-port \
 		--notes "vsftpd on port 2121 (listen_port=2121) and beside it, on port 25, a Python SMTP-like server (220 mail.lab ESMTP, 250 lines to EHLO, 221 to QUIT). At the same time: Python smtplib (ehlo, noop, quit, in lower case as smtplib sends them) and two curl sessions to port 2121: EPSV RETR small.txt, PORT LIST pub/ (vsftpd connects from port 20). Analysed without --ports: the FTP sessions are found by their content (220, then USER), the SMTP one (220, then ehlo) is no FTP session; it is listed among unmatched_data_connections as every TCP connection that is neither FTP control nor announced is. Captured on the client."
+}
+
+# ------------------------------------------------- firewall FTP helper, idle timers, FXP
+
+# need_helper SCENARIO returns false (and says so) when this kernel has no
+# conntrack FTP helper: the helper scenarios are skipped.
+need_helper() {
+	[[ $HAVE_CT_HELPER == yes ]] && return 0
+	log "$1 skipped: this kernel has no conntrack FTP helper (iptables -t raw ... -j CT --helper ftp fails)"
+	return 1
+}
+
+FW_RULES="the router's FORWARD chain accepts conntrack ESTABLISHED,RELATED and new TCP SYNs to the control port only, in both directions, and drops everything else (policy DROP); the conntrack FTP helper is attached to port 21 (iptables -t raw -A PREROUTING -p tcp --dport 21 -j CT --helper ftp; nf_conntrack_ftp is built into this kernel)"
+
+sc_helper-opens() {
+	need_helper helper-opens || return 0
+	topo_fw
+	vsftpd_start
+	cap_start helper-opens c eth0 "$SNAP"
+	nsx c "${CURL[@]}" -P - --disable-eprt "ftp://$SRV/small.txt"
+	nsx c "${CURL[@]}" --disable-epsv "ftp://$SRV/readme.txt"
+	nsx c "${CURL[@]}" -P - -T "$WORK/upload.bin" "ftp://$LAB_USER:$LAB_PASS@$SRV/upload/fw.bin"
+	nsx c "${CURL[@]}" "ftp://$SRV/pub/"
+	cap_stop
+	truth helper-opens helper-opens client --helper-router active,passive --intent-healthy \
+		--notes "A stateful firewall between client 10.0.1.2 and server 10.0.2.2, no NAT: $FW_RULES. Every data connection below is a new connection to a port other than 21, so it crosses the router only because the helper read its announcement and made an expectation (RELATED). Four curl sessions to vsftpd: PORT RETR, PASV RETR, EPRT STOR as $LAB_USER, EPSV LIST; every data connection is established (vsftpd connects from port 20 for PORT and EPRT). Captured on the client."
+}
+
+# split_port_py writes a client that speaks FTP by hand and sends its PORT
+# command in two TCP segments: "PORT 10,0,1,2," and, 50 ms later, the rest
+# of the line (TCP_NODELAY, so that each send() is a segment of its own).
+split_port_py() {
+	cat >"$WORK/split_port.py" <<'PYEOF'
+import socket, sys, time
+host, addr, wait = sys.argv[1], sys.argv[2], float(sys.argv[3])
+def log(*a):
+    print("split_port:", *a, file=sys.stderr, flush=True)
+c = socket.create_connection((host, 21), timeout=5)
+c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+f = c.makefile("rb")
+def reply():
+    line = f.readline().decode("latin-1")
+    code = line[:3]
+    if line[3:4] == "-":
+        while not (line[:3] == code and line[3:4] == " "):
+            line = f.readline().decode("latin-1")
+    log("<", line.strip())
+    return line
+def cmd(text):
+    log(">", text)
+    c.sendall(text.encode() + b"\r\n")
+    return reply()
+reply()
+if cmd("USER anonymous").startswith("331"):
+    cmd("PASS lab@")
+cmd("TYPE I")
+ls = socket.socket()
+ls.bind((addr, 0))
+ls.listen(1)
+ls.settimeout(10)
+port = ls.getsockname()[1]
+first = "PORT " + addr.replace(".", ",") + ","
+rest = "%d,%d" % (port >> 8, port & 255)
+log("> %s | %s" % (first, rest))
+c.sendall(first.encode())
+time.sleep(0.05)
+c.sendall(rest.encode() + b"\r\n")
+c.settimeout(wait)
+try:
+    reply()
+except OSError as e:
+    log("no reply to PORT after %g s (%s): giving up" % (wait, e))
+    sys.exit(1)
+c.settimeout(15)
+if cmd("RETR small.txt").startswith("150"):
+    d, _ = ls.accept()
+    n = 0
+    while True:
+        b = d.recv(65536)
+        if not b:
+            break
+        n += len(b)
+    d.close()
+    log("data connection: %d bytes" % n)
+    reply()
+cmd("QUIT")
+PYEOF
+}
+
+sc_helper-split-port() {
+	need_helper helper-split-port || return 0
+	topo_fw
+	vsftpd_start
+	split_port_py
+	cap_start helper-split-port-client c eth0 "$SNAP"
+	cap_start helper-split-port-server s eth0 "$SNAP"
+	nsx c python3 "$WORK/split_port.py" "$SRV" 10.0.1.2 6 2>>"$WORK/logs/client.err" || true
+	# Without SACK the client's retransmission carries both parts at once.
+	nsx c sysctl -qw net.ipv4.tcp_sack=0
+	nsx c python3 "$WORK/split_port.py" "$SRV" 10.0.1.2 6 2>>"$WORK/logs/client.err" || true
+	cap_stop
+	local n="A Python client speaking FTP by hand (TCP_NODELAY) sends PORT in two segments, 'PORT 10,0,1,2,' and 50 ms later the rest of the line, through the firewall of helper-opens: $FW_RULES. nf_conntrack_ftp parses each segment from its first byte; a segment that starts a PORT but does not hold the whole line is a partial match, which it drops (NF_DROP). Session 1, the client's default TCP with SACK: the rest of the line passes (it does not start after a newline, the helper ignores it) and the server SACKs it, so every retransmission of the first segment (0.2, 0.6, 1.4, 3.1 s...) carries only 'PORT 10,0,1,2,' again and is dropped again; PORT is never answered and the client gives up after 6 s (its FIN stays queued behind the unacknowledged bytes). Session 2, tcp_sack=0 on the client: the server cannot SACK the rest, so the client's retransmission 0.2 s later collapses both parts into one segment holding the whole line; the helper parses it, makes the expectation, 200 PORT, and vsftpd's data connection from port 20 crosses the router: RETR works."
+	truth helper-split-port-client helper-split-port client --helper-router active,passive --intent-findings helper-would-miss \
+		--notes "$n Captured on the client."
+	truth helper-split-port-server helper-split-port server --helper-router active,passive --intent-findings control-gap \
+		--notes "$n Captured on the server: in session 1 the first 14 bytes of the PORT line never arrive (the router dropped every copy), so its stream has a 14-byte hole and the rest of the line arrives as a line of its own (control-gap: bytes that never reached the server); session 2 is whole."
+}
+
+sc_helper-port-2121() {
+	need_helper helper-port-2121 || return 0
+	topo_fw 2121
+	LISTEN_PORT=2121 vsftpd_start listen_port=2121
+	cap_start helper-port-2121-client c eth0 "$SNAP"
+	cap_start helper-port-2121-server s eth0 "$SNAP"
+	nsx c "${CURL[@]}" -P - --disable-eprt "ftp://$SRV:2121/small.txt" 2>>"$WORK/logs/client.err" || true
+	nsx c "${CURL[@]}" --disable-epsv "ftp://$SRV:2121/readme.txt" 2>>"$WORK/logs/client.err" || true
+	cap_stop
+	local n="vsftpd on port 2121 behind the firewall of helper-opens, with its port opened for the control connection: ${FW_RULES/control port/control port 2121}. The helper watches port 21 only, so it never reads these announcements. Session 1: curl PORT RETR; vsftpd's SYN from port 20 to the client is dropped by the router, retransmitted until connect_timeout=4 s, 425. Session 2: curl PASV RETR; curl's SYN to the PASV port is dropped by the router, retransmitted, curl gives up after --connect-timeout 3 (no RETR). Analyse with --ports 2121."
+	truth helper-port-2121-client helper-port-2121 client --ports 2121 --helper-router active,passive \
+		--intent-findings data-connection-missing,transfer-failed,passive-blocked,helper-would-miss \
+		--notes "$n Captured on the client: vsftpd's SYNs never reach it."
+	truth helper-port-2121-server helper-port-2121 server --ports 2121 --helper-router active,passive \
+		--intent-findings active-blocked,transfer-failed,helper-would-miss \
+		--notes "$n Captured on the server: curl's passive SYNs never reach it and session 2 has no transfer command, so only session 1 shows the failure."
+}
+
+sc_helper-ftps() {
+	need_helper helper-ftps || return 0
+	topo_fw
+	make_cert
+	vsftpd_start ssl_enable=YES "rsa_cert_file=$WORK/cert.pem" "rsa_private_key_file=$WORK/key.pem" \
+		allow_anon_ssl=YES force_local_logins_ssl=YES force_local_data_ssl=YES require_ssl_reuse=NO ssl_ciphers=HIGH
+	cap_start helper-ftps-client c eth0 0
+	cap_start helper-ftps-server s eth0 0
+	local tls="set ftp:ssl-allow yes; set ftp:ssl-force yes; set ftp:ssl-protect-data yes; set ssl:verify-certificate no"
+	nsx c lftp -c "$LFTP_PRE; $tls; set ftp:passive-mode off; open -u $LAB_USER,$LAB_PASS ftp://$SRV; get small.txt -o $WORK/t1" \
+		>/dev/null 2>>"$WORK/logs/client.err" || true
+	nsx c lftp -c "$LFTP_PRE; $tls; set ftp:passive-mode on; open -u $LAB_USER,$LAB_PASS ftp://$SRV; get readme.txt -o $WORK/t2" \
+		>/dev/null 2>>"$WORK/logs/client.err" || true
+	cap_stop
+	local n="Explicit FTPS through the firewall of helper-opens: $FW_RULES. After AUTH TLS the helper sees only TLS records, never a PORT or a 227, so it opens nothing. Session 1: lftp in active mode; vsftpd's SYN from port 20 to the port named in the encrypted PORT is dropped by the router, retransmitted until connect_timeout=4 s, and lftp gives up. Session 2: lftp in passive mode; its SYN to the port of the encrypted 227 is dropped, retransmitted until lftp's net:timeout (5 s). Full snaplen, so the TLS stream has no hole."
+	truth helper-ftps-client helper-ftps client --helper-router active,passive --intent-findings control-encrypted,helper-would-miss \
+		--notes "$n Captured on the client: session 2's unanswered SYNs are there (session 1's SYNs never reach the client)."
+	truth helper-ftps-server helper-ftps server --helper-router active,passive --intent-findings control-encrypted,helper-would-miss \
+		--notes "$n Captured on the server: session 1's unanswered SYNs from port 20 are there (session 2's SYNs never reach the server)."
+}
+
+sc_idle-timeout() {
+	topo_routed
+	nsx r iptables -A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+	nsx r iptables -A FORWARD -i rc -p tcp --syn -m conntrack --ctstate NEW -j ACCEPT
+	nsx r iptables -P FORWARD DROP
+	nsx r sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_established=10
+	# Small socket buffers, so that the data connection lasts as long as
+	# the client reads, and vsftpd's 226 comes at the end.
+	nsx c sysctl -qw net.ipv4.tcp_rmem="4096 16384 16384"
+	nsx s sysctl -qw net.ipv4.tcp_wmem="4096 16384 16384"
+	vsftpd_start
+	cap_start idle-timeout-client c eth0 "$SNAP"
+	cap_start idle-timeout-server s eth0 "$SNAP"
+	# lftp, not curl: curl 7.88's --limit-rate let this download finish in 3 s.
+	nsx c lftp -c "$LFTP_PRE; set net:limit-rate 16384; set net:timeout 6; open ftp://$SRV; get slow.bin -o $WORK/slow.out" \
+		>/dev/null 2>>"$WORK/logs/client.err" || true
+	sleep 2
+	cap_stop
+	local n="A router whose conntrack forgets an established TCP connection after 10 s without a packet (net.netfilter.nf_conntrack_tcp_timeout_established=10 in its namespace); its FORWARD chain accepts ESTABLISHED,RELATED and new SYNs from the client side, and drops everything else (policy DROP: a packet of a forgotten connection is NEW without SYN, loose pickup, and is dropped). lftp (net:limit-rate 16384) downloads slow.bin (256 KiB) over PASV in about 15 s; small socket buffers on both ends keep the data flowing that long. The control connection carries nothing after the 150 until vsftpd's 226 about 13.6 s later: by then the router has forgotten it and drops the 226 and every retransmission. lftp waits net:timeout=6 s after the last data, gives up on the old control connection (its FIN is dropped too and retransmitted), logs in again on a new one (a new SYN passes) and quits."
+	truth idle-timeout-client idle-timeout client --intent-findings control-idle-timeout \
+		--notes "$n Captured on the client: the 226 never arrives."
+	truth idle-timeout-server idle-timeout server --intent-findings control-idle-timeout \
+		--notes "$n Captured on the server: the 226 is sent and retransmitted, never acknowledged."
+}
+
+# topo_lan: client 198.51.100.10 and two servers 198.51.100.21 and .22 on one
+# Ethernet segment, a bridge in the namespace sw (the switch); tcpdump on br0
+# (promiscuous) sees every frame between them once, as a mirror port would.
+topo_lan() {
+	ns_new sw c s s2
+	ip -n "${PFX}sw" link add br0 type bridge
+	ip -n "${PFX}sw" link set br0 up
+	local n
+	for n in c s s2; do
+		ip -n "${PFX}sw" link add "p$n" type veth peer name eth0 netns "${PFX}$n"
+		ip -n "${PFX}sw" link set "p$n" master br0 up
+		ip -n "${PFX}$n" link set eth0 up
+	done
+	addr c eth0 198.51.100.10/24
+	addr s eth0 198.51.100.21/24
+	addr s2 eth0 198.51.100.22/24
+}
+
+sc_fxp() {
+	topo_lan
+	# The source server accepts a PORT naming another host (and then cannot
+	# bind port 20, hence connect_from_port_20=NO); the destination accepts
+	# a data connection from another host than its client.
+	vsftpd_start port_promiscuous=YES connect_from_port_20=NO
+	VSFTPD_NS=s2 vsftpd_start pasv_promiscuous=YES
+	cap_start fxp sw br0 "$SNAP"
+	nsx c lftp -c "$LFTP_PRE; set ftp:use-fxp yes; get ftp://198.51.100.21/medium.bin -o ftp://$LAB_USER:$LAB_PASS@198.51.100.22/upload/fxp.bin" \
+		>/dev/null
+	cap_stop
+	truth fxp fxp switch --intent-healthy --intent-findings fxp-transfer \
+		--notes "FXP: lftp on 198.51.100.10 with ftp:use-fxp copies medium.bin (32 KiB) from vsftpd on 198.51.100.21 (anonymous, port_promiscuous=YES, connect_from_port_20=NO) to vsftpd on 198.51.100.22 (as $LAB_USER, pasv_promiscuous=YES). lftp opens both control connections, sends PASV to the destination and a PORT naming the destination's 227 address and port to the source, then RETR and STOR; the source connects to the destination and the data goes server to server. Captured on the bridge that joins the three hosts (tcpdump -i br0, as on a mirror port): both control connections and the data connection."
 }
 
 # ---------------------------------------------------------------- main

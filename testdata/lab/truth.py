@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Derive a ground-truth file for one lab capture from its packets.
 
-usage: truth.py --capture CAP --out JSON --scenario NAME --side client|server|router
-                [--ports 21[,2121]] [--intent-findings a,b] [--intent-healthy] [--notes TEXT]
+usage: truth.py --capture CAP --out JSON --scenario NAME --side client|server|router|switch
+                [--ports 21[,2121]] [--helper-router active,passive] [--intent-findings a,b]
+                [--intent-healthy] [--notes TEXT]
        truth.py --rederive TRUTH [--capture CAP] [--out JSON]
 
 Everything in the output comes from the packets, read with tshark (-T fields):
@@ -19,7 +20,13 @@ control handshake ended (SYN-ACK, RST, or an ICMP error and its sender), the
 login replies (logged_in, failed_logins), refused transfers, whether FTP was
 found by port or by content (220 then an FTP command, not EHLO/HELO, on another
 port), and the verdict; across sessions, failed logins per client address and
-server for login-brute-force.
+server for login-brute-force. For the firewall questions: how each
+announcement crossed the network (its segments, whether one segment held it
+whole, whether it was acknowledged), what a real FTP helper on the path did
+with it (--helper-router), server-to-server (FXP) pairs, the control
+connection's idle stretch during a transfer and what became of the next
+control segment, data connections after AUTH TLS, and the passive ports each
+server announced.
 
 expected_findings are derived from those facts with the rules of CONTRACT.md.
 The scenario's intent (--intent-findings, --intent-healthy) is only compared
@@ -40,7 +47,7 @@ TSHARK_FIELDS = [
     "ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
     "tcp.srcport", "tcp.dstport", "tcp.stream",
     "tcp.flags.syn", "tcp.flags.ack", "tcp.flags.reset", "tcp.flags.fin",
-    "tcp.seq_raw", "tcp.len", "tcp.payload", "vlan.id", "sll.ifindex",
+    "tcp.seq_raw", "tcp.ack_raw", "tcp.len", "tcp.payload", "vlan.id", "sll.ifindex",
     "icmp.type", "icmpv6.type",
 ]
 # tshark's own parse of the announcements, read in the same pass.
@@ -63,6 +70,8 @@ SEVERITY = {
     "data-connection-unannounced": "info", "transfer-failed": "error", "control-gap": "warning",
     "control-blocked": "error", "login-failed": "warning", "login-brute-force": "warning",
     "transfer-rejected": "warning", "data-path-unseen": "info", "nonstandard-control-port": "info",
+    "helper-would-miss": "warning", "control-idle-timeout": "error", "fxp-transfer": "info",
+    "passive-port-range": "info",
 }
 RANK = {"info": 1, "warning": 2, "error": 3}
 LOGIN_CMDS = {"USER", "PASS", "ACCT"}
@@ -76,6 +85,14 @@ BRUTE_MIN, BRUTE_WINDOW = 10, 300
 # this long after it; a single SYN closer to the end of the capture may still
 # have been answered after it (control_state pending, no control-blocked).
 PENDING_SECONDS = 3.0
+# The port the firewall's FTP helper watches in the lab's helper scenarios
+# (iptables -t raw ... --dport 21 -j CT --helper ftp), as nf_conntrack_ftp's
+# default ports=21.
+HELPER_PORT = 21
+# A control connection with no packet either way for this long while one of
+# its data connections carried data counts as idle (control_idle): shorter
+# than the lab's conntrack timeout (10 s) and any real firewall's idle timer.
+IDLE_MIN = 5.0
 # Commands that, sent first after a 220 greeting, make a connection on another
 # port FTP (content detection). None of them is an SMTP command: a client that
 # answers a 220 with EHLO or HELO is speaking SMTP.
@@ -125,7 +142,8 @@ def read_packets(cap, ports):
             "stream": int(v["tcp.stream"] or -1),
             "syn": v["tcp.flags.syn"] in ("1", "True"), "ack": v["tcp.flags.ack"] in ("1", "True"),
             "rst": v["tcp.flags.reset"] in ("1", "True"), "fin": v["tcp.flags.fin"] in ("1", "True"),
-            "seq": int(v["tcp.seq_raw"] or 0), "len": int(v["tcp.len"] or 0), "payload": payload,
+            "seq": int(v["tcp.seq_raw"] or 0), "ackno": int(v["tcp.ack_raw"] or 0),
+            "len": int(v["tcp.len"] or 0), "payload": payload,
             "vlan": v["vlan.id"] or None, "ifindex": v["sll.ifindex"] or None,
             # An ICMP error quoting a TCP header: the addresses, ports and
             # flags above are those of the quoted segment (occurrence=l).
@@ -212,12 +230,12 @@ class Direction:
             if trig_frame > frame:
                 frame, t = trig_frame, trig_time
             if have:
-                self.data.append((have, frame, t))
+                self.data.append((have, frame, t, self.next))
             missing = (length - off) - len(have)
             if missing > 0:  # snaplen cut this segment
                 self.gap_bytes += missing
                 self.gaps.append((frame, missing))
-                self.data.append((None, frame, t))
+                self.data.append((None, frame, t, self.next + len(have)))
             self.next = rel + length
 
     def finish(self):
@@ -228,28 +246,43 @@ class Direction:
             if rel > self.next:
                 self.gap_bytes += rel - self.next
                 self.gaps.append((frame, rel - self.next))
-                self.data.append((None, frame, t))
+                self.data.append((None, frame, t, self.next))
                 self.next = rel
             self.drain()
 
     def lines(self):
-        """CRLF lines as (text, frame that completed it, time, truncated).
+        """CRLF lines as (text, frame that completed it, time, truncated, span).
+
+        span is {"start", "end", "frames"}: the line's first byte and the byte
+        after its LF as offsets in the stream, and the frames whose bytes it was
+        read from, in order (two or more: the line came in several segments).
 
         Where bytes are missing (snaplen, capture loss) the captured start of the
         line is kept as a truncated line and the next captured byte is taken to
         start a new line: FTP peers write each command and reply in one send(),
         so a hole normally runs to the end of a segment."""
-        out, buf = [], b""
-        for chunk, frame, t in self.data:
+        out, buf, start, frames = [], b"", None, []
+        for chunk, frame, t, off in self.data:
             if chunk is None:
                 if buf:
-                    out.append((buf.rstrip(b"\r").decode("latin-1"), frame, t, True))
-                    buf = b""
+                    out.append((buf.rstrip(b"\r").decode("latin-1"), frame, t, True,
+                                {"start": start, "end": off, "frames": frames}))
+                buf, start, frames = b"", None, []
                 continue
-            buf += chunk
-            while b"\n" in buf:
-                line, buf = buf.split(b"\n", 1)
-                out.append((line.rstrip(b"\r").decode("latin-1"), frame, t, False))
+            pos = 0
+            while pos < len(chunk):
+                nl = chunk.find(b"\n", pos)
+                end = len(chunk) if nl < 0 else nl + 1
+                if start is None:
+                    start = off + pos
+                if frame not in frames:
+                    frames.append(frame)
+                buf += chunk[pos:end]
+                pos = end
+                if nl >= 0:
+                    out.append((buf[:-1].rstrip(b"\r").decode("latin-1"), frame, t, False,
+                                {"start": start, "end": off + end, "frames": frames}))
+                    buf, start, frames = b"", None, []
         return out
 
 
@@ -383,6 +416,118 @@ def brute_force(failures):
     return out
 
 
+def acked(pkts, sender, end_seq):
+    """Whether the peer of sender acknowledged every byte before the raw
+    sequence number end_seq."""
+    return any(p["ack"] and (p["src"], p["sport"]) != sender and (p["ackno"] - end_seq) % 2**32 < 2**31
+               for p in pkts)
+
+
+def in_one_segment(pkts, sender, base, span):
+    """Whether one captured segment from sender (first transmission or a
+    retransmission) starts with the line of span and holds it whole: what
+    nf_conntrack_ftp needs, since it parses each segment on its own, from
+    its first byte, and only a segment that starts right after a newline."""
+    for p in pkts:
+        if p["len"] == 0 or (p["src"], p["sport"]) != sender or base is None:
+            continue
+        rel = (p["seq"] - base) % 2**32
+        if rel == span["start"] and rel + p["len"] >= span["end"]:
+            return True
+    return False
+
+
+def norm_ep(ip, port):
+    return ipaddress.ip_address(ip), port
+
+
+def passive_reply(text, server_ip):
+    """The endpoint a 227, 228 or 229 reply line announces, or None."""
+    if text.startswith("227"):
+        return parse_port(text[4:])
+    if text.startswith("228"):
+        return parse_lprt(text[4:])
+    if text.startswith("229"):
+        m = re.search(r"\((.)\1\1(\d+)\1\)", text)
+        return (server_ip, int(m.group(2))) if m else None
+    return None
+
+
+def active_command(text):
+    """The endpoint a PORT, EPRT or LPRT command line announces, or None."""
+    word, _, arg = text.partition(" ")
+    word = word.upper()
+    if word == "PORT":
+        return parse_port(arg)
+    if word == "EPRT":
+        return parse_eprt(arg)
+    if word == "LPRT":
+        return parse_lprt(arg)
+    return None
+
+
+def fxp_pairs(controls):
+    """Server-to-server (FXP) transfers: an endpoint announced by a passive
+    reply in one control session and named by a PORT, EPRT or LPRT of the
+    same client address in a session with another server. Returns endpoint
+    -> (passive server, active server)."""
+    passive, active = [], []
+    for _, client, server, c, _ in controls:
+        up, down, _ = reassemble(c, client)
+        for text, *_ in down.lines():
+            ann = passive_reply(text, server[0])
+            if ann:
+                passive.append((client[0], server, norm_ep(*ann)))
+        for text, *_ in up.lines():
+            ann = active_command(text)
+            if ann:
+                active.append((client[0], server, norm_ep(*ann)))
+    pairs = {}
+    for cl, srv, ep in active:
+        for cl2, srv2, ep2 in passive:
+            if ipaddress.ip_address(cl) == ipaddress.ip_address(cl2) and srv != srv2 and ep == ep2:
+                pairs[ep] = (srv2, srv)
+    return pairs
+
+
+def control_idle(cpkts, client, data_pkts):
+    """The longest stretch of at least IDLE_MIN seconds without a control
+    packet either way while a data connection of the session carried
+    packets, and what became of the first control segment after it: reset
+    (an RST on the control connection after the stretch), unacknowledged
+    (the peer never acknowledged it: the capture shows it retransmitted or
+    alone), or answered. None when there is no such stretch."""
+    cp = sorted(cpkts, key=lambda p: (p["time"], p["frame"]))
+    best = None
+    for a, b in zip(cp, cp[1:]):
+        gap = b["time"] - a["time"]
+        if gap < IDLE_MIN or (best is not None and gap <= best[2]):
+            continue
+        if any(a["time"] < q["time"] < b["time"] for q in data_pkts):
+            best = (a, b, gap)
+    if best is None:
+        return None
+    a, b, gap = best
+    after = [p for p in cp if (p["time"], p["frame"]) >= (b["time"], b["frame"])]
+    nxt = next((p for p in after if p["len"] > 0 or p["fin"]), None)
+    out = {"seconds": round(gap, 3), "from_frame": a["frame"], "to_frame": b["frame"],
+           "next_segment_frame": None, "next_segment_from": None, "next_segment_retransmissions": 0,
+           "outcome": "answered"}
+    if nxt is not None:
+        sender = (nxt["src"], nxt["sport"])
+        end = (nxt["seq"] + nxt["len"] + (1 if nxt["fin"] else 0)) % 2**32
+        out["next_segment_frame"] = nxt["frame"]
+        out["next_segment_from"] = "client" if sender == client else "server"
+        out["next_segment_retransmissions"] = sum(
+            1 for p in after if p is not nxt and (p["src"], p["sport"]) == sender and p["seq"] == nxt["seq"] and
+            (p["len"] > 0 or p["fin"]))
+        if not acked(after, sender, end):
+            out["outcome"] = "unacknowledged"
+    if any(p["rst"] for p in after):
+        out["outcome"] = "reset"
+    return out
+
+
 def analyse(args):
     ports = [int(p) for p in args.ports.split(",")]
     pkts, tann = read_packets(args.capture, ports)
@@ -440,7 +585,10 @@ def analyse(args):
         _, tann = read_packets(args.capture, ports + extra)
 
     syns = [p for p in pkts if p["syn"] and not p["ack"]]
-    used_conns = set()
+    used_conns = {}  # connection -> the announced endpoint it was matched to
+    helper_modes = {m for m in args.helper_router.split(",") if m}
+    fxp = fxp_pairs(controls)
+    passive_anns = []  # (server address, control port, announced endpoint)
     sessions, all_findings, notes = [], [], []
     failures = []  # (client address, server, time, frame) of every failed login
     control_conns = {c["pkts"][0]["conn"] for _, _, _, c, _ in controls}
@@ -502,14 +650,15 @@ def analyse(args):
         pending, cmds = [], []
         multi = None
         tls_from = None
-        for who, text, frame, t, cut in events:
+        for who, text, frame, t, cut, span in events:
             if tls_from is not None:
                 break
             if cut:
                 sess["truncated_lines"] += 1
             if who == "C":
                 word, _, arg = text.partition(" ")
-                cmd = {"cmd": word.upper(), "arg": arg, "frame": frame, "time": t, "replies": [], "cut": cut}
+                cmd = {"cmd": word.upper(), "arg": arg, "frame": frame, "time": t, "replies": [], "cut": cut,
+                       "span": span}
                 cmds.append(cmd)
                 pending.append(cmd)
                 sess["commands"] += 1
@@ -535,7 +684,7 @@ def analyse(args):
                 continue
             sess["replies"] += 1
             reply = {"code": code, "text": reply_text + (" [cut by the capture]" if cut else ""),
-                     "frame": frame, "time": t, "cut": cut}
+                     "frame": frame, "time": t, "cut": cut, "span": span}
             if not pending:
                 continue  # greeting or unsolicited
             if code < 200:
@@ -577,6 +726,7 @@ def analyse(args):
 
         # Data channels.
         chans = []
+        sess_conns = []  # data connections matched to this session's channels
         for i, cmd in enumerate(cmds):
             name = cmd["cmd"]
             if name not in SETUP_ACTIVE | SETUP_PASSIVE:
@@ -641,7 +791,11 @@ def analyse(args):
                 for s in syns:
                     if s["frame"] <= ann_frame:
                         continue
-                    if s["conn"] in used_conns or s["conn"] in control_conns:
+                    if s["conn"] in control_conns:
+                        continue
+                    # One FXP data connection serves two channels, the
+                    # PASV of one session and the PORT of the other.
+                    if s["conn"] in used_conns and not (want in fxp and used_conns[s["conn"]] == want):
                         continue
                     dst = (ipaddress.ip_address(s["dst"]), s["dport"])
                     if how == "announced" and dst == want:
@@ -655,7 +809,8 @@ def analyse(args):
                     ch["match"] = how
                     break
             if match:
-                used_conns.add(match["conn"])
+                used_conns[match["conn"]] = want
+                sess_conns.append(match["conn"])
                 ini, rsp = (match["src"], match["sport"]), (match["dst"], match["dport"])
                 dp = conns[match["conn"]]["pkts"]
                 synack = any(p["syn"] and p["ack"] and (p["src"], p["sport"]) == rsp for p in dp)
@@ -708,10 +863,58 @@ def analyse(args):
                 }
             chans.append(ch)
 
+            # How the announcement crossed the network: the segments its
+            # line came in, whether one segment held it whole from its first
+            # byte (what a firewall's FTP helper parses), and whether the
+            # peer acknowledged it.
+            if name in SETUP_ACTIVE:
+                span, sender, base = cmd["span"], client, up.base
+            else:
+                span, sender, base = final["span"], server, down.base
+            ch["announce_segments"] = len(span["frames"])
+            ch["announce_in_one_segment"] = in_one_segment(c["pkts"], sender, base, span)
+            ch["announce_acknowledged"] = base is not None and acked(c["pkts"], sender, (base + span["end"]) % 2**32)
+            if mode == "passive":
+                passive_anns.append((server[0], server[1], ann))
+            pair = fxp.get(want)
+            if pair is not None:
+                ch["fxp"] = {"passive_server": join(*pair[0]), "active_server": join(*pair[1])}
+            if helper_modes:
+                # A real firewall FTP helper on the path (a router that drops
+                # new connections except to the control port): a data
+                # connection that got through means the helper expected it.
+                he = None
+                if mode in helper_modes:
+                    if ch["observed"] is not None:
+                        he = ch["observed"]["established"]
+                    elif ch["transfer_outcome"] == "failed":
+                        he = False
+                    elif ch["transfer_outcome"] == "succeeded":
+                        he = True
+                    elif final is None and not ch["announce_acknowledged"]:
+                        he = False  # the announcement itself never got through
+                reason = None
+                if he is False:
+                    if server[1] != HELPER_PORT:
+                        reason = "control-port"
+                    elif not ch["announce_in_one_segment"]:
+                        reason = "split"
+                    elif ipaddress.ip_address(ann[0]) != ipaddress.ip_address(ctl_peer):
+                        reason = "address"
+                ch["helper_expected"] = he
+                ch["helper_reason"] = reason
+                if he is False:
+                    findings.add("helper-would-miss")
+
             # Findings from the contract's rules, on this channel's facts.
             ctl_addr = ipaddress.ip_address(ctl_peer)
             ann_addr = ipaddress.ip_address(ann[0])
             differs = ann_addr != ctl_addr
+            if mode == "active" and "fxp" in ch:
+                # The third-party address is the other server (CONTRACT.md
+                # fxp-transfer), not NAT nor a bounce.
+                findings.add("fxp-transfer")
+                differs = False
             if differs and is_private(ann[0]):
                 if mode == "passive" and name in ("PASV", "LPSV"):
                     findings.add("passive-private-address")
@@ -745,6 +948,40 @@ def analyse(args):
                     bounce_accepted = True
             del ch["transfer_reply_codes"]
         sess["data_channels"] = chans
+        # The control connection idle while data flowed (control-idle-timeout).
+        data_pkts = [p for cid in sess_conns for p in conns[cid]["pkts"]]
+        sess["control_idle"] = control_idle(c["pkts"], client, data_pkts)
+        if sess["control_idle"] and sess["control_idle"]["outcome"] in ("reset", "unacknowledged"):
+            findings.add("control-idle-timeout")
+        # After AUTH TLS the announcements are unreadable, to a firewall's
+        # helper too: the data connections between the session's hosts
+        # during it, after the 234.
+        enc = []
+        if tls_from is not None:
+            t_end = max(p["time"] for p in c["pkts"])
+            hosts = {ipaddress.ip_address(client[0]), ipaddress.ip_address(server[0])}
+            for cid, dc in conns.items():
+                fs = dc["first_syn"]
+                if fs is None or cid in control_conns or cid in used_conns:
+                    continue
+                first = dc["pkts"][0]
+                if first["frame"] < tls_from or first["time"] > t_end:
+                    continue
+                ends = {ipaddress.ip_address(first["src"]), ipaddress.ip_address(first["dst"])}
+                if ends != hosts:
+                    continue
+                ini = (fs[0], fs[1])
+                rsp = (first["dst"], first["dport"]) if (first["src"], first["sport"]) == ini else (first["src"], first["sport"])
+                est = any(p["syn"] and p["ack"] and (p["src"], p["sport"]) == rsp for p in dc["pkts"]) or \
+                    any(p["len"] for p in dc["pkts"])
+                mode = "active" if ipaddress.ip_address(ini[0]) == ipaddress.ip_address(server[0]) else "passive"
+                enc.append({"initiator": join(*ini), "responder": join(*rsp), "syn_frame": first["frame"],
+                            "mode": mode, "established": est})
+                if helper_modes and mode in helper_modes and not est:
+                    # The real helper on the path was blind: the connection
+                    # the encrypted announcement asked for was dropped.
+                    findings.add("helper-would-miss")
+        sess["encrypted_data_connections"] = enc
         sess["derived_findings"] = sorted(findings)
         sev = dict(SEVERITY)
         if not bounce_accepted:
@@ -770,7 +1007,30 @@ def analyse(args):
                           "established": est})
     brute = brute_force(failures)
     global_findings = ["login-brute-force"] if brute else []
-    return pkts, sessions, sorted(set(all_findings + global_findings)), global_findings, brute, unmatched, notes
+    pports = passive_ports(passive_anns)
+    if pports:
+        global_findings.append("passive-port-range")
+    return (pkts, sessions, sorted(set(all_findings + global_findings)), global_findings, brute, unmatched, notes,
+            pports)
+
+
+def passive_ports(anns):
+    """Per server address, the passive ports it announced across all
+    sessions (CONTRACT.md passive-port-range)."""
+    by = {}
+    for srv, cport, (ip, port) in anns:
+        a = by.setdefault(ipaddress.ip_address(srv), {"control_ports": set(), "addresses": set(), "ports": []})
+        a["control_ports"].add(cport)
+        a["addresses"].add(ipaddress.ip_address(ip))
+        a["ports"].append(port)
+    out = []
+    for srv in sorted(by):
+        a = by[srv]
+        out.append({"server": str(srv), "control_ports": sorted(a["control_ports"]),
+                    "announced_addresses": [str(x) for x in sorted(a["addresses"])],
+                    "min_port": min(a["ports"]), "max_port": max(a["ports"]),
+                    "announcements": len(a["ports"]), "distinct_ports": len(set(a["ports"]))})
+    return out
 
 
 def link_type(cap):
@@ -795,6 +1055,7 @@ def rederive_args(a):
     a.ports = old["ports"] or "21"
     a.intent_findings = ",".join(old["intent"]["findings"])
     a.intent_healthy = old["intent"]["healthy"]
+    a.helper_router = ",".join(old.get("helper_router") or [])
     notes = old["notes"]
     cut = [notes.find(m) for m in APPENDED_NOTES if m in notes]
     a.notes = notes[:min(cut)] if cut else notes
@@ -813,6 +1074,10 @@ def main():
     ap.add_argument("--intent-findings", default="")
     ap.add_argument("--intent-healthy", action="store_true")
     ap.add_argument("--notes", default="")
+    ap.add_argument("--helper-router", default="", metavar="MODES",
+                    help="the capture's path crosses a router that drops new connections except to the control "
+                         "port and runs the kernel's FTP helper on port 21; MODES (active, passive, comma "
+                         "separated) are the data connections it polices")
     ap.add_argument("--rederive", metavar="TRUTH",
                     help="derive TRUTH again (from ../captures/ beside it unless --capture) with the scenario, "
                          "side, ports, intent and notes it records; written to TRUTH unless --out")
@@ -823,13 +1088,15 @@ def main():
         if not getattr(a, need):
             ap.error(f"--{need} is required (or --rederive TRUTH)")
 
-    pkts, sessions, derived, global_findings, brute, unmatched, xnotes = analyse(a)
+    pkts, sessions, derived, global_findings, brute, unmatched, xnotes, pports = analyse(a)
     intent = sorted(c for c in a.intent_findings.split(",") if c)
     errors = [c for c in derived if SEVERITY.get(c) == "error"]
     healthy = a.intent_healthy and not errors
     notes = a.notes
     missing = [c for c in intent if c not in derived]
-    extra = [c for c in derived if c not in intent]
+    # passive-port-range follows from any passive announcement: no
+    # scenario needs to mean it.
+    extra = [c for c in derived if c not in intent and c not in ("passive-port-range",)]
     if missing or extra:
         msg = f"Intent vs packets: the scenario meant {intent or 'no finding'}; the packets show {derived or 'none'}."
         notes += " " + msg
@@ -849,6 +1116,10 @@ def main():
         for d in s["data_channels"]:
             features.add(d["mode"])
             features.add(d["setup_command"].lower())
+            if d.get("announce_segments", 1) > 1:
+                features.add("split-announcement")
+            if d.get("fxp"):
+                features.add("fxp")
             if d["observed"] is None:
                 features.add("announced-but-no-data-connection")
             elif not d["observed"]["established"]:
@@ -857,6 +1128,8 @@ def main():
             features.add("control-not-established")
         if s["failed_logins"]:
             features.add("failed-login")
+        if s["control_idle"]:
+            features.add("control-idle")
         if s["rejected_transfers"]:
             features.add("transfer-rejected")
         if s["detected_by"] == "content":
@@ -888,6 +1161,8 @@ def main():
         "control_sessions": sessions,
         "unmatched_data_connections": unmatched,
         "login_brute_force": brute,
+        "passive_ports": pports,
+        "helper_router": sorted(m for m in a.helper_router.split(",") if m) or None,
         "global_findings": global_findings,
         "expected_findings": derived,
         "healthy": healthy,
