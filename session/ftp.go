@@ -18,6 +18,9 @@ type dcState struct {
 	// lineStart is the sequence number of the announcing line's first
 	// byte, in its direction.
 	lineStart uint32
+	// fxp is the other half of a server-to-server transfer (fxp.go),
+	// whose connection, between the two servers, is this one's too.
+	fxp *dcState
 }
 
 // command handles one client line (RFC 959 §4.1).

@@ -36,6 +36,7 @@ func (s *sess) fxpLink(dc *dcState, ep netip.AddrPort, pkt int, t Time) {
 			Announce: ev(pkt, t, ""),
 			what:     fmt.Sprintf("%s to %s names %s", dc.out.SetupCommand, s.server, ep)}
 		o.out.FXP.name(s.out.ID)
+		dc.fxp, o.fxp = o, dc
 		return
 	}
 }

@@ -340,7 +340,7 @@ func judgeHelper(s *Session, d *DataChannel) *helperVerdict {
 			"nf_conntrack_ftp forgets an expectation after 5 minutes (its expect policy)."+rules,
 			exp(), ev(o.SYNPacket, o.SYNTime, "SYN "+o.Initiator.String()+" → "+o.Responder.String()))
 	}
-	if l := d.FXP; l != nil && o == nil && d.Mode == ModePassive {
+	if l := d.FXP; l != nil && d.Mode == ModePassive {
 		// The other half of a server-to-server transfer: the other server
 		// connects.
 		return no(whySource,
@@ -423,7 +423,7 @@ func helperMiss(s *Session, d *DataChannel, v *helperVerdict) (Finding, bool) {
 		}
 	}
 	if failed == nil {
-		return Finding{}, false
+		return helperStall(d, v)
 	}
 	// An announced address the connection went to is the problem itself
 	// (private-address findings, ftp-bounce); the helper's refusal explains
@@ -457,6 +457,25 @@ func helperMiss(s *Session, d *DataChannel, v *helperVerdict) (Finding, bool) {
 		Detail: v.reason + " So a firewall on the path that relies on nf_conntrack_ftp (or an ALG that parses alike) to open data connections drops this one, " +
 			"which fits the failure seen. " + v.fix,
 		Evidence: evs}, true
+}
+
+// helperStall explains an announcement that never got an answer when
+// the helper drops the packet that carries it (a partial match, or a form
+// it refuses): behind such a helper the control connection stalls there,
+// and no data connection is ever tried.
+func helperStall(d *DataChannel, v *helperVerdict) (Finding, bool) {
+	if (v.why != HelperSplit && v.why != HelperForm) || d.SetupReply != nil || d.Observed != nil || d.Announced == nil {
+		return Finding{}, false
+	}
+	sender, what := "client", d.SetupCommand
+	if d.Mode == ModePassive {
+		sender, what = "server", "reply to "+d.SetupCommand
+	}
+	return Finding{Code: CodeHelperWouldMiss, Severity: SeverityWarning,
+		Summary: fmt.Sprintf("The %s's %s announcing %s was never answered, and a firewall FTP helper drops it: %s.", sender, what, *d.Announced, v.short),
+		Detail: v.reason + " Behind a firewall that runs nf_conntrack_ftp (or an ALG that parses alike) the packet never arrives, and neither do its " +
+			"retransmissions: the control connection stalls there and the transfer never starts, which fits what the capture shows. " + v.fix,
+		Evidence: append([]Evidence{}, v.evidence...)}, true
 }
 
 // tlsHelperMiss explains data connections that failed after the control

@@ -19,11 +19,13 @@ import (
 // connection and what crossed it after the last long one.
 
 // minIdle is the shortest silence of a control connection that
-// control-idle-timeout considers: shorter than any idle timer of a
-// firewall or NAT for established TCP (they run from about a minute on
-// small NAT devices to hours), and longer than any pause of a healthy
-// dialogue.
-const minIdle = 60 * time.Second
+// control-idle-timeout considers. Silence alone proves nothing (every
+// transfer of more than a few seconds leaves the control connection
+// quiet); the finding needs the death that follows it too. It is short
+// so that firewalls with short timers are caught (the lab's conntrack
+// timer is 10 s; small NAT devices forget after a minute), and longer
+// than the pauses of a dialogue between two commands.
+const minIdle = 5 * time.Second
 
 // deadWait is how long a segment may go unacknowledged, or the capture go
 // on after a data connection closed without a final reply, before the
@@ -59,7 +61,10 @@ func (w *idleWatch) last() Time { return Time{time.Unix(0, w.lastT).UTC()} }
 func (w *idleWatch) packet(d int, tcp *layers.TCP, payload []byte, n int, r *pktRef) {
 	pkt, t := r.number, Time{r.ts}
 	ns := r.ts.UnixNano()
-	if w.lastT != 0 && time.Duration(ns-w.lastT) >= minIdle {
+	// A silence while what was sent after the last one waits for its
+	// acknowledgement (the gaps between retransmissions grow past
+	// minIdle) is part of that death, not a new silence.
+	if w.lastT != 0 && time.Duration(ns-w.lastT) >= minIdle && w.after.settled() {
 		w.after = &idleAfter{from: ev(w.lastPkt, w.last(), "the last packet on the control connection before it fell silent"), to: ev(pkt, t, "")}
 	}
 	if ns >= w.lastT {
@@ -73,17 +78,18 @@ func (w *idleWatch) packet(d int, tcp *layers.TCP, payload []byte, n int, r *pkt
 		a.rst = &Evidence{Packet: pkt, Time: t}
 		a.rstFrom = roleOf(d)
 	}
-	if n > 0 {
+	// A FIN takes a sequence number, and is acknowledged as a byte is.
+	if units := n + b2i(tcp.FIN); units > 0 {
 		seq := tcp.Seq
 		if tcp.SYN {
 			seq++
 		}
-		end := seq + uint32(n)
+		end := seq + uint32(units)
 		st := &a.sent[d]
 		switch {
 		case st.Sends == 0:
 			st.First = ev(pkt, t, "")
-			st.What = firstWords(payload)
+			st.What, st.FIN = firstWords(payload), n == 0
 			a.sentEnd[d] = end
 		case int32(end-a.sentEnd[d]) > 0:
 			if int32(seq-a.sentEnd[d]) < 0 {
@@ -101,6 +107,15 @@ func (w *idleWatch) packet(d int, tcp *layers.TCP, payload []byte, n int, r *pkt
 			o.Acked = true
 		}
 	}
+}
+
+// settled reports whether everything sent since the silence was
+// acknowledged, with no RST: true when there was no silence.
+func (a *idleAfter) settled() bool {
+	if a == nil {
+		return true
+	}
+	return a.rst == nil && (a.sent[0].Sends == 0 || a.sent[0].Acked) && (a.sent[1].Sends == 0 || a.sent[1].Acked)
 }
 
 // firstWords is the start of a control segment's first line, printable.
@@ -203,28 +218,29 @@ func idleDeath(s *Session, g *IdleGap) (Finding, bool) {
 		where = fmt.Sprintf("An RST in the name of %s ended it at packet %d: the device that had forgotten the connection rejected a segment on it, or the %s gave up.",
 			who, g.RST.Packet, g.RSTFrom)
 		if server.Sends > 0 {
-			where = fmt.Sprintf("The server's %q (packet %d) was not acknowledged, and an RST in the name of %s ended the connection at packet %d: "+
-				"the device that had forgotten it rejected the segment.", server.What, server.First.Packet, who, g.RST.Packet)
-			evs = append(evs, ev(server.First.Packet, server.First.Time, fmt.Sprintf("the server sends %q after %s of silence", server.What, silent)))
+			where = fmt.Sprintf("The server's %s (packet %d) was not acknowledged, and an RST in the name of %s ended the connection at packet %d: "+
+				"the device that had forgotten it rejected the segment.", server.name(), server.First.Packet, who, g.RST.Packet)
+			evs = append(evs, ev(server.First.Packet, server.First.Time, fmt.Sprintf("the server sends %s after %s of silence", server.name(), silent)))
 		}
 		evs = append(evs, ev(g.RST.Packet, g.RST.Time, "RST from "+who.String()))
 	case server.Sends > 0 && (server.Retransmissions > 0 || s.Until.Sub(server.Last.Time.Time) >= deadWait):
-		died = fmt.Sprintf("then the server's %q went unacknowledged (sent %s)", server.What, plural(server.Retransmissions+1, "time", "times"))
-		where = fmt.Sprintf("The server's %q (packet %d) was sent %s and never acknowledged: it was dropped on the way, where the connection had been forgotten.",
-			server.What, server.First.Packet, plural(server.Retransmissions+1, "time", "times"))
-		evs = append(evs, ev(server.First.Packet, server.First.Time, fmt.Sprintf("the server sends %q after %s of silence", server.What, silent)))
+		died = fmt.Sprintf("then the server's %s went unacknowledged (sent %s)", server.name(), plural(server.Retransmissions+1, "time", "times"))
+		where = fmt.Sprintf("The server's %s (packet %d) was sent %s and never acknowledged: it was dropped on the way, where the connection had been forgotten.",
+			server.name(), server.First.Packet, plural(server.Retransmissions+1, "time", "times"))
+		evs = append(evs, ev(server.First.Packet, server.First.Time, fmt.Sprintf("the server sends %s after %s of silence", server.name(), silent)))
 		if server.Retransmissions > 0 {
 			evs = append(evs, ev(server.Last.Packet, server.Last.Time, fmt.Sprintf("retransmission %d, still unacknowledged", server.Retransmissions)))
 		}
 	case client.Sends > 0 && !client.Acked && (client.Retransmissions > 0 || s.Until.Sub(client.Last.Time.Time) >= deadWait):
-		died = fmt.Sprintf("then the client's %q went unanswered (sent %s)", client.What, plural(client.Retransmissions+1, "time", "times"))
-		where = fmt.Sprintf("No final reply came after the transfer, and the client's %q (packet %d) was sent %s and never acknowledged: "+
-			"the connection had been forgotten on the way, and the server's final reply was lost there too.", client.What, client.First.Packet, plural(client.Retransmissions+1, "time", "times"))
-		evs = append(evs, ev(client.First.Packet, client.First.Time, fmt.Sprintf("the client sends %q after %s of silence", client.What, silent)))
+		died = fmt.Sprintf("then the client's %s went unanswered (sent %s)", client.name(), plural(client.Retransmissions+1, "time", "times"))
+		where = fmt.Sprintf("No final reply came after the transfer, and the client's %s (packet %d) was sent %s and never acknowledged: "+
+			"the connection had been forgotten on the way, and the server's final reply was lost there too.", client.name(), client.First.Packet, plural(client.Retransmissions+1, "time", "times"))
+		evs = append(evs, ev(client.First.Packet, client.First.Time, fmt.Sprintf("the client sends %s after %s of silence", client.name(), silent)))
 		if client.Retransmissions > 0 {
 			evs = append(evs, ev(client.Last.Packet, client.Last.Time, fmt.Sprintf("retransmission %d, still unacknowledged", client.Retransmissions)))
 		}
-	case server.Sends == 0 && client.Sends == 0 && o.Closed && s.Until.Sub(o.LastTime.Time) >= deadWait:
+	case server.Sends == 0 && (client.Sends == 0 || client.FIN) && o.Closed && s.Until.Sub(o.LastTime.Time) >= deadWait:
+		// Nothing but perhaps the client's FIN, when it gave up waiting.
 		died = "and no reply came on it after the transfer"
 		where = fmt.Sprintf("The data connection closed at packet %d, %s before the capture ended, and no final reply followed on the control connection: "+
 			"it was dropped on the way, where the connection had been forgotten.", o.LastPacket, humanDuration(s.Until.Sub(o.LastTime.Time)))
@@ -247,4 +263,12 @@ func idleDeath(s *Session, g *IdleGap) (Finding, bool) {
 			"or raise the firewall's or NAT's idle timeout for established TCP above the longest transfer (Linux conntrack: net.netfilter.nf_conntrack_tcp_timeout_established; " +
 			"cloud NAT gateways and load balancers often drop idle TCP after 4 to 6 minutes).",
 		Evidence: evs}, true
+}
+
+// b2i is 1 for true.
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

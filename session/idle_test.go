@@ -51,10 +51,15 @@ func TestIdleTimeout(t *testing.T) {
 			}, "was then reset by 10.0.0.1's side (packet 58)"},
 		{"the client's QUIT unanswered", idleSession(540*time.Second, 560*time.Second),
 			func(s *Session) { sent(s, toServer, "QUIT", 3, false, 550*time.Second) }, `then the client's "QUIT" went unanswered (sent 4 times)`},
+		{"the client's FIN unanswered", idleSession(540*time.Second, 560*time.Second),
+			func(s *Session) {
+				sent(s, toServer, "", 4, false, 550*time.Second)
+				s.Idle[0].Sent[toServer].FIN = true
+			}, `then the client's FIN went unanswered (sent 5 times)`},
 		{"nothing after the transfer, up to the end", idleSession(0, 540*time.Second), func(*Session) {}, "and no reply came on it after the transfer"},
 		{"the capture ends with the transfer", idleSession(0, 483*time.Second), func(*Session) {}, ""},
 		{"a silence outside the transfer", idleSession(0, 540*time.Second), func(s *Session) {
-			s.Idle[0].From.Time = Time{t0.Add(470 * time.Second)}
+			s.Idle[0].From.Time = Time{t0.Add(478 * time.Second)} // 3 s of the transfer
 		}, ""},
 		{"no data connection", idleSession(0, 540*time.Second), func(s *Session) { s.DataChannels[0].Observed = nil }, ""},
 	}
@@ -88,8 +93,8 @@ func TestIdleWatch(t *testing.T) {
 	seg(toServer, 0, 100, 500, "A", "RETR x\r\n")
 	seg(toClient, 0.1, 500, 108, "A", "150 Here.\r\n")
 	seg(toServer, 0.2, 108, 511, "A", "")
-	if got := w.silences(t0.Add(30*time.Second), true); len(got) != 0 {
-		t.Errorf("silences after 30 s: %+v", got)
+	if got := w.silences(t0.Add(3*time.Second), true); len(got) != 0 {
+		t.Errorf("silences after 3 s: %+v", got)
 	}
 	if got := w.silences(t0.Add(90*time.Second), true); len(got) != 1 || got[0].From.Packet != 2 || got[0].To.Packet != 0 {
 		t.Errorf("silence up to the end: %+v", got)
@@ -116,5 +121,56 @@ func TestIdleWatch(t *testing.T) {
 	g = w.silences(t0.Add(602*time.Second), true)[0]
 	if !g.Sent[toClient].Acked || g.RST == nil || g.RSTFrom != RoleClient {
 		t.Errorf("after the ACK and the RST: %+v", g)
+	}
+}
+
+// TestIdleWatchFIN: a FIN after the silence counts as a segment sent,
+// acknowledged as a byte is; an ACK of the bytes before it does not
+// acknowledge it.
+func TestIdleWatchFIN(t *testing.T) {
+	var w idleWatch
+	seg := func(d int, sec float64, seq, ack uint32, flags string, payload string) {
+		tcp := &layers.TCP{Seq: seq, Ack: ack, ACK: strings.Contains(flags, "A"), FIN: strings.Contains(flags, "F")}
+		r := &pktRef{number: int(sec * 10), ts: t0.Add(time.Duration(sec * float64(time.Second)))}
+		w.packet(d, tcp, []byte(payload), len(payload), r)
+	}
+	seg(toServer, 0, 100, 500, "A", "RETR x\r\n")
+	seg(toClient, 0.1, 500, 108, "A", "150 Here.\r\n")
+	seg(toServer, 0.2, 108, 511, "A", "")
+	seg(toServer, 20, 108, 511, "AF", "")
+	seg(toServer, 20.2, 108, 511, "AF", "")
+	seg(toClient, 20.3, 511, 108, "A", "") // acknowledges up to the FIN, not the FIN
+	g := w.silences(t0.Add(21*time.Second), false)[0]
+	c := g.Sent[toServer]
+	if !c.FIN || c.Sends != 2 || c.Retransmissions != 1 || c.Acked || c.name() != "FIN" {
+		t.Errorf("the client's FIN: %+v", c)
+	}
+	seg(toClient, 20.4, 511, 109, "A", "")
+	if c := w.silences(t0.Add(21*time.Second), false)[0].Sent[toServer]; !c.Acked {
+		t.Errorf("the client's FIN, acknowledged: %+v", c)
+	}
+}
+
+// TestIdleWatchBackoff: retransmissions of an unacknowledged reply whose
+// gaps grow past minIdle belong to the silence before the reply, not to
+// silences of their own.
+func TestIdleWatchBackoff(t *testing.T) {
+	var w idleWatch
+	seg := func(d int, sec float64, seq, ack uint32, payload string) {
+		tcp := &layers.TCP{Seq: seq, Ack: ack, ACK: true}
+		r := &pktRef{number: int(sec * 10), ts: t0.Add(time.Duration(sec * float64(time.Second)))}
+		w.packet(d, tcp, []byte(payload), len(payload), r)
+	}
+	seg(toServer, 0, 100, 500, "RETR x\r\n")
+	seg(toClient, 0.1, 500, 108, "150 Here.\r\n")
+	seg(toServer, 0.2, 108, 511, "")
+	at := 480.0
+	for gap := 0.2; at < 600; gap *= 2 {
+		seg(toClient, at, 511, 108, "226 Transfer complete.\r\n")
+		at += gap
+	}
+	g := w.silences(t0.Add(610*time.Second), true)
+	if len(g) == 0 || g[0].From.Packet != 2 || g[0].To.Packet != 4800 || g[0].Sent[toClient].Retransmissions == 0 {
+		t.Errorf("silences %+v, want the one from packet 2 to 4800, the reply retransmitted", g)
 	}
 }

@@ -3,6 +3,7 @@ package session
 import (
 	"fmt"
 	"net/netip"
+	"strconv"
 	"time"
 )
 
@@ -412,11 +413,20 @@ type IdleGap struct {
 // IdleSent is what one side sent on a control connection after a
 // silence.
 type IdleSent struct {
-	First, Last     Evidence // the first and the last segment with payload
+	First, Last     Evidence // the first and the last segment with payload or FIN
 	What            string   // the start of the first one's first line
-	Sends           int      // segments with payload
+	FIN             bool     // the first one was a FIN without payload
+	Sends           int      // segments with payload or FIN
 	Retransmissions int      // of them, segments that repeated bytes sent before
 	Acked           bool     // the other side acknowledged all of it
+}
+
+// name names the first segment sent: its first words, quoted, or FIN.
+func (s IdleSent) name() string {
+	if s.FIN {
+		return "FIN"
+	}
+	return strconv.Quote(s.What)
 }
 
 // HelperOutcome is what the model of nf_conntrack_ftp made of the

@@ -196,11 +196,25 @@ func (s *sess) finalize() {
 		} else {
 			passive = true
 		}
-		if best := dc.best(); best != nil {
+		best, third := dc.best(), false
+		if best == nil && dc.fxp != nil {
+			// The connection between the two servers of an FXP transfer
+			// matched the PORT half; it is the passive half's too, opened
+			// by neither of this session's sides.
+			best, third = dc.fxp.best(), true
+		}
+		if best != nil {
 			o := best.obs
-			o.InitiatorRole = RoleServer
-			if best.initIsClient {
+			switch {
+			case third:
+				// The PORT half's server sent to (or read from) this
+				// session's server.
+				o.InitiatorRole = ""
+				o.BytesToClient, o.BytesToServer = o.BytesToServer, o.BytesToClient
+			case best.initIsClient:
 				o.InitiatorRole = RoleClient
+			default:
+				o.InitiatorRole = RoleServer
 			}
 			o.CommunityID = decode.CommunityID(o.Initiator, o.Responder, decode.ProtoTCP, 0)
 			o.LastPacket, o.LastTime = best.lastPkt, Time{best.lastSeen}
