@@ -68,6 +68,15 @@ type Config struct {
 	// Analyzer gives.
 	Shards, Shard int
 
+	// Joined says a Merger joins this Analyzer's sessions with those of
+	// others that analyse other packets of one live capture (Merger.Note,
+	// Merger.Join): the findings over all sessions (passive-port-range)
+	// are the Merger's to draw. NextID, when set, numbers the sessions
+	// instead of the Analyzer's own count, so that the Analyzers share
+	// one numbering. Shards above 1 implies Joined.
+	Joined bool
+	NextID func() int
+
 	// OnSession, when set, receives each session as it ends, and the
 	// Analyzer then forgets it: Report.Sessions stays empty. Use it to
 	// stream sessions with flat memory.
@@ -362,7 +371,7 @@ func (a *Analyzer) Finish(sources []capture.Info) *Report {
 	}
 	r := &Report{Version: 1, Sessions: a.done, Findings: a.logins.findings(a.cfg.BruteForceLogins, a.cfg.BruteForceWindow),
 		jumps: a.jumps}
-	if a.cfg.Shards <= 1 {
+	if !a.joined() {
 		// A Merger draws them over every share.
 		r.Findings = append(r.Findings, a.ranges.findings()...)
 	}
@@ -468,7 +477,7 @@ func (a *Analyzer) end(s *sess) {
 	out := s.out
 	s.release()
 	a.logins.ended(out)
-	if a.cfg.Shards <= 1 {
+	if !a.joined() {
 		a.ranges.ended(out)
 	}
 	a.endedSessions++

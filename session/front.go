@@ -336,6 +336,88 @@ func (m *Merger) Report(parts []*Report, fr *Front, infos []capture.Info) *Repor
 	return r
 }
 
+// joined reports whether a Merger draws the findings over all sessions.
+func (a *Analyzer) joined() bool { return a.cfg.Shards > 1 || a.cfg.Joined }
+
+// Note tells m of a session that ended on an Analyzer of a live capture
+// shared by several (Config.Joined), numbered already (Config.NextID),
+// for the findings over all sessions. It is not safe for concurrent use.
+func (m *Merger) Note(s *Session) {
+	m.ranges.ended(s)
+}
+
+// Join joins the reports of Analyzers that analysed disjoint packets of
+// one live capture (Config.Joined), each finished with Finish: sessions
+// in order of their numbers, global findings (each part's, then those
+// Note drew), stats and the sources of one name summed.
+func (m *Merger) Join(parts []*Report) *Report {
+	r := &Report{Version: 1, Sessions: []*Session{}, Findings: []Finding{}}
+	for _, p := range parts {
+		r.Sessions = append(r.Sessions, p.Sessions...)
+		r.Findings = append(r.Findings, p.Findings...)
+		st := p.Stats
+		r.Stats.Packets += st.Packets
+		r.Stats.Bytes += st.Bytes
+		r.Stats.FTPSessions += st.FTPSessions
+		r.Stats.DataChannels += st.DataChannels
+		r.Stats.Duplicates += st.Duplicates
+		r.Stats.Probes += st.Probes
+		l := &r.Stats.Limits
+		l.SessionsEvicted += st.Limits.SessionsEvicted
+		l.SessionsNotFollowed += st.Limits.SessionsNotFollowed
+		l.ChannelsNotFollowed += st.Limits.ChannelsNotFollowed
+		l.FailedLoginPairsNotFollowed += st.Limits.FailedLoginPairsNotFollowed
+		l.ContentServersNotFollowed = max(l.ContentServersNotFollowed, st.Limits.ContentServersNotFollowed)
+		for _, src := range p.Sources {
+			r.Sources = joinSource(r.Sources, src)
+		}
+	}
+	slices.SortStableFunc(r.Sessions, func(a, b *Session) int { return a.ID - b.ID })
+	r.Findings = append(r.Findings, m.ranges.findings()...)
+	r.Stats.Limits.PassiveRangeSessionsNotCounted = m.ranges.dropped
+	return r
+}
+
+// joinSource adds src to the source of its name in list, or appends it.
+func joinSource(list []Source, src Source) []Source {
+	i := slices.IndexFunc(list, func(s Source) bool { return s.Name == src.Name })
+	if i < 0 {
+		src.LinkTypes = slices.Clone(src.LinkTypes)
+		src.Errors = slices.Clone(src.Errors)
+		if src.Errors == nil {
+			src.Errors = []string{}
+		}
+		if src.Dropped != nil {
+			d := *src.Dropped
+			src.Dropped = &d
+		}
+		return append(list, src)
+	}
+	s := &list[i]
+	for _, lt := range src.LinkTypes {
+		if !slices.Contains(s.LinkTypes, lt) {
+			s.LinkTypes = append(s.LinkTypes, lt)
+		}
+	}
+	s.Packets += src.Packets
+	s.Bytes += src.Bytes
+	if !src.FirstSeen.IsZero() && (s.FirstSeen.IsZero() || src.FirstSeen.Before(s.FirstSeen.Time)) {
+		s.FirstSeen = src.FirstSeen
+	}
+	if src.LastSeen.After(s.LastSeen.Time) {
+		s.LastSeen = src.LastSeen
+	}
+	s.Errors = append(s.Errors, src.Errors...)
+	if src.Dropped != nil {
+		d := *src.Dropped
+		if s.Dropped != nil {
+			d += *s.Dropped
+		}
+		s.Dropped = &d
+	}
+	return list
+}
+
 // EndOrder sorts sessions in the order an Analyzer hands them on,
 // alone or sharing an analysis: by the tick they ended in, then by the
 // packet that began them.

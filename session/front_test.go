@@ -2,6 +2,7 @@ package session
 
 import (
 	"net/netip"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -92,5 +93,63 @@ func TestOwns(t *testing.T) {
 				t.Errorf("%s→%s in share %d, the client's first connection in %d", srv, c, got, want)
 			}
 		}
+	}
+}
+
+// TestJoin: two Analyzers with one numbering, each handed the packets of
+// half the clients (as the sockets of a fanout group are), joined: the
+// sessions, numbered 1 to N once each, the packets and the passive port
+// ranges are those of one Analyzer handed all.
+func TestJoin(t *testing.T) {
+	pkts := loadPackets(t, "lab/captures/fifty-sessions.pcap")
+	one := NewAnalyzer(Config{})
+	for _, p := range pkts {
+		one.Packet(p)
+	}
+	want := one.Finish(nil)
+
+	var m Merger
+	next := 0
+	var parts []*Report
+	ans := make([]*Analyzer, 2)
+	for i := range ans {
+		ans[i] = NewAnalyzer(Config{Joined: true, NextID: func() int { next++; return next }, OnSession: m.Note})
+	}
+	dec := decode.NewDecoder()
+	for _, p := range pkts {
+		var h decode.Headers
+		k := 0
+		if dec.Decode(p.Data, p.LinkType, &h) == nil {
+			lo := h.Src
+			if h.Dst.Less(lo) {
+				lo = h.Dst
+			}
+			k = shardOf(lo, 2)
+		}
+		ans[k].Packet(p)
+	}
+	for _, a := range ans {
+		parts = append(parts, a.Finish(nil))
+	}
+	got := m.Join(parts)
+	if len(want.Sessions) < 10 {
+		t.Fatalf("only %d sessions in the capture", len(want.Sessions))
+	}
+	if got.Stats.FTPSessions != want.Stats.FTPSessions || got.Stats.Packets != want.Stats.Packets || got.Stats.Bytes != want.Stats.Bytes {
+		t.Errorf("stats %+v, want %+v", got.Stats, want.Stats)
+	}
+	for i, s := range got.Sessions {
+		if s.ID != i+1 {
+			t.Errorf("session %d numbered %d", i+1, s.ID)
+		}
+	}
+	codes := func(fs []Finding) (out []string) {
+		for _, f := range fs {
+			out = append(out, string(f.Code)+" "+f.Summary)
+		}
+		return out
+	}
+	if g, w := codes(got.Findings), codes(want.Findings); !slices.Equal(g, w) {
+		t.Errorf("global findings\n%q\nwant\n%q", g, w)
 	}
 }

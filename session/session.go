@@ -173,8 +173,12 @@ func (a *Analyzer) begin(k connKey, from, to netip.AddrPort, tcp *layers.TCP, p 
 	}
 	s.lastSeen = p.Info.Timestamp
 	a.lru.touch(s)
-	a.nextID++
-	s.out.ID = a.nextID
+	if a.cfg.NextID != nil {
+		s.out.ID = a.cfg.NextID()
+	} else {
+		a.nextID++
+		s.out.ID = a.nextID
+	}
 	s.out.ordinal = a.packets
 	if a.cfg.Shards > 1 {
 		a.begun = append(a.begun, s.out.ordinal)
