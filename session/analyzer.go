@@ -170,12 +170,13 @@ type Analyzer struct {
 	// heldBytes counts the control bytes held out of order, over all
 	// sessions (maxHeldTotal).
 	heldBytes int
-	// ticks counts the ticks so far; a session ends in the tick group
-	// of its end (Session.endTick). begun holds the ordinals of the
-	// sessions begun since Begun was last called, when the analysis is
-	// shared (a Merger numbers sessions).
-	ticks int
-	begun []int
+	// inTick says a tick is ending sessions, before the packet that
+	// moved the clock is analysed (Session.endAt); finished says Finish
+	// is. begun holds the ordinals of the sessions begun since Begun was
+	// last called, when the analysis is shared (a Merger numbers
+	// sessions).
+	inTick, finished bool
+	begun            []int
 	// claimed holds the ordinals of the SYNs on a control port that
 	// this Analyzer took for announced data connections since Begun was
 	// last called, when the analysis is shared.
@@ -323,7 +324,8 @@ func (a *Analyzer) Advance(now time.Time) {
 // flushes control data stuck behind a gap and ends idle sessions.
 func (a *Analyzer) tick() {
 	now := a.now
-	a.ticks++
+	a.inTick = true
+	defer func() { a.inTick = false }()
 	// Announcements whose connection never came expire.
 	for _, list := range a.expect {
 		for _, e := range list {
@@ -360,7 +362,7 @@ func (a *Analyzer) tick() {
 // Finish ends every session still open and returns the report. sources
 // describes the inputs as the capture package saw them.
 func (a *Analyzer) Finish(sources []capture.Info) *Report {
-	a.ticks++ // the sessions still open end after every tick
+	a.finished = true
 	var rest []*sess
 	for s := range a.live {
 		rest = append(rest, s)
@@ -466,7 +468,7 @@ func (a *Analyzer) end(s *sess) {
 	a.forget(s)
 	a.dups.ended(mkConnKey(s.source, s.client, s.server), s.out.Start.Time, s.lastSeen)
 	s.out.Until = Time{a.now}
-	s.out.endTick = a.ticks
+	s.out.endAt = a.endAt()
 	if s.probe() {
 		// A port probe: not an FTP session.
 		a.probes++

@@ -419,13 +419,28 @@ func joinSource(list []Source, src Source) []Source {
 }
 
 // EndOrder sorts sessions in the order an Analyzer hands them on,
-// alone or sharing an analysis: by the tick they ended in, then by the
-// packet that began them.
+// alone or sharing an analysis: by when they ended, then by the packet
+// that began them.
 func EndOrder(sessions []*Session) {
 	slices.SortFunc(sessions, func(a, b *Session) int {
-		if a.endTick != b.endTick {
-			return a.endTick - b.endTick
+		if a.endAt != b.endAt {
+			return a.endAt - b.endAt
 		}
 		return a.ordinal - b.ordinal
 	})
+}
+
+// endAt places the end of a session now among the ends of all sessions:
+// those a tick ends at a packet, before the packet is analysed, then
+// those the packet ends (a session evicted for a new one), each group
+// in the order the sessions began, as the Analyzer ends them; those
+// Finish ends last.
+func (a *Analyzer) endAt() int {
+	switch {
+	case a.finished:
+		return 2*a.packets + 2
+	case a.inTick:
+		return 2 * a.packets
+	}
+	return 2*a.packets + 1
 }

@@ -270,9 +270,9 @@ type Session struct {
 	// (control-idle-timeout). Not part of the contract.
 	Idle []IdleGap `json:"-"`
 	// ordinal is the position in the input of the packet that began the
-	// session, and endTick the tick in which it ended: a shared analysis
+	// session, and endAt when it ended (Analyzer.endAt): a shared analysis
 	// numbers and orders sessions by them (Merge).
-	ordinal, endTick int
+	ordinal, endAt int
 	// Transcript holds every command with the reply that answered it,
 	// in order, when Config.Transcript is set. Not part of the contract.
 	Transcript []Exchange `json:"-"`
