@@ -93,6 +93,10 @@ type Result struct {
 	// SourceErr is the error that ended the source early, if any; the
 	// report covers what was read before it.
 	SourceErr error
+	// Begun and Claimed are what the Analyzer's Begun returned at the
+	// end, when it analysed one share of the input (session.Config.Shards,
+	// ftpscope --shard): what ftpscope merge needs to number sessions.
+	Begun, Claimed []int
 }
 
 // Run reads src to its end (or to Count packets, or until ctx ends for
@@ -110,7 +114,7 @@ func Run(ctx context.Context, src capture.Source, o Options) (Result, error) {
 			cfg.SourceNames = append(cfg.SourceNames, in.Name)
 		}
 	}
-	if o.Workers > 1 && len(cfg.SourceNames) == 1 && !o.Live && o.Write == nil && o.Observer == nil && o.Tick == nil {
+	if o.Workers > 1 && cfg.Shards == 0 && len(cfg.SourceNames) == 1 && !o.Live && o.Write == nil && o.Observer == nil && o.Tick == nil {
 		return runShards(ctx, src, o, cfg, o.Workers)
 	}
 	// Sessions seen at several capture points are compared once all are
@@ -220,6 +224,9 @@ func Run(ctx context.Context, src capture.Source, o Options) (Result, error) {
 	}
 	if lateCaller != nil {
 		handOn(res.Report, lateCaller)
+	}
+	if cfg.Shards > 0 {
+		res.Begun, res.Claimed = an.Begun()
 	}
 	res.Report.Stats.ElapsedMS = float64(time.Since(start).Microseconds()) / 1000
 	return res, nil

@@ -14,8 +14,9 @@ import (
 // Lists are [] rather than null, as in [WriteJSON]. Its methods are safe
 // for concurrent use; each line is written with one Write call.
 type NDJSON struct {
-	mu  sync.Mutex
-	enc *json.Encoder
+	mu    sync.Mutex
+	enc   *json.Encoder
+	shard bool // lines carry the merge metadata of a shard (ShardLine)
 }
 
 // NewNDJSON returns an NDJSON writer on w.
@@ -39,6 +40,13 @@ func (n *NDJSON) Session(s *session.Session) error {
 	if s == nil {
 		return nil
 	}
+	if n.shard {
+		return n.write("session", struct {
+			Type string `json:"type"`
+			*session.Session
+			Shard session.ShardMeta `json:"shard"`
+		}{"session", normSession(s), s.ShardMeta()})
+	}
 	return n.write("session", struct {
 		Type string `json:"type"`
 		*session.Session
@@ -50,6 +58,13 @@ func (n *NDJSON) Session(s *session.Session) error {
 func (n *NDJSON) Finding(f session.Finding) error {
 	if f.Evidence == nil {
 		f.Evidence = []session.Evidence{}
+	}
+	if n.shard {
+		return n.write("finding", struct {
+			Type string `json:"type"`
+			session.Finding
+			Shard shardOrder `json:"shard"`
+		}{"finding", f, shardOrder{f.Order()}})
 	}
 	return n.write("finding", struct {
 		Type string `json:"type"`

@@ -60,12 +60,13 @@ type Config struct {
 	// most MaxLadder of them per session.
 	Transcript bool
 
-	// Shards, when above 1, shares the analysis of one input among that
-	// many Analyzers, each handed every packet (Front, Analyse): this one
-	// follows only the control connections whose pair of addresses falls
-	// in share Shard (0 to Shards-1), with their data connections
-	// wherever those go. Merge joins their reports into the one a single
-	// Analyzer gives.
+	// Shards, when not 0, shares the analysis of one input among that
+	// many Analyzers, each handed every packet (Front and Analyse, or
+	// Packet): this one follows only the control connections of the
+	// clients whose address falls in share Shard (0 to Shards-1), with
+	// their data connections wherever those go, and keeps what a Merger
+	// needs to join their reports into the one a single Analyzer gives
+	// (Begun). One share of one is the whole input, ready for a merge.
 	Shards, Shard int
 
 	// Joined says a Merger joins this Analyzer's sessions with those of
@@ -73,7 +74,7 @@ type Config struct {
 	// Merger.Join): the findings over all sessions (passive-port-range)
 	// are the Merger's to draw. NextID, when set, numbers the sessions
 	// instead of the Analyzer's own count, so that the Analyzers share
-	// one numbering. Shards above 1 implies Joined.
+	// one numbering. Shards implies Joined.
 	Joined bool
 	NextID func() int
 
@@ -288,7 +289,7 @@ func (a *Analyzer) analyse(p capture.Packet, h *decode.Headers) bool {
 				}
 			}
 			if a.announcedData(p, h) {
-				if a.cfg.Shards > 1 && h.TCP.SYN {
+				if a.cfg.Shards > 0 && h.TCP.SYN {
 					// Another share may take it for a new control
 					// connection: the Merger drops that session.
 					a.claimed = append(a.claimed, a.packets)

@@ -292,6 +292,19 @@ func (m *Merger) number(s *Session) {
 // part i that were not handed on by OnSession, every one of them as
 // Ended returned it.
 func (m *Merger) Report(parts []*Report, fr *Front, infos []capture.Info) *Report {
+	var jumps []timeJump
+	if len(parts) > 0 {
+		// Every part saw every packet: their clocks, and so where time ran
+		// backwards, are the same.
+		jumps = parts[0].jumps
+	}
+	return m.ReportOf(parts, buildSources(infos, fr.f, jumps), fr.packets, fr.bytes)
+}
+
+// ReportOf is Report for parts whose sources are known already, with the
+// packets and bytes of the input (the shards of ftpscope merge, each of
+// which read the whole input).
+func (m *Merger) ReportOf(parts []*Report, sources []Source, packets int, bytes int64) *Report {
 	var sessions []*Session
 	var findings []Finding
 	for _, p := range parts {
@@ -308,14 +321,8 @@ func (m *Merger) Report(parts []*Report, fr *Front, infos []capture.Info) *Repor
 	if r.Findings == nil {
 		r.Findings = []Finding{}
 	}
-	var jumps []timeJump
-	if len(parts) > 0 {
-		// Every part saw every packet: their clocks, and so where time ran
-		// backwards, are the same.
-		jumps = parts[0].jumps
-	}
-	r.Stats.Packets, r.Stats.Bytes = fr.packets, fr.bytes
-	r.Sources = buildSources(infos, fr.f, jumps)
+	r.Stats.Packets, r.Stats.Bytes = packets, bytes
+	r.Sources = sources
 	for _, p := range parts {
 		st := p.Stats
 		r.Stats.FTPSessions += st.FTPSessions
@@ -337,7 +344,7 @@ func (m *Merger) Report(parts []*Report, fr *Front, infos []capture.Info) *Repor
 }
 
 // joined reports whether a Merger draws the findings over all sessions.
-func (a *Analyzer) joined() bool { return a.cfg.Shards > 1 || a.cfg.Joined }
+func (a *Analyzer) joined() bool { return a.cfg.Shards > 0 || a.cfg.Joined }
 
 // Note tells m of a session that ended on an Analyzer of a live capture
 // shared by several (Config.Joined), numbered already (Config.NextID),

@@ -179,6 +179,15 @@ func (t Time) MarshalJSON() ([]byte, error) {
 	return append(b, '"'), nil
 }
 
+// UnmarshalJSON implements json.Unmarshaler: RFC 3339, or null for zero.
+func (t *Time) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*t = Time{}
+		return nil
+	}
+	return t.Time.UnmarshalJSON(b)
+}
+
 // Report is the whole analysis: the document -o json prints.
 type Report struct {
 	Version  int        `json:"version"`  // always 1

@@ -180,7 +180,7 @@ func (a *Analyzer) begin(k connKey, from, to netip.AddrPort, tcp *layers.TCP, p 
 		s.out.ID = a.nextID
 	}
 	s.out.ordinal = a.packets
-	if a.cfg.Shards > 1 {
+	if a.cfg.Shards > 0 {
 		a.begun = append(a.begun, s.out.ordinal)
 	}
 	a.live[s] = struct{}{}

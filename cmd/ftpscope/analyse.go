@@ -72,21 +72,12 @@ func analyse(ctx context.Context, o options, e env) (session.Severity, error) {
 		}
 		out = output{w: e.stderr, tty: e.stderrTTY, width: e.errWidth}
 	}
-	closeOut := func() error { return nil }
-	if o.output != "" {
-		f, err := os.Create(o.output)
-		if err != nil {
-			return "", fmt.Errorf("--output: %w", err)
-		}
-		var once sync.Once
-		var cerr error
-		closeOut = func() error { once.Do(func() { cerr = f.Close() }); return cerr }
-		defer closeOut()
-		// No colour in a file, and the width of COLUMNS or 80.
-		out = output{w: f, width: cmp.Or(e.columns, defaultWidth)}
+	out, closeOut, err := openOutput(o, e, out)
+	if err != nil {
+		return "", err
 	}
+	defer closeOut()
 	var src capture.Source
-	var err error
 	if o.iface != "" {
 		src, err = openLive(ctx, o)
 	} else {
@@ -113,6 +104,10 @@ func analyse(ctx context.Context, o options, e env) (session.Severity, error) {
 		Live:    o.iface != "",
 		Count:   o.count,
 		Workers: cmp.Or(o.workers, runtime.NumCPU()),
+	}
+	if o.shardN > 0 {
+		po.Session.Shards, po.Session.Shard = o.shardN, o.shardK
+		po.Workers = 1
 	}
 	if needsTranscript(o.format) {
 		po.Session.Transcript, po.Session.Ladder = true, true
@@ -232,6 +227,9 @@ func analyse(ctx context.Context, o options, e env) (session.Severity, error) {
 	if w := r.Worst(); w.Rank() > worst.Rank() {
 		worst = w
 	}
+	if sh, ok := nd.(*report.NDJSON); ok && o.shardN > 0 && streamErr == nil {
+		streamErr = sh.ShardLine(report.ShardHeader{Index: o.shardK, Of: o.shardN, Begun: res.Begun, Claimed: res.Claimed})
+	}
 	if err := render(out, r, o, nd, streamErr); err != nil {
 		return worst, fmt.Errorf("writing the report: %w", err)
 	}
@@ -239,6 +237,24 @@ func analyse(ctx context.Context, o options, e env) (session.Severity, error) {
 		return worst, fmt.Errorf("writing the report: %w", err)
 	}
 	return worst, nil
+}
+
+// openOutput opens the file of -O when there is one, in place of out,
+// and returns the function that closes it (once; later calls return the
+// first call's error).
+func openOutput(o options, e env, out output) (output, func() error, error) {
+	if o.output == "" {
+		return out, func() error { return nil }, nil
+	}
+	f, err := os.Create(o.output)
+	if err != nil {
+		return out, nil, fmt.Errorf("--output: %w", err)
+	}
+	var once sync.Once
+	var cerr error
+	closeOut := func() error { once.Do(func() { cerr = f.Close() }); return cerr }
+	// No colour in a file, and the width of COLUMNS or 80.
+	return output{w: f, width: cmp.Or(e.columns, defaultWidth)}, closeOut, nil
 }
 
 // render writes the report in the format of -o. nd is the stream the

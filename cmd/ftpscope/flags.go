@@ -39,6 +39,8 @@ type options struct {
 	formatGiven bool
 	metrics     string
 	workers     int
+	// shardK and shardN are --shard K/N; shardN is 0 without it.
+	shardK, shardN int
 }
 
 // Values of -o, -t and --fail-on, in the order the help lists them.
@@ -74,6 +76,8 @@ Examples:
   ftpscope -r capture.pcap -o zeek         Zeek's ftp.log (also zeek-json, eve)
   ftpscope -r capture.pcap -w ftp.pcapng   FTP packets, findings as comments
   ftpscope -r capture.pcap --fail-on error exit 1 when a transfer broke
+  ftpscope -r big.pcap --shard 0/4 > s0.ndjson   one of 4 machines' share
+  ftpscope merge s0.ndjson s1.ndjson s2.ndjson s3.ndjson   the whole report
 
 Flags:
 `
@@ -104,6 +108,7 @@ func newFlagSet(o *options) *flagSet {
 	f.noProgress = fs.Bool("no-progress", false, "no progress bar (same as -q)")
 	fs.CountVarP(&o.verbose, "verbose", "v", "add each session's commands and replies to the table")
 	f.numeric = fs.CountP("numeric", "n", "accepted as in tcpdump (-n, -nn): ftpscope never resolves names")
+	f.shard = fs.String("shard", "", "analyse only share `K/N` of the clients (K from 0) and write NDJSON for 'ftpscope merge'")
 	fs.IntVar(&o.workers, "workers", 0, "analyse a file on `N` cores; 0, the default, uses every core (the report is the same for every N)")
 	fs.StringVar(&o.metrics, "metrics", "", "with -i: serve Prometheus metrics at http://`ADDR`/metrics")
 	fs.BoolVar(&o.version, "version", false, "print the version, commit and build date")
@@ -116,6 +121,7 @@ func newFlagSet(o *options) *flagSet {
 type flagSet struct {
 	*pflag.FlagSet
 	ports      *string
+	shard      *string
 	noProgress *bool
 	numeric    *int
 	help       *bool
@@ -186,6 +192,11 @@ func parseFlags(args []string, stdout io.Writer) (options, error) {
 	}
 	if err := sameFileTwice(o.read); err != nil {
 		return o, err
+	}
+	if *fs.shard != "" {
+		if err := parseShard(&o, *fs.shard, fs); err != nil {
+			return o, err
+		}
 	}
 	return o, nil
 }

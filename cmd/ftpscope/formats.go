@@ -27,6 +27,9 @@ func newStream(o options, w io.Writer) stream {
 			return report.NewJSONStream(w, "")
 		}
 	case "ndjson":
+		if o.shardN > 0 {
+			return report.NewShardNDJSON(w)
+		}
 		return report.NewNDJSON(w)
 	case "zeek", "zeek-json":
 		return report.NewZeek(w, report.ZeekOptions{JSON: o.format == "zeek-json", ShowPasswords: o.showPasswords})

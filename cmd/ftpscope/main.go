@@ -70,6 +70,9 @@ func run(ctx context.Context, args []string, e env) int {
 		return complete(args, e)
 	}
 	e = e.detectTTY()
+	if len(args) > 0 && args[0] == "merge" {
+		return runMerge(ctx, args[1:], e)
+	}
 	opts, err := parseFlags(args, e.stdout)
 	if errors.Is(err, errHelpShown) {
 		return exitOK
