@@ -209,6 +209,14 @@ func (l *ladder) rows() []row {
 			kind: kindMissing, channel: dc.ID})
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].key.Before(rows[j].key) })
+	if s.LadderCut > 0 {
+		end := time.Time{}
+		if len(rows) > 0 {
+			end = rows[len(rows)-1].key
+		}
+		rows = append(rows, row{key: end, shape: shapeNote, color: ansiYellow, kind: kindNote,
+			label: fmt.Sprintf("… %s not drawn: the analysis keeps the first %d of a session", plural(s.LadderCut, "more event", "more events"), len(s.Ladder))})
+	}
 	return rows
 }
 

@@ -240,9 +240,12 @@ type Session struct {
 	LongLines int `json:"-"`
 	Unparsed  int `json:"-"`
 
-	// Ladder holds the control-channel events the ladder diagram draws.
-	// It is not part of the JSON contract.
-	Ladder []LadderEvent `json:"-"`
+	// Ladder holds the control-channel events the ladder diagram draws,
+	// their text as it was sent (the report escapes it), and LadderCut
+	// the events past Config.MaxLadder, not kept. Not part of the JSON
+	// contract.
+	Ladder    []LadderEvent `json:"-"`
+	LadderCut int           `json:"-"`
 	// Evidence the findings are drawn from, not part of the contract:
 	// where control bytes went missing, the reply that turned TLS on, and
 	// the connections between the session's hosts that no announcement

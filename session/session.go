@@ -241,6 +241,7 @@ func (s *sess) finalize() {
 		out.Mode = ModePassive
 	}
 	sortLadder(out.Ladder)
+	out.LadderCut = s.ladderCut
 	out.Control = s.ctl
 	out.Gaps = s.gaps
 	out.TLSEvidence = s.authEvidence
