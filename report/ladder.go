@@ -411,6 +411,12 @@ func (l *ladder) header() {
 	if s.Unparsed > 0 {
 		facts = append(facts, plural(s.Unparsed, "line neither command nor reply", "lines neither command nor reply"))
 	}
+	if s.Unanswered > 0 {
+		facts = append(facts, plural(s.Unanswered, "command without its reply", "commands without their replies"))
+	}
+	if s.Unpaired > 0 {
+		facts = append(facts, plural(s.Unpaired, "reply without its command", "replies without their commands"))
+	}
 	l.wrapped(strings.Join(facts, " · "))
 	v := Verdict(s)
 	for _, line := range wrap(v, l.width) {

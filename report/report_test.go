@@ -593,3 +593,19 @@ func TestLadderSaysWhatWasCut(t *testing.T) {
 		t.Errorf("the page does not say what was cut")
 	}
 }
+
+// TestLadderCountsUnpaired: the diagram's header says how many commands
+// lost their reply and replies their command.
+func TestLadderCountsUnpaired(t *testing.T) {
+	r := judged(passiveOK)()
+	r.Sessions[0].Unanswered, r.Sessions[0].Unpaired = 2, 1
+	var b bytes.Buffer
+	if err := WriteLadder(&b, r, Options{Width: 200}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"2 commands without their replies", "1 reply without its command"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("ladder without %q:\n%s", want, b.String())
+		}
+	}
+}
