@@ -386,12 +386,12 @@ func (l *FXPLink) name(id int) {
 // ControlHandshake is what a capture shows of the TCP handshake of a
 // control connection, for control-blocked.
 type ControlHandshake struct {
-	SYNs     []Evidence // the client's SYNs, at most 8
+	SYNs     []Evidence // the client's SYNs, at most 8 (packet and time; the findings that cite them say what they are)
 	Attempts int        // the client's SYNs, all of them
 	// Answered says the server answered: a SYN-ACK (SYNACK), or any
 	// segment but an RST when the capture starts after the handshake.
 	Answered bool
-	SYNACK   *Evidence
+	SYNACK   *Evidence // packet and time
 	RST      *Evidence // the server's RST, when it refused before answering
 	// ICMP is an ICMP error that answered a SYN; ICMPFrom sent it and
 	// ICMPWhat says what it is ("port unreachable").

@@ -301,7 +301,7 @@ func (s *sess) handshake(tcp *layers.TCP, d int, r *pktRef) {
 			}
 			h.Attempts++
 			if len(h.SYNs) < maxSYNEvidence {
-				h.SYNs = append(h.SYNs, Evidence{Packet: pkt, Time: t, What: "SYN " + s.client.String() + " → " + s.server.String()})
+				h.SYNs = append(h.SYNs, Evidence{Packet: pkt, Time: t})
 			}
 		case (tcp.FIN || tcp.RST) && s.clientClosed.IsZero():
 			s.clientClosed = t.Time
@@ -319,7 +319,7 @@ func (s *sess) handshake(tcp *layers.TCP, d int, r *pktRef) {
 		// that starts after the handshake).
 		h.Answered = true
 		if tcp.SYN {
-			h.SYNACK = &Evidence{Packet: pkt, Time: t, What: "SYN-ACK from " + s.server.String()}
+			h.SYNACK = &Evidence{Packet: pkt, Time: t}
 		}
 	}
 }
