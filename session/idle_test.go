@@ -148,7 +148,9 @@ func TestIdleWatchFIN(t *testing.T) {
 // silences of their own.
 func TestIdleWatchBackoff(t *testing.T) {
 	var w idleWatch
-	seg := func(d int, sec float64, seq, ack uint32, payload string) { watchSeg(&w)(d, sec, seq, ack, "A", payload) }
+	seg := func(d int, sec float64, seq, ack uint32, payload string) {
+		watchSeg(&w)(d, sec, seq, ack, "A", payload)
+	}
 	seg(toServer, 0, 100, 500, "RETR x\r\n")
 	seg(toClient, 0.1, 500, 108, "150 Here.\r\n")
 	seg(toServer, 0.2, 108, 511, "")
