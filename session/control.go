@@ -157,6 +157,14 @@ func (s *sess) segment(d int, tcp *layers.TCP, announced int, ref *pktRef) {
 		s.acked(1-d, tcp.Ack, ref)
 	}
 	hs := &s.half[d]
+	if tcp.RST && hs.started && tcp.Seq != hs.next {
+		// RFC 5961 section 3.2: an RST is taken only at the sequence number
+		// the receiver expects next; stacks answer any other with an ACK
+		// and drop the segment, whatever else it carries (SYN, FIN), and
+		// the connection goes on (a forged or stale RST).
+		hs.source = ref.source
+		return
+	}
 	seq := tcp.Seq
 	if tcp.SYN {
 		if !hs.started || seq+1 == hs.next {
@@ -170,12 +178,6 @@ func (s *sess) segment(d int, tcp *layers.TCP, announced int, ref *pktRef) {
 		s.ct.pickup[d] = true
 	}
 	hs.source = ref.source
-	if tcp.RST && hs.started && !tcp.SYN && tcp.Seq != hs.next {
-		// RFC 5961 section 3.2: an RST is taken only at the sequence number
-		// the receiver expects next; stacks answer any other with an ACK
-		// and go on, and so does the connection (a forged or stale RST).
-		return
-	}
 	if announced > 0 {
 		s.helperSegment(d, seq, tcp.Payload, announced, ref)
 	}

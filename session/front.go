@@ -273,12 +273,13 @@ func (m *Merger) id(ordinal int) int {
 func (m *Merger) number(s *Session) {
 	s.ID = m.id(s.ordinal)
 	for _, d := range s.DataChannels {
-		if d.FXP == nil {
+		if d == nil || d.FXP == nil {
 			continue
 		}
 		d.FXP.name(m.id(d.FXP.ordinal))
 		for i, f := range d.Findings {
-			if f.Code == CodeFXP {
+			// (A session read back from a file may hold anything.)
+			if f.Code == CodeFXP && len(f.Evidence) > 0 && d.Announced != nil {
 				d.Findings[i] = fxpFinding(s, d, f.Evidence[0])
 			}
 		}
