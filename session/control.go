@@ -114,6 +114,12 @@ func (a *Analyzer) controlOf(s *sess, k connKey, src, dst netip.AddrPort, p capt
 		if s = a.begin(k, src, dst, tcp, p); s == nil {
 			return
 		}
+	case s.closed && s.resetBy != 0 && len(tcp.Payload) > 0 && s.resetBy == 1+dirOf(s, src):
+		// The side that reset the connection goes on sending: the RST
+		// did not end it where it was sent (injected by a middlebox, or
+		// dropped on the way), and its payload proves the connection.
+		s.closed, s.resetBy = false, 0
+		s.half[0].done, s.half[1].done = false, false
 	case s.closed:
 		// A last ACK or retransmission of a connection that closed: it
 		// counts towards the session's end, nothing more.
@@ -122,12 +128,16 @@ func (a *Analyzer) controlOf(s *sess, k connKey, src, dst netip.AddrPort, p capt
 		}
 		return
 	}
-	d := toServer
-	if src != s.client {
-		d = toClient
-	}
 	ref := pktRef{source: p.Source, number: p.Number, ts: ts}
-	s.segment(d, tcp, h.PayloadLen, &ref)
+	s.segment(dirOf(s, src), tcp, h.PayloadLen, &ref)
+}
+
+// dirOf is the direction of a segment of s's control connection from src.
+func dirOf(s *sess, src netip.AddrPort) int {
+	if src == s.client {
+		return toServer
+	}
+	return toClient
 }
 
 // newConnection reports whether a SYN from src on the tuple of open
@@ -189,6 +199,7 @@ func (s *sess) segment(d int, tcp *layers.TCP, announced int, ref *pktRef) {
 		s.half[0].done, s.half[1].done = true, true
 		if !s.closed {
 			s.closed, s.closedAt = true, ts
+			s.resetBy = 1 + d
 		}
 	case tcp.FIN:
 		s.finSeen[d] = true

@@ -21,6 +21,9 @@ type sess struct {
 	closed   bool // the control connection closed (FIN both ways, or RST)
 	closedAt time.Time
 	finSeen  [2]bool
+	// resetBy is 1 + the direction of the RST that closed the control
+	// connection, 0 when none did.
+	resetBy int
 	lastSeen time.Time
 
 	// ctl is what the capture shows of the control connection's own
