@@ -122,9 +122,14 @@ func (a *Analyzer) controlOf(s *sess, k connKey, src, dst netip.AddrPort, p capt
 		s.half[0].done, s.half[1].done = false, false
 	case s.closed:
 		// A last ACK or retransmission of a connection that closed: it
-		// counts towards the session's end, nothing more.
+		// counts towards the session's end, nothing more. Payload, even
+		// after FINs that a hostile or broken capture put out of place,
+		// proves that the connection carried data: not a port probe.
 		if ts.After(s.out.End.Time) {
 			s.out.End = Time{ts}
+		}
+		if len(tcp.Payload) > 0 {
+			s.ctl.Payload = true
 		}
 		return
 	}
