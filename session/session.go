@@ -23,7 +23,7 @@ type sess struct {
 	finSeen  [2]bool
 	// resetBy is 1 + the direction of the RST that closed the control
 	// connection, 0 when none did.
-	resetBy int
+	resetBy  int
 	lastSeen time.Time
 
 	// ctl is what the capture shows of the control connection's own
