@@ -209,6 +209,14 @@ func (l *ladder) rows() []row {
 			kind: kindMissing, channel: dc.ID})
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].key.Before(rows[j].key) })
+	if s.LadderCut > 0 {
+		end := time.Time{}
+		if len(rows) > 0 {
+			end = rows[len(rows)-1].key
+		}
+		rows = append(rows, row{key: end, shape: shapeNote, color: ansiYellow, kind: kindNote,
+			label: fmt.Sprintf("… %s not drawn: the analysis keeps the first %d of a session", plural(s.LadderCut, "more event", "more events"), len(s.Ladder))})
+	}
 	return rows
 }
 
@@ -402,6 +410,12 @@ func (l *ladder) header() {
 	}
 	if s.Unparsed > 0 {
 		facts = append(facts, plural(s.Unparsed, "line neither command nor reply", "lines neither command nor reply"))
+	}
+	if s.Unanswered > 0 {
+		facts = append(facts, plural(s.Unanswered, "command without its reply", "commands without their replies"))
+	}
+	if s.Unpaired > 0 {
+		facts = append(facts, plural(s.Unpaired, "reply without its command", "replies without their commands"))
 	}
 	l.wrapped(strings.Join(facts, " · "))
 	v := Verdict(s)

@@ -571,3 +571,41 @@ func TestBriefCapsProblems(t *testing.T) {
 		t.Errorf("%d sessions with warnings listed, want 30 of the 40", n)
 	}
 }
+
+// TestLadderSaysWhatWasCut: a session whose events went past the
+// analysis's bound says, at the end of its diagram and page, how many
+// were not drawn.
+func TestLadderSaysWhatWasCut(t *testing.T) {
+	r := judged(passiveOK)()
+	r.Sessions[0].LadderCut = 7
+	var b bytes.Buffer
+	if err := WriteLadder(&b, r, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "7 more events not drawn") {
+		t.Errorf("the diagram does not say what was cut:\n%s", b.String())
+	}
+	b.Reset()
+	if err := WriteHTML(&b, r, HTMLOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "7 more events not drawn") {
+		t.Errorf("the page does not say what was cut")
+	}
+}
+
+// TestLadderCountsUnpaired: the diagram's header says how many commands
+// lost their reply and replies their command.
+func TestLadderCountsUnpaired(t *testing.T) {
+	r := judged(passiveOK)()
+	r.Sessions[0].Unanswered, r.Sessions[0].Unpaired = 2, 1
+	var b bytes.Buffer
+	if err := WriteLadder(&b, r, Options{Width: 200}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"2 commands without their replies", "1 reply without its command"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("ladder without %q:\n%s", want, b.String())
+		}
+	}
+}

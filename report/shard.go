@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/ftpscope/ftpscope/session"
 )
@@ -99,6 +100,8 @@ func ReadShard(r io.Reader, name string) (*Shard, error) {
 			if err := json.Unmarshal(b, &v); err != nil {
 				return nil, fail(err)
 			}
+			// null in the list of channels is no channel.
+			v.Session.DataChannels = slices.DeleteFunc(v.Session.DataChannels, func(d *session.DataChannel) bool { return d == nil })
 			v.Session.SetShardMeta(v.Shard)
 			sh.Sessions = append(sh.Sessions, v.Session)
 		case "finding":

@@ -38,6 +38,7 @@ type Config struct {
 	// segment (TCP's initial timeout is 1 second, RFC 6298).
 	CloseGrace time.Duration
 	// MaxSessions bounds the sessions followed at once; default 20000.
+	// Analyzers that share an input (Shards) each follow their part.
 	// A new one beyond it ends the session idle the longest if it has
 	// been idle a minute, reported with what it has, or else is not
 	// followed (stats.limits counts both).
@@ -102,6 +103,11 @@ func (c *Config) defaults() {
 	}
 	if c.MaxSessions <= 0 {
 		c.MaxSessions = 20000
+	}
+	if c.Shards > 1 {
+		// The share's part of the bound: the Analyzers of one input
+		// together follow as many sessions as one would.
+		c.MaxSessions = max(1, (c.MaxSessions+c.Shards-1)/c.Shards)
 	}
 	if c.MaxChannels <= 0 {
 		c.MaxChannels = 1024

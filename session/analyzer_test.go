@@ -6,8 +6,10 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ftpscope/ftpscope/capture"
 	"github.com/ftpscope/ftpscope/decode"
@@ -463,5 +465,25 @@ func TestLogin(t *testing.T) {
 				t.Errorf("logged_in %v, failed %d; want %v, %d", s.out.LoggedIn, s.out.FailedLogins, tt.want, tt.failed)
 			}
 		})
+	}
+}
+
+// TestLadderCut: events past Config.MaxLadder are counted, not kept, and
+// a text is kept as sent, cut at a rune boundary.
+func TestLadderCut(t *testing.T) {
+	a := NewAnalyzer(Config{Ladder: true, MaxLadder: 3})
+	for _, p := range loadPackets(t, "passive.pcap") {
+		a.Packet(p)
+	}
+	s := a.Finish(nil).Sessions[0]
+	if len(s.Ladder) != 3 || s.LadderCut == 0 {
+		t.Errorf("%d events kept, %d cut; want 3 kept and the rest cut", len(s.Ladder), s.LadderCut)
+	}
+	long := strings.Repeat("é", 150) // 300 bytes
+	if got := cutText(long, maxLadderText); !utf8.ValidString(got) || len(got) > maxLadderText+len("…") || !strings.HasSuffix(got, "…") {
+		t.Errorf("cutText: %d bytes, valid %v", len(got), utf8.ValidString(got))
+	}
+	if got := cutText("NO\x00OP", maxLadderText); got != "NO\x00OP" {
+		t.Errorf("cutText changed a short text: %q", got)
 	}
 }

@@ -114,20 +114,35 @@ func (a *Analyzer) controlOf(s *sess, k connKey, src, dst netip.AddrPort, p capt
 		if s = a.begin(k, src, dst, tcp, p); s == nil {
 			return
 		}
+	case s.closed && s.resetBy != 0 && len(tcp.Payload) > 0 && s.resetBy == 1+dirOf(s, src):
+		// The side that reset the connection goes on sending: the RST
+		// did not end it where it was sent (injected by a middlebox, or
+		// dropped on the way), and its payload proves the connection.
+		s.closed, s.resetBy = false, 0
+		s.half[0].done, s.half[1].done = false, false
 	case s.closed:
 		// A last ACK or retransmission of a connection that closed: it
-		// counts towards the session's end, nothing more.
+		// counts towards the session's end, nothing more. Payload, even
+		// after FINs that a hostile or broken capture put out of place,
+		// proves that the connection carried data: not a port probe.
 		if ts.After(s.out.End.Time) {
 			s.out.End = Time{ts}
 		}
+		if len(tcp.Payload) > 0 {
+			s.ctl.Payload = true
+		}
 		return
 	}
-	d := toServer
-	if src != s.client {
-		d = toClient
-	}
 	ref := pktRef{source: p.Source, number: p.Number, ts: ts}
-	s.segment(d, tcp, h.PayloadLen, &ref)
+	s.segment(dirOf(s, src), tcp, h.PayloadLen, &ref)
+}
+
+// dirOf is the direction of a segment of s's control connection from src.
+func dirOf(s *sess, src netip.AddrPort) int {
+	if src == s.client {
+		return toServer
+	}
+	return toClient
 }
 
 // newConnection reports whether a SYN from src on the tuple of open
@@ -157,6 +172,14 @@ func (s *sess) segment(d int, tcp *layers.TCP, announced int, ref *pktRef) {
 		s.acked(1-d, tcp.Ack, ref)
 	}
 	hs := &s.half[d]
+	if tcp.RST && hs.started && tcp.Seq != hs.next {
+		// RFC 5961 section 3.2: an RST is taken only at the sequence number
+		// the receiver expects next; stacks answer any other with an ACK
+		// and drop the segment, whatever else it carries (SYN, FIN), and
+		// the connection goes on (a forged or stale RST).
+		hs.source = ref.source
+		return
+	}
 	seq := tcp.Seq
 	if tcp.SYN {
 		if !hs.started || seq+1 == hs.next {
@@ -170,12 +193,6 @@ func (s *sess) segment(d int, tcp *layers.TCP, announced int, ref *pktRef) {
 		s.ct.pickup[d] = true
 	}
 	hs.source = ref.source
-	if tcp.RST && hs.started && !tcp.SYN && tcp.Seq != hs.next {
-		// RFC 5961 section 3.2: an RST is taken only at the sequence number
-		// the receiver expects next; stacks answer any other with an ACK
-		// and go on, and so does the connection (a forged or stale RST).
-		return
-	}
 	if announced > 0 {
 		s.helperSegment(d, seq, tcp.Payload, announced, ref)
 	}
@@ -187,6 +204,7 @@ func (s *sess) segment(d int, tcp *layers.TCP, announced int, ref *pktRef) {
 		s.half[0].done, s.half[1].done = true, true
 		if !s.closed {
 			s.closed, s.closedAt = true, ts
+			s.resetBy = 1 + d
 		}
 	case tcp.FIN:
 		s.finSeen[d] = true

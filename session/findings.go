@@ -561,6 +561,9 @@ func controlBlocked(s *Session) (Finding, bool) {
 		return Finding{}, false
 	}
 	evs := slices.Clone(h.SYNs)
+	for i := range evs {
+		evs[i].What = "SYN " + s.Client.String() + " → " + s.Server.String()
+	}
 	syns := plural(h.Attempts, "SYN", "SYNs")
 	server := s.Server
 	var summary, detail string

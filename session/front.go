@@ -273,12 +273,13 @@ func (m *Merger) id(ordinal int) int {
 func (m *Merger) number(s *Session) {
 	s.ID = m.id(s.ordinal)
 	for _, d := range s.DataChannels {
-		if d.FXP == nil {
+		if d == nil || d.FXP == nil {
 			continue
 		}
 		d.FXP.name(m.id(d.FXP.ordinal))
 		for i, f := range d.Findings {
-			if f.Code == CodeFXP {
+			// (A session read back from a file may hold anything.)
+			if f.Code == CodeFXP && len(f.Evidence) > 0 && d.Announced != nil {
 				d.Findings[i] = fxpFinding(s, d, f.Evidence[0])
 			}
 		}
@@ -324,17 +325,7 @@ func (m *Merger) ReportOf(parts []*Report, sources []Source, packets int, bytes 
 	r.Stats.Packets, r.Stats.Bytes = packets, bytes
 	r.Sources = sources
 	for _, p := range parts {
-		st := p.Stats
-		r.Stats.FTPSessions += st.FTPSessions
-		r.Stats.DataChannels += st.DataChannels
-		r.Stats.Duplicates += st.Duplicates
-		r.Stats.Probes += st.Probes
-		l := &r.Stats.Limits
-		l.SessionsEvicted += st.Limits.SessionsEvicted
-		l.SessionsNotFollowed += st.Limits.SessionsNotFollowed
-		l.ChannelsNotFollowed += st.Limits.ChannelsNotFollowed
-		l.FailedLoginPairsNotFollowed += st.Limits.FailedLoginPairsNotFollowed
-		l.ContentServersNotFollowed = max(l.ContentServersNotFollowed, st.Limits.ContentServersNotFollowed)
+		r.Stats.addCounts(p.Stats)
 	}
 	r.Stats.FTPSessions -= m.dropped.sessions
 	r.Stats.DataChannels -= m.dropped.channels
@@ -362,19 +353,9 @@ func (m *Merger) Join(parts []*Report) *Report {
 	for _, p := range parts {
 		r.Sessions = append(r.Sessions, p.Sessions...)
 		r.Findings = append(r.Findings, p.Findings...)
-		st := p.Stats
-		r.Stats.Packets += st.Packets
-		r.Stats.Bytes += st.Bytes
-		r.Stats.FTPSessions += st.FTPSessions
-		r.Stats.DataChannels += st.DataChannels
-		r.Stats.Duplicates += st.Duplicates
-		r.Stats.Probes += st.Probes
-		l := &r.Stats.Limits
-		l.SessionsEvicted += st.Limits.SessionsEvicted
-		l.SessionsNotFollowed += st.Limits.SessionsNotFollowed
-		l.ChannelsNotFollowed += st.Limits.ChannelsNotFollowed
-		l.FailedLoginPairsNotFollowed += st.Limits.FailedLoginPairsNotFollowed
-		l.ContentServersNotFollowed = max(l.ContentServersNotFollowed, st.Limits.ContentServersNotFollowed)
+		r.Stats.Packets += p.Stats.Packets
+		r.Stats.Bytes += p.Stats.Bytes
+		r.Stats.addCounts(p.Stats)
 		for _, src := range p.Sources {
 			r.Sources = joinSource(r.Sources, src)
 		}
@@ -423,6 +404,22 @@ func joinSource(list []Source, src Source) []Source {
 		s.Dropped = &d
 	}
 	return list
+}
+
+// addCounts adds the counts of another part of the analysis to st: the
+// sessions, channels, duplicates and probes it saw and the limits it hit.
+// The servers recognised by content are known to every part alike.
+func (st *Stats) addCounts(o Stats) {
+	st.FTPSessions += o.FTPSessions
+	st.DataChannels += o.DataChannels
+	st.Duplicates += o.Duplicates
+	st.Probes += o.Probes
+	l := &st.Limits
+	l.SessionsEvicted += o.Limits.SessionsEvicted
+	l.SessionsNotFollowed += o.Limits.SessionsNotFollowed
+	l.ChannelsNotFollowed += o.Limits.ChannelsNotFollowed
+	l.FailedLoginPairsNotFollowed += o.Limits.FailedLoginPairsNotFollowed
+	l.ContentServersNotFollowed = max(l.ContentServersNotFollowed, o.Limits.ContentServersNotFollowed)
 }
 
 // EndOrder sorts sessions in the order an Analyzer hands them on,

@@ -258,7 +258,8 @@ func idleDeath(s *Session, g *IdleGap) (Finding, bool) {
 		Detail: fmt.Sprintf("The data connection carried the transfer for %s while nothing at all crossed the control connection. "+
 			"A firewall or NAT between client and server forgets a TCP connection idle for longer than its timer and then drops or rejects what comes on it: "+
 			"the client reports a failure, although the data may have arrived. %s ", humanDuration(overlap), where) +
-			"Change either side: have the client keep the control connection alive during transfers (TCP keepalives on the control socket every minute or so: " +
+			fmt.Sprintf("The timer on the path is shorter than %s. ", silent) +
+			"Change either side: have the client keep the control connection alive during transfers (TCP keepalives on the control socket more often than that timer, every minute or so for most devices: " +
 			"curl sends them by default, --keepalive-time 60; many GUI clients have an FTP keep-alive option; servers such as ProFTPD can set them too, SocketOptions keepalive), " +
 			"or raise the firewall's or NAT's idle timeout for established TCP above the longest transfer (Linux conntrack: net.netfilter.nf_conntrack_tcp_timeout_established; " +
 			"cloud NAT gateways and load balancers often drop idle TCP after 4 to 6 minutes).",

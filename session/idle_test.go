@@ -85,11 +85,7 @@ func TestIdleTimeout(t *testing.T) {
 
 func TestIdleWatch(t *testing.T) {
 	var w idleWatch
-	seg := func(d int, sec float64, seq, ack uint32, flags string, payload string) {
-		tcp := &layers.TCP{Seq: seq, Ack: ack, ACK: strings.Contains(flags, "A"), RST: strings.Contains(flags, "R")}
-		r := &pktRef{number: int(sec * 10), ts: t0.Add(time.Duration(sec * float64(time.Second)))}
-		w.packet(d, tcp, []byte(payload), len(payload), r)
-	}
+	seg := watchSeg(&w)
 	seg(toServer, 0, 100, 500, "A", "RETR x\r\n")
 	seg(toClient, 0.1, 500, 108, "A", "150 Here.\r\n")
 	seg(toServer, 0.2, 108, 511, "A", "")
@@ -129,11 +125,7 @@ func TestIdleWatch(t *testing.T) {
 // acknowledge it.
 func TestIdleWatchFIN(t *testing.T) {
 	var w idleWatch
-	seg := func(d int, sec float64, seq, ack uint32, flags string, payload string) {
-		tcp := &layers.TCP{Seq: seq, Ack: ack, ACK: strings.Contains(flags, "A"), FIN: strings.Contains(flags, "F")}
-		r := &pktRef{number: int(sec * 10), ts: t0.Add(time.Duration(sec * float64(time.Second)))}
-		w.packet(d, tcp, []byte(payload), len(payload), r)
-	}
+	seg := watchSeg(&w)
 	seg(toServer, 0, 100, 500, "A", "RETR x\r\n")
 	seg(toClient, 0.1, 500, 108, "A", "150 Here.\r\n")
 	seg(toServer, 0.2, 108, 511, "A", "")
@@ -157,9 +149,7 @@ func TestIdleWatchFIN(t *testing.T) {
 func TestIdleWatchBackoff(t *testing.T) {
 	var w idleWatch
 	seg := func(d int, sec float64, seq, ack uint32, payload string) {
-		tcp := &layers.TCP{Seq: seq, Ack: ack, ACK: true}
-		r := &pktRef{number: int(sec * 10), ts: t0.Add(time.Duration(sec * float64(time.Second)))}
-		w.packet(d, tcp, []byte(payload), len(payload), r)
+		watchSeg(&w)(d, sec, seq, ack, "A", payload)
 	}
 	seg(toServer, 0, 100, 500, "RETR x\r\n")
 	seg(toClient, 0.1, 500, 108, "150 Here.\r\n")
@@ -172,5 +162,15 @@ func TestIdleWatchBackoff(t *testing.T) {
 	g := w.silences(t0.Add(610*time.Second), true)
 	if len(g) == 0 || g[0].From.Packet != 2 || g[0].To.Packet != 4800 || g[0].Sent[toClient].Retransmissions == 0 {
 		t.Errorf("silences %+v, want the one from packet 2 to 4800, the reply retransmitted", g)
+	}
+}
+
+// watchSeg returns a function that hands w a segment in direction d at
+// sec seconds, numbered sec×10, with flags among A(CK), R(ST), F(IN).
+func watchSeg(w *idleWatch) func(d int, sec float64, seq, ack uint32, flags, payload string) {
+	return func(d int, sec float64, seq, ack uint32, flags, payload string) {
+		tcp := &layers.TCP{Seq: seq, Ack: ack, ACK: strings.Contains(flags, "A"), RST: strings.Contains(flags, "R"), FIN: strings.Contains(flags, "F")}
+		r := &pktRef{number: int(sec * 10), ts: t0.Add(time.Duration(sec * float64(time.Second)))}
+		w.packet(d, tcp, []byte(payload), len(payload), r)
 	}
 }

@@ -1,6 +1,9 @@
 package session
 
-import "sort"
+import (
+	"sort"
+	"unicode/utf8"
+)
 
 // The ladder diagram (Config.Ladder) draws a session's control lines,
 // gaps and data connections. Recording goes through record, which does
@@ -16,17 +19,32 @@ func (s *sess) record(ev LadderEvent) {
 		s.ladderCut++
 		return
 	}
-	if len(ev.Text) > 200 {
-		ev.Text = ev.Text[:200] + "…"
-	}
+	ev.Text = cutText(ev.Text, maxLadderText)
 	s.out.Ladder = append(s.out.Ladder, ev)
+}
+
+// maxLadderText bounds the bytes of a ladder event's text kept in
+// memory; the report cuts it to the width it draws.
+const maxLadderText = 200
+
+// cutText cuts s to at most n bytes and a rune boundary, with "…" after
+// what it cut.
+func cutText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := n
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "…"
 }
 
 // recordLine adds a control line sent by from, with suffix after it; the
 // text is made only when the ladder is on.
 func (s *sess) recordLine(pkt int, t Time, from Role, line []byte, suffix string) {
 	if s.a.cfg.Ladder {
-		s.record(LadderEvent{Packet: pkt, Time: t, From: from, Kind: LadderControl, Text: printable(line) + suffix})
+		s.record(LadderEvent{Packet: pkt, Time: t, From: from, Kind: LadderControl, Text: string(line) + suffix})
 	}
 }
 
@@ -38,7 +56,7 @@ func (s *sess) recordCommand(pkt int, t Time, verb, arg string) {
 		if arg != "" {
 			text += " " + arg
 		}
-		s.record(LadderEvent{Packet: pkt, Time: t, From: RoleClient, Kind: LadderControl, Text: printable([]byte(text))})
+		s.record(LadderEvent{Packet: pkt, Time: t, From: RoleClient, Kind: LadderControl, Text: text})
 	}
 }
 

@@ -240,9 +240,12 @@ type Session struct {
 	LongLines int `json:"-"`
 	Unparsed  int `json:"-"`
 
-	// Ladder holds the control-channel events the ladder diagram draws.
-	// It is not part of the JSON contract.
-	Ladder []LadderEvent `json:"-"`
+	// Ladder holds the control-channel events the ladder diagram draws,
+	// their text as it was sent (the report escapes it), and LadderCut
+	// the events past Config.MaxLadder, not kept. Not part of the JSON
+	// contract.
+	Ladder    []LadderEvent `json:"-"`
+	LadderCut int           `json:"-"`
 	// Evidence the findings are drawn from, not part of the contract:
 	// where control bytes went missing, the reply that turned TLS on, and
 	// the connections between the session's hosts that no announcement
@@ -383,12 +386,12 @@ func (l *FXPLink) name(id int) {
 // ControlHandshake is what a capture shows of the TCP handshake of a
 // control connection, for control-blocked.
 type ControlHandshake struct {
-	SYNs     []Evidence // the client's SYNs, at most 8
+	SYNs     []Evidence // the client's SYNs, at most 8 (packet and time; the findings that cite them say what they are)
 	Attempts int        // the client's SYNs, all of them
 	// Answered says the server answered: a SYN-ACK (SYNACK), or any
 	// segment but an RST when the capture starts after the handshake.
 	Answered bool
-	SYNACK   *Evidence
+	SYNACK   *Evidence // packet and time
 	RST      *Evidence // the server's RST, when it refused before answering
 	// ICMP is an ICMP error that answered a SYN; ICMPFrom sent it and
 	// ICMPWhat says what it is ("port unreachable").

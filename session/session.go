@@ -21,6 +21,9 @@ type sess struct {
 	closed   bool // the control connection closed (FIN both ways, or RST)
 	closedAt time.Time
 	finSeen  [2]bool
+	// resetBy is 1 + the direction of the RST that closed the control
+	// connection, 0 when none did.
+	resetBy int
 	lastSeen time.Time
 
 	// ctl is what the capture shows of the control connection's own
@@ -241,6 +244,7 @@ func (s *sess) finalize() {
 		out.Mode = ModePassive
 	}
 	sortLadder(out.Ladder)
+	out.LadderCut = s.ladderCut
 	out.Control = s.ctl
 	out.Gaps = s.gaps
 	out.TLSEvidence = s.authEvidence
@@ -300,7 +304,7 @@ func (s *sess) handshake(tcp *layers.TCP, d int, r *pktRef) {
 			}
 			h.Attempts++
 			if len(h.SYNs) < maxSYNEvidence {
-				h.SYNs = append(h.SYNs, Evidence{Packet: pkt, Time: t, What: "SYN " + s.client.String() + " → " + s.server.String()})
+				h.SYNs = append(h.SYNs, Evidence{Packet: pkt, Time: t})
 			}
 		case (tcp.FIN || tcp.RST) && s.clientClosed.IsZero():
 			s.clientClosed = t.Time
@@ -318,7 +322,7 @@ func (s *sess) handshake(tcp *layers.TCP, d int, r *pktRef) {
 		// that starts after the handshake).
 		h.Answered = true
 		if tcp.SYN {
-			h.SYNACK = &Evidence{Packet: pkt, Time: t, What: "SYN-ACK from " + s.server.String()}
+			h.SYNACK = &Evidence{Packet: pkt, Time: t}
 		}
 	}
 }

@@ -33,13 +33,13 @@ func init() { time.Local = testZone }
 
 // ftpscope runs the command as a user would, with an environment of its
 // own (no COLUMNS), and returns its exit code, stdout and stderr.
-func ftpscope(t *testing.T, args ...string) (int, string, string) {
+func ftpscope(t testing.TB, args ...string) (int, string, string) {
 	t.Helper()
 	return ftpscopeEnv(t, nil, args...)
 }
 
 // ftpscopeEnv is ftpscope with environment variables.
-func ftpscopeEnv(t *testing.T, vars map[string]string, args ...string) (int, string, string) {
+func ftpscopeEnv(t testing.TB, vars map[string]string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	getenv := func(k string) string { return vars[k] }

@@ -27,6 +27,9 @@ import (
 // and writes them as NDJSON with what the merge needs to number them and
 // to draw the findings over all sessions (report.ShardHeader).
 
+// maxShards bounds N in --shard K/N.
+const maxShards = 1024
+
 // parseShard reads --shard K/N into o and checks what goes with it.
 func parseShard(o *options, v string, fs *flagSet) error {
 	ks, ns, ok := strings.Cut(v, "/")
@@ -35,8 +38,8 @@ func parseShard(o *options, v string, fs *flagSet) error {
 	switch {
 	case !ok || err1 != nil || err2 != nil:
 		return usagef("--shard takes K/N, shard K of N (K from 0 to N-1, as JOB_COMPLETION_INDEX counts), not %q", v)
-	case n < 1 || n > 1024:
-		return usagef("--shard %s: N is the number of shards, from 1 to 1024", v)
+	case n < 1 || n > maxShards:
+		return usagef("--shard %s: N is the number of shards, from 1 to %d", v, maxShards)
 	case k < 0 || k >= n:
 		return usagef("--shard %s: K counts from 0, so it is 0 to %d (as JOB_COMPLETION_INDEX counts)", v, n-1)
 	case o.iface != "":
@@ -178,6 +181,9 @@ func readShard(name string, e env) (*report.Shard, error) {
 // each, and joins them as the workers of one run are joined.
 func joinShards(shards []*report.Shard, files []string) (*session.Report, error) {
 	n := shards[0].Header.Of
+	if n < 1 || n > maxShards {
+		return nil, fmt.Errorf("%s says it is one of %d shards: not a number of shards --shard makes (1 to %d)", files[0], n, maxShards)
+	}
 	byIndex := make([]*report.Shard, n)
 	for i, sh := range shards {
 		h := sh.Header

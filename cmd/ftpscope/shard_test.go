@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ftpscope/ftpscope/report"
 )
 
 // analysedIn is the one line of a table that differs from run to run.
@@ -123,6 +127,10 @@ func TestShardErrors(t *testing.T) {
 	if err := os.WriteFile(plain, []byte(out), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	huge := filepath.Join(dir, "huge.ndjson")
+	if err := os.WriteFile(huge, []byte(`{"type":"shard","index":0,"of":2000000000,"begun":[],"claimed":[]}`+"\n"+`{"type":"stats","packets":1}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		args []string
 		want string
@@ -139,6 +147,7 @@ func TestShardErrors(t *testing.T) {
 		{[]string{"merge", "-o", "ladder", s0, s1}, "unknown format"},
 		{[]string{"merge", "-r", capFile, s0, s1}, "the shards were analysed already"},
 		{[]string{"merge"}, "no shards"},
+		{[]string{"merge", huge}, "not a number of shards"},
 	}
 	for _, tt := range tests {
 		code, _, stderr := ftpscope(t, tt.args...)
@@ -149,4 +158,28 @@ func TestShardErrors(t *testing.T) {
 	if code, _, stderr := ftpscope(t, "merge", "-o", "summary", s1, s0); code != exitOK {
 		t.Errorf("merge in any order: exit %d: %s", code, stderr)
 	}
+}
+
+// FuzzMerge: no shard file makes the merge panic, whatever it holds.
+func FuzzMerge(f *testing.F) {
+	for _, name := range []string{"passive.pcap", "fxp-transfer.pcap", "login-brute-force.pcap"} {
+		_, out, _ := ftpscope(f, "-q", "-r", filepath.Join(testdataDir, name), "--shard", "0/1")
+		f.Add([]byte(out))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		sh, err := report.ReadShard(bytes.NewReader(b), "fuzz")
+		if err != nil {
+			return
+		}
+		r, err := joinShards([]*report.Shard{sh}, []string{"fuzz"})
+		if err != nil {
+			return
+		}
+		for _, format := range mergeFormats {
+			o := options{format: format, timeBase: "utc"}
+			if _, err := writeMerged(o, r, env{stdout: io.Discard, stderr: io.Discard}); err != nil {
+				t.Fatalf("-o %s: %v", format, err)
+			}
+		}
+	})
 }
