@@ -13,8 +13,8 @@
 #
 # Environment:
 #   SEED=1                 seed of the captures (timing and file sizes)
-#   REPEAT=3               runs of each ftpscope/baseline command; the least wall and CPU
-#                          times are shown
+#   REPEAT=3               runs of each ftpscope/baseline command, taken in turn; the least
+#                          wall and CPU times are shown
 #   MIXED_SESSIONS=2800    FTP sessions of the mixed capture (2800: ~1.03 GB, ~1.07 M
 #                          packets); 0 skips it
 #   MIXED_SHARE=0.1        share of the mixed capture's packets that are FTP
@@ -124,28 +124,44 @@ capture() {
 	[ $((P + A)) = "$n" ] || die "$CAP.stats says $P passive + $A active sessions, want $n"
 }
 
-# measure KEY LABEL REPS OUT CMD...: runs CMD REPS times under GNU time with
-# its stdout in OUT and appends to $work/rows the least wall time, the least
-# CPU time (user + sys) and the largest peak RSS (KiB) of the runs, under KEY
-# (decode and tshark are the rows ratios are taken to). A failing command
-# ends the benchmark.
-measure() {
-	local key=$1 label=$2 reps=$3 out=$4 i wall user sys rss runs=""
-	shift 4
-	for ((i = 1; i <= reps; i++)); do
-		if ! /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$@" >"$out" 2>"$work/stderr"; then
-			cat "$work/stderr" >&2
-			die "$label failed: $*"
-		fi
-		read -r wall user sys rss < <(tail -1 "$work/time")
-		runs+="$wall $user $sys $rss"$'\n'
-	done
-	printf '%s\t%s\t%s\n' "$key" "$label" "$(printf '%s' "$runs" | awk '
-		NR == 1 || $1 < w { w = $1 }
-		NR == 1 || $2 + $3 < c { c = $2 + $3 }
-		$4 > r { r = $4 }
-		END { printf "%s %.2f %d", w, c, r }')" >>"$work/rows"
+# plan KEY LABEL OUT CMD...: adds CMD, with its stdout going to OUT, to the
+# commands the next measure runs; KEY names its row (decode and tshark are
+# the rows ratios are taken to).
+plan() {
+	local key=$1 label=$2 out=$3
+	shift 3
+	KEYS+=("$key") LABELS+=("$label") OUTS+=("$out") CMDS+=("$(printf '%q ' "$@")")
 }
+
+# measure REPS: runs the planned commands REPS times under GNU time, round
+# robin (every command once, then every command again), so that a burst of
+# other work on the machine slows every row alike, and appends to
+# $work/rows for each the least wall time, the least CPU time (user + sys)
+# and the largest peak RSS (KiB) of its runs. A failing command ends the
+# benchmark.
+measure() {
+	local reps=$1 i j wall user sys rss
+	for ((i = 1; i <= reps; i++)); do
+		for j in "${!CMDS[@]}"; do
+			if ! eval "/usr/bin/time -f '%e %U %S %M' -o \"\$work/time\" ${CMDS[j]}" >"${OUTS[j]}" 2>"$work/stderr"; then
+				cat "$work/stderr" >&2
+				die "${LABELS[j]} failed: ${CMDS[j]}"
+			fi
+			read -r wall user sys rss < <(tail -1 "$work/time")
+			printf '%s %s %s %s %s\n' "$j" "$wall" "$user" "$sys" "$rss" >>"$work/runs"
+		done
+	done
+	for j in "${!CMDS[@]}"; do
+		printf '%s\t%s\t%s\n' "${KEYS[j]}" "${LABELS[j]}" "$(awk -v j="$j" '$1 == j' "$work/runs" | awk '
+			NR == 1 || $2 < w { w = $2 }
+			NR == 1 || $3 + $4 < c { c = $3 + $4 }
+			$5 > r { r = $5 }
+			END { printf "%s %.2f %d", w, c, r }')" >>"$work/rows"
+	done
+	KEYS=() LABELS=() OUTS=() CMDS=()
+	: >"$work/runs"
+}
+KEYS=() LABELS=() OUTS=() CMDS=()
 
 # table BYTES PACKETS: prints the rows measured so far. "x dec" is the ratio
 # to the row keyed decode (the decode loop), "x tshark" to the row keyed
@@ -182,6 +198,19 @@ result() {
 ok=1
 fail() { echo "CHECK FAILED: $*"; ok=0; }
 
+# loadavg TAG: prints the load average before TAG's runs, and a warning when
+# other work shares the CPUs: wall times then grow, the all-core rows most.
+LOADS=""
+loadavg() {
+	local l
+	l=$(cut -d' ' -f1 /proc/loadavg)
+	LOADS+="$1 $l, "
+	echo "   load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $CPUS CPUs"
+	if awk -v l="$l" -v c="$CPUS" 'BEGIN { exit !(l > c / 2) }'; then
+		echo "   (the machine is busy: wall times, of the all-core rows most, are longer than on a quiet one)"
+	fi
+}
+
 # bench TAG N SHARE TSHARK FULL: measures every tool on a capture of N
 # sessions (mixed with bulk traffic when SHARE is not empty), tshark too when
 # TSHARK is 1 and the table and HTML reports too when FULL is 1, then checks
@@ -199,22 +228,24 @@ bench() {
 	fi
 	echo "   $PKTS packets ($FTPPKTS FTP, $(awk -v f="$FTPPKTS" -v p="$PKTS" 'BEGIN { printf "%.1f", 100 * f / p }') %;" \
 		"$NOISE DNS/HTTPS noise, of which $BULK bulk), $(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }') MB, $SPAN of traffic"
-	echo "   load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $CPUS CPUs"
+	loadavg "$tag"
 	: >"$work/rows"
-	measure read "read only (capture.OpenFiles)" "$REPEAT" "$work/read.out" "$bin/decodeloop" -mode read -r "$CAP"
-	measure decode "decode loop (baseline)" "$REPEAT" "$work/decode.out" "$bin/decodeloop" -mode decode -r "$CAP"
-	measure analyse "analysis only, no report, 1 worker" "$REPEAT" "$work/analyse.out" "$bin/decodeloop" -mode analyse -o none -r "$CAP"
-	measure json1 "ftpscope -o json --workers 1" "$REPEAT" "$work/report1.json" "$bin/ftpscope" -r "$CAP" -o json -q --workers 1
-	measure json "ftpscope -o json ($CPUS workers)" "$REPEAT" "$work/report.json" "$bin/ftpscope" -r "$CAP" -o json -q
+	plan read "read only (capture.OpenFiles)" "$work/read.out" "$bin/decodeloop" -mode read -r "$CAP"
+	plan decode "decode loop (baseline)" "$work/decode.out" "$bin/decodeloop" -mode decode -r "$CAP"
+	plan analyse "analysis only, no report, 1 worker" "$work/analyse.out" "$bin/decodeloop" -mode analyse -o none -r "$CAP"
+	plan json1 "ftpscope -o json --workers 1" "$work/report1.json" "$bin/ftpscope" -r "$CAP" -o json -q --workers 1
+	plan json "ftpscope -o json ($CPUS workers)" "$work/report.json" "$bin/ftpscope" -r "$CAP" -o json -q
 	if [ "$full" = 1 ]; then
 		# -o table lists every session (the default output would be the summary);
 		# COLUMNS=200 keeps the closing totals line on one line for the check.
-		measure table "ftpscope -o table" "$REPEAT" "$work/report.txt" env COLUMNS=200 "$bin/ftpscope" -r "$CAP" -o table -q
-		measure html "ftpscope -o html" "$REPEAT" "$work/report.html" "$bin/ftpscope" -r "$CAP" -o html -q
+		plan table "ftpscope -o table" "$work/report.txt" env COLUMNS=200 "$bin/ftpscope" -r "$CAP" -o table -q
+		plan html "ftpscope -o html" "$work/report.html" "$bin/ftpscope" -r "$CAP" -o html -q
 	fi
+	measure "$REPEAT"
 	if [ "$with_tshark" = 1 ]; then
-		measure tshark "tshark -Y '$TSHARK_FILTER'" "$TSHARK_REPEAT" "$work/tshark.out" \
+		plan tshark "tshark -Y '$TSHARK_FILTER'" "$work/tshark.out" \
 			tshark -n -r "$CAP" -Y "$TSHARK_FILTER" -T fields -e frame.number -e ftp.request.command -e ftp.response.code
+		measure "$TSHARK_REPEAT"
 	fi
 	echo "   load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo
@@ -295,7 +326,7 @@ floods() {
 		return
 	fi
 	echo "== floods: $FLOODS $bin/ftpscope (ftpscope -r FILE -o json on $CPUS workers)"
-	echo "   load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $CPUS CPUs"
+	loadavg floods
 	"$FLOODS" "$bin/ftpscope" | tee "$work/floods.out" || true
 	local bad
 	bad=$(awk '$1 ~ /\.pcap$/ && $7 != "ok" && !/peak RSS over/' "$work/floods.out")
@@ -307,11 +338,14 @@ floods() {
 summary() {
 	local w d r
 	echo
-	echo "== goals (issue 13), from this run; wall times are the least of $REPEAT runs, load average now $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "== goals (issue 13), from this run; wall times are the least of $REPEAT runs"
+	echo "   load average before each part: ${LOADS}now $(cut -d' ' -f1 /proc/loadavg) on $CPUS CPUs"
 	printf '%-46s %-28s %-34s %s\n' "capture" "goal" "measured" "verdict"
 	verdict() { if awk "BEGIN { exit !($1) }"; then echo met; else echo "NOT MET"; fi; }
 	goal_ratio() { # TAG TITLE LIMIT
 		w=$(result "$1" json wall) d=$(result "$1" decode wall)
+		# GNU time has hundredths of a second.
+		[ "$d" != 0.00 ] || d=0.01
 		if [ -z "$w" ] || [ -z "$d" ]; then
 			printf '%-46s %-28s %-34s %s\n' "$2" "<= $3x decode loop (wall)" "not measured" "-"
 			return
@@ -343,7 +377,7 @@ summary() {
 tshark_here=0
 if [ "$TSHARK_SESSIONS" -ge "$SESSIONS" ]; then tshark_here=1; fi
 echo "$(go version); $(tshark -v 2>/dev/null | head -1 || true); $CPUS CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1))"
-echo "best of $REPEAT runs (tshark: $TSHARK_REPEAT), wall and cpu (user + sys) each the least seen, RSS the largest;"
+echo "best of $REPEAT runs taken in turn (tshark: $TSHARK_REPEAT), wall and cpu (user + sys) each the least seen, RSS the largest;"
 echo "packets/s and MB/s per wall second; RSS = peak resident set size (GNU time);"
 echo "x dec = ratio to the decode loop, x ts = ratio to tshark (0.050: a twentieth of tshark's)."
 echo "tshark -n -Y '$TSHARK_FILTER' dissects every frame (TCP analysis, FTP, PASV/PORT -> ftp-data"
