@@ -19,9 +19,13 @@ type BigStats struct {
 	// Sessions is the number of FTP sessions, Passive + Active.
 	Sessions, Passive, Active int
 	// Packets counts every frame written: FTPPackets on the control and
-	// data connections, NoisePackets of the unrelated DNS and HTTPS
+	// data connections, NoisePackets of the unrelated DNS, HTTPS and bulk
 	// traffic.
 	Packets, FTPPackets, NoisePackets int
+	// BulkConnections is the number of bulk connections written (only with
+	// BigOptions.FTPShare) and BulkPackets their frames, which are counted
+	// in NoisePackets too.
+	BulkConnections, BulkPackets int
 	// Bytes is the captured bytes of the frames, without pcap record
 	// headers.
 	Bytes int64
@@ -49,6 +53,20 @@ const (
 	bigClientsPerNet = 250
 )
 
+// BigOptions say what BigCaptureWith writes.
+type BigOptions struct {
+	// Sessions is the number of FTP sessions.
+	Sessions int
+	// Seed seeds every random choice: timing, file sizes, bulk sizes.
+	Seed uint64
+	// FTPShare, when above zero, adds bulk traffic (long HTTPS-like
+	// downloads between hosts that take no part in FTP) until the packets
+	// of the FTP control and data connections are about this share of
+	// all packets, as in a capture of a busy network where FTP is one
+	// protocol among others. Zero adds none. It must be below 1.
+	FTPShare float64
+}
+
 // BigCapture writes to w a pcap (Ethernet, microsecond timestamps) of
 // sessions FTP sessions interleaved in time as on a busy server, with
 // unrelated DNS and HTTPS traffic between them. It is meant for benchmarks:
@@ -67,9 +85,23 @@ const (
 // DNS query and answer, and beside every other session a short HTTPS
 // connection, between hosts that take no part in FTP.
 func BigCapture(w io.Writer, sessions int, seed uint64) (BigStats, error) {
+	return BigCaptureWith(w, BigOptions{Sessions: sessions, Seed: seed})
+}
+
+// BigCaptureWith writes to w the capture BigCapture writes, shaped by o:
+// with o.FTPShare it adds bulk connections so that FTP is about that share
+// of the packets. A bulk connection is started beside every bulkEvery-th
+// session, sized to the packets owed by the sessions since the last one;
+// its frames are made a chunk at a time while the capture is written, so
+// memory stays flat however large the file.
+func BigCaptureWith(w io.Writer, o BigOptions) (BigStats, error) {
 	var st BigStats
+	sessions, seed := o.Sessions, o.Seed
 	if sessions < 0 {
 		return st, fmt.Errorf("synth: big capture: negative session count %d", sessions)
+	}
+	if o.FTPShare < 0 || o.FTPShare >= 1 {
+		return st, fmt.Errorf("synth: big capture: FTP share %g, want at least 0 and below 1", o.FTPShare)
 	}
 	bw := bufio.NewWriterSize(w, 1<<20)
 	pw := pcapgo.NewWriter(bw)
@@ -86,15 +118,22 @@ func BigCapture(w io.Writer, sessions int, seed uint64) (BigStats, error) {
 	// does not matter to a benchmark.
 	file := binaryBody(bigFileMin+bigFileSpread, 0xb16)
 	var order int
-	push := func(t *tape, noise bool) error {
+	push := func(t *tape, noise bool, bulk *bulkConn) error {
 		if t.err != nil {
 			return t.err
 		}
 		if len(t.frames) > 0 {
-			heap.Push(&open, &playing{t: t, order: order, noise: noise})
+			heap.Push(&open, &playing{t: t, order: order, noise: noise, bulk: bulk})
 			order++
 		}
 		return nil
+	}
+	// owed is how many noise packets the sessions built so far still call
+	// for to keep FTP at o.FTPShare of the packets.
+	var owed float64
+	var bulkPayload []byte
+	if o.FTPShare > 0 {
+		bulkPayload = tlsStream(bulkChunk, seed)
 	}
 	next := 0
 	for next < sessions || open.Len() > 0 {
@@ -106,12 +145,28 @@ func BigCapture(w io.Writer, sessions int, seed uint64) (BigStats, error) {
 			} else {
 				st.Passive++
 			}
-			if err := push(ftpTape, false); err != nil {
+			if err := push(ftpTape, false, nil); err != nil {
 				return st, fmt.Errorf("synth: big capture: session %d: %w", next+1, err)
 			}
-			for _, n := range bigNoise(next, start, &r) {
-				if err := push(n, true); err != nil {
+			noise := bigNoise(next, start, &r)
+			for _, n := range noise {
+				if err := push(n, true, nil); err != nil {
 					return st, fmt.Errorf("synth: big capture: noise of session %d: %w", next+1, err)
+				}
+			}
+			if o.FTPShare > 0 {
+				owed += float64(len(ftpTape.frames)) * (1 - o.FTPShare) / o.FTPShare
+				for _, n := range noise {
+					owed -= float64(len(n.frames))
+				}
+				if (next+1)%bulkEvery == 0 || next+1 == sessions {
+					if b := newBulk(st.BulkConnections, start, int(owed), seed, bulkPayload); b != nil {
+						owed -= float64(b.packets)
+						st.BulkConnections++
+						if err := push(b.c.t, true, b); err != nil {
+							return st, fmt.Errorf("synth: big capture: bulk connection %d: %w", st.BulkConnections, err)
+						}
+					}
 				}
 			}
 			next++
@@ -131,12 +186,23 @@ func BigCapture(w io.Writer, sessions int, seed uint64) (BigStats, error) {
 		st.Bytes += int64(len(f.data))
 		if p.noise {
 			st.NoisePackets++
+			if p.bulk != nil {
+				st.BulkPackets++
+			}
 		} else {
 			st.FTPPackets++
 		}
 		// Let the frame go: only the tapes of running sessions stay.
 		p.t.frames[p.pos].data = nil
 		p.pos++
+		if p.pos == len(p.t.frames) && p.bulk != nil && p.bulk.more() {
+			// The next chunk of a bulk connection replaces the frames
+			// played.
+			if p.t.err != nil {
+				return st, fmt.Errorf("synth: big capture: bulk connection: %w", p.t.err)
+			}
+			p.pos = 0
+		}
 		if p.pos == len(p.t.frames) {
 			heap.Pop(&open)
 		} else {
@@ -269,12 +335,14 @@ func bigRand(seed uint64, i int) xorshift {
 func (x *xorshift) below(n uint64) uint64 { return x.next() % n }
 
 // playing is a tape being merged into the big capture: pos is its next
-// frame, order breaks timestamp ties in the order tapes were built.
+// frame, order breaks timestamp ties in the order tapes were built. The
+// tape of a bulk connection is refilled by bulk when it runs out.
 type playing struct {
 	t     *tape
 	pos   int
 	order int
 	noise bool
+	bulk  *bulkConn
 }
 
 func (p *playing) ts() time.Time { return p.t.frames[p.pos].ts }

@@ -2,6 +2,8 @@ package synth_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"net/netip"
@@ -166,6 +168,84 @@ func TestBigCapture(t *testing.T) {
 	}
 }
 
+// TestBigCaptureUnchanged pins the default big capture (no bulk traffic),
+// so that a change to the generator that alters it is seen: bench/run.sh
+// compares figures across runs on this capture. The hash and stats are
+// those of the generator before FTPShare existed.
+func TestBigCaptureUnchanged(t *testing.T) {
+	var b bytes.Buffer
+	st, err := synth.BigCapture(&b, 1000, 1)
+	if err != nil {
+		t.Fatalf("BigCapture: %v", err)
+	}
+	want := synth.BigStats{
+		Sessions: 1000, Passive: 667, Active: 333,
+		Packets: 45533, FTPPackets: 38325, NoisePackets: 7208,
+		Bytes: 12732797,
+	}
+	got := st
+	got.First, got.Last = time.Time{}, time.Time{}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("stats (-want +got):\n%s", diff)
+	}
+	if span, want := st.Last.Sub(st.First), 1057858500*time.Nanosecond; span != want {
+		t.Errorf("span %v, want %v", span, want)
+	}
+	sum := sha256.Sum256(b.Bytes())
+	if got, want := hex.EncodeToString(sum[:]), "ae7331e98732a5ae8a7f4bf2870dd948f037bbe64e0f6879e2360feec1053c36"; got != want {
+		t.Errorf("sha256 %s, want %s", got, want)
+	}
+}
+
+// TestBigCaptureMixed checks the mixed capture: bulk downloads between other
+// hosts bring FTP down to about the share asked for, and the FTP sessions
+// are those of the default capture.
+func TestBigCaptureMixed(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		sessions int
+		share    float64
+	}{
+		{name: "ten percent FTP", sessions: 200, share: 0.10},
+		{name: "half FTP", sessions: 100, share: 0.5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			st, err := synth.BigCaptureWith(&b, synth.BigOptions{Sessions: tc.sessions, Seed: 1, FTPShare: tc.share})
+			if err != nil {
+				t.Fatalf("BigCaptureWith: %v", err)
+			}
+			var plain bytes.Buffer
+			pst, err := synth.BigCapture(&plain, tc.sessions, 1)
+			if err != nil {
+				t.Fatalf("BigCapture: %v", err)
+			}
+			if st.FTPPackets != pst.FTPPackets || st.Passive != pst.Passive || st.Active != pst.Active {
+				t.Errorf("FTP: %d packets, %d passive, %d active; without bulk %d, %d, %d",
+					st.FTPPackets, st.Passive, st.Active, pst.FTPPackets, pst.Passive, pst.Active)
+			}
+			if st.BulkConnections == 0 || st.NoisePackets-st.BulkPackets != pst.NoisePackets {
+				t.Errorf("%d bulk connections, %d noise packets of which %d bulk; without bulk %d noise packets",
+					st.BulkConnections, st.NoisePackets, st.BulkPackets, pst.NoisePackets)
+			}
+			if got := float64(st.FTPPackets) / float64(st.Packets); got < tc.share*0.95 || got > tc.share*1.05 {
+				t.Errorf("FTP is %.3f of the packets (%d of %d), want %.3f ± 5 %%", got, st.FTPPackets, st.Packets, tc.share)
+			}
+			got := readBig(t, b.Bytes())
+			want := bigReadBack{
+				Packets: st.Packets, FTP: st.FTPPackets, Noise: st.NoisePackets, DNS: 2 * tc.sessions,
+				Announced: tc.sessions, Connected: tc.sessions,
+				// The file holds microseconds; a frame's clock may be
+				// half a microsecond on (conv.says waits rtt/2).
+				Bytes: st.Bytes, First: st.First.Truncate(time.Microsecond), Last: st.Last.Truncate(time.Microsecond),
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("read back (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 // TestBigCaptureInterleaved checks that sessions overlap in time, as on a
 // busy server, instead of following each other.
 func TestBigCaptureInterleaved(t *testing.T) {
@@ -220,6 +300,14 @@ func TestBigCaptureDeterministic(t *testing.T) {
 		}
 		return b.Bytes()
 	}
+	mixed := func(sessions int, seed uint64) []byte {
+		t.Helper()
+		var b bytes.Buffer
+		if _, err := synth.BigCaptureWith(&b, synth.BigOptions{Sessions: sessions, Seed: seed, FTPShare: 0.1}); err != nil {
+			t.Fatalf("BigCaptureWith(%d, %d): %v", sessions, seed, err)
+		}
+		return b.Bytes()
+	}
 	for _, tc := range []struct {
 		name      string
 		a, b      func() []byte
@@ -228,6 +316,8 @@ func TestBigCaptureDeterministic(t *testing.T) {
 		{"same sessions and seed", func() []byte { return build(40, 5) }, func() []byte { return build(40, 5) }, true},
 		{"another seed", func() []byte { return build(40, 5) }, func() []byte { return build(40, 6) }, false},
 		{"another session count", func() []byte { return build(40, 5) }, func() []byte { return build(41, 5) }, false},
+		{"mixed, same options", func() []byte { return mixed(40, 5) }, func() []byte { return mixed(40, 5) }, true},
+		{"mixed, another seed", func() []byte { return mixed(40, 5) }, func() []byte { return mixed(40, 6) }, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a, b := tc.a(), tc.b()
@@ -256,13 +346,18 @@ func TestBigCaptureErrors(t *testing.T) {
 		name     string
 		w        io.Writer
 		sessions int
+		share    float64
 	}{
-		{"negative session count", io.Discard, -1},
-		{"writer fails", &failingWriter{n: 1 << 20}, 200},
+		{"negative session count", io.Discard, -1, 0},
+		{"writer fails", &failingWriter{n: 1 << 20}, 200, 0},
+		{"writer fails in the bulk traffic", &failingWriter{n: 4 << 20}, 200, 0.1},
+		{"FTP share of one", io.Discard, 10, 1},
+		{"negative FTP share", io.Discard, 10, -0.1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := synth.BigCapture(tc.w, tc.sessions, 1); err == nil {
-				t.Errorf("BigCapture(%d sessions) succeeded, want an error", tc.sessions)
+			o := synth.BigOptions{Sessions: tc.sessions, Seed: 1, FTPShare: tc.share}
+			if _, err := synth.BigCaptureWith(tc.w, o); err == nil {
+				t.Errorf("BigCaptureWith(%+v) succeeded, want an error", o)
 			}
 		})
 	}
