@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ftpscope/ftpscope/capture"
+	"github.com/ftpscope/ftpscope/pipeline"
 	"github.com/ftpscope/ftpscope/session"
 	"github.com/gopacket/gopacket/layers"
 )
@@ -85,7 +86,7 @@ func (s *liveStatus) session(x *session.Session) {
 }
 
 // tick redraws the line when a second has passed.
-func (s *liveStatus) tick(an *session.Analyzer) {
+func (s *liveStatus) tick(an pipeline.Followed) {
 	if s == nil {
 		return
 	}
