@@ -38,12 +38,14 @@ const endedQueue = 256
 // of the Analyzers' (session.Merger.Join), with the sources of one
 // interface summed, kernel drops included.
 //
-// What differs from one source: session numbers follow the order
-// sessions began on the wall clock, not the order of their first packets
-// in one stream, and a packet's number (the evidence's) is its number in
-// its source. Data connections between other addresses than their
-// control connection's (NAT between the two, FXP) reach another source
-// and are not correlated.
+// What differs from one source: session numbers follow the order in
+// which the Analyzers met the packets that began the sessions, each
+// reading its own source at its own pace, not exactly the order of those
+// packets on the wire; a packet's number (the evidence's) is its number
+// in its source; and each Analyzer's clock, which ends what is due once a
+// second of capture time, runs on its own packets. Data connections
+// between other addresses than their control connection's (NAT between
+// the two, FXP) reach another source and are not correlated.
 //
 // Options work as with Run, a live source, with these differences: Count
 // stops every source once that many packets were analysed in all (the
