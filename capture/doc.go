@@ -15,7 +15,10 @@
 //
 // OpenLive keeps the link layer of the interface where it can (Ethernet
 // with MAC addresses and, on request, VLAN tags; raw IP on "any" in the
-// default build): see LinkTyper.
+// default build): see LinkTyper. OpenLiveFanout opens several sockets on
+// one interface in an AF_PACKET fanout group whose classic BPF program
+// sends both directions of every IP address pair to the same socket, for
+// one reader per core (Linux, default build).
 //
 // # Writing
 //

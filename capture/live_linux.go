@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"syscall"
 	"time"
@@ -69,50 +70,89 @@ const (
 // The errors for an interface that cannot be opened are *InterfaceError
 // values matching ErrPermission, ErrNoInterface or ErrInterfaceDown.
 func OpenLive(ctx context.Context, o LiveOptions) (Source, error) {
-	f, err := filter.Parse(o.Filter)
+	ctx, s, err := prepareAFPacket(ctx, o)
 	if err != nil {
 		return nil, err
+	}
+	tp, err := s.open(afpNumBlocks)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.promisc(tp); err != nil {
+		tp.Close()
+		return nil, err
+	}
+	src := newLiveSource(ctx, s.o.Interface, s.o.Snaplen, s.lt, &afpacketHandle{tp: tp, lt: s.lt, match: s.match})
+	src.reportIdle = s.o.ReportIdle
+	return src, nil
+}
+
+// afpSetup is what every socket of a capture on one interface is opened
+// with: the options with their defaults, the interface, its link type and
+// socket type, and the kernel filter.
+type afpSetup struct {
+	o        LiveOptions
+	ifc      net.Interface // zero for AnyInterface
+	lt       layers.LinkType
+	sockType afpacket.OptSocketType
+	prog     []bpf.RawInstruction // kernelFilter's program
+	// match runs the user's filter in user space, for the packets that
+	// arrive before prog is attached; nil when there is none.
+	match *filter.Matcher
+}
+
+// prepareAFPacket checks o and the interface, chooses the socket type and
+// compiles the kernel filter: everything OpenLive does before it opens a
+// socket.
+func prepareAFPacket(ctx context.Context, o LiveOptions) (context.Context, afpSetup, error) {
+	f, err := filter.Parse(o.Filter)
+	if err != nil {
+		return ctx, afpSetup{}, err
 	}
 	ctx, o, ifc, loopbacks, err := prepareLive(ctx, o)
 	if err != nil {
-		return nil, err
+		return ctx, afpSetup{}, err
 	}
-	lt, sockType := layers.LinkTypeRaw, afpacket.SocketDgram
+	s := afpSetup{o: o, ifc: ifc, lt: layers.LinkTypeRaw, sockType: afpacket.SocketDgram}
 	if o.Interface != AnyInterface {
 		hw, err := interfaceType(ifc.Index)
 		if err != nil {
-			return nil, fmt.Errorf("capture: opening %s: %w", o.Interface, err)
+			return ctx, s, fmt.Errorf("capture: opening %s: %w", o.Interface, err)
 		}
 		if hw == syscall.ARPHRD_ETHER || hw == syscall.ARPHRD_LOOPBACK {
-			lt, sockType = layers.LinkTypeEthernet, afpacket.SocketRaw
+			s.lt, s.sockType = layers.LinkTypeEthernet, afpacket.SocketRaw
 		}
 	}
 	var user []bpf.RawInstruction
-	var match *filter.Matcher
-	if f != nil && lt == layers.LinkTypeEthernet {
+	if f != nil && s.lt == layers.LinkTypeEthernet {
 		if err := checkNoVLAN(f, o); err != nil {
-			return nil, err
+			return ctx, s, err
 		}
 	}
 	if f != nil {
-		if user, err = f.Compile(lt, o.Snaplen); err != nil {
-			return nil, err
+		if user, err = f.Compile(s.lt, o.Snaplen); err != nil {
+			return ctx, s, err
 		}
-		match = f.NewMatcher()
+		s.match = f.NewMatcher()
 	}
-	prog, err := kernelFilter(user, loopbacks, o.Snaplen)
-	if err != nil {
-		return nil, fmt.Errorf("capture: filter for %s: %w", o.Interface, err)
+	if s.prog, err = kernelFilter(user, loopbacks, o.Snaplen); err != nil {
+		return ctx, s, fmt.Errorf("capture: filter for %s: %w", o.Interface, err)
 	}
+	return ctx, s, nil
+}
 
+// open opens one socket with a ring of blocks blocks of afpBlockSize
+// bytes, and attaches the kernel filter.
+func (s afpSetup) open(blocks int) (*afpacket.TPacket, error) {
+	o := s.o
 	blockTimeout := min(o.PollTimeout, afpMaxBlockTimeout)
 	tp, err := afpacket.NewTPacket(
-		afpacket.OptInterface(ifc.Name), // "" for any: all interfaces
-		sockType,
-		afpacket.OptAddVLANHeader(o.VLANTags && lt == layers.LinkTypeEthernet),
+		afpacket.OptInterface(s.ifc.Name), // "" for any: all interfaces
+		s.sockType,
+		afpacket.OptAddVLANHeader(o.VLANTags && s.lt == layers.LinkTypeEthernet),
 		afpacket.OptTPacketVersion(afpacket.TPacketVersion3),
 		afpacket.OptBlockSize(afpBlockSize),
-		afpacket.OptNumBlocks(afpNumBlocks),
+		afpacket.OptNumBlocks(blocks),
 		afpacket.OptBlockTimeout(blockTimeout),
 		afpacket.OptPollTimeout(o.PollTimeout),
 	)
@@ -124,19 +164,23 @@ func OpenLive(ctx context.Context, o LiveOptions) (Source, error) {
 	}
 	// Packets that arrive between the socket's bind in NewTPacket and this
 	// call pass unfiltered; see LiveOptions.Filter.
-	if err := tp.SetBPF(prog); err != nil {
+	if err := tp.SetBPF(s.prog); err != nil {
 		tp.Close()
 		return nil, fmt.Errorf("capture: attaching the filter on %s: %w", o.Interface, err)
 	}
-	if o.Promisc && o.Interface != AnyInterface {
-		if err := tp.SetPromiscuous(true); err != nil {
-			tp.Close()
-			return nil, fmt.Errorf("capture: promiscuous mode on %s: %w", o.Interface, err)
-		}
+	return tp, nil
+}
+
+// promisc puts the interface into promiscuous mode while tp is open, if
+// the options ask for it.
+func (s afpSetup) promisc(tp *afpacket.TPacket) error {
+	if !s.o.Promisc || s.o.Interface == AnyInterface {
+		return nil
 	}
-	src := newLiveSource(ctx, o.Interface, o.Snaplen, lt, &afpacketHandle{tp: tp, lt: lt, match: match})
-	src.reportIdle = o.ReportIdle
-	return src, nil
+	if err := tp.SetPromiscuous(true); err != nil {
+		return fmt.Errorf("capture: promiscuous mode on %s: %w", s.o.Interface, err)
+	}
+	return nil
 }
 
 // checkNoVLAN refuses a filter that reads VLAN tags on a live Ethernet
@@ -268,12 +312,25 @@ type afpacketHandle struct {
 	// untagged holds a frame without the VLAN tag gopacket put back, for
 	// match: the kernel filter saw it so.
 	untagged []byte
+	// group is the fanout group the socket belongs to, nil when it is
+	// alone; from is when the group was complete, and until read meets
+	// a packet stamped after it, the packets stamped before are skipped:
+	// they were spread over the sockets by an incomplete group (see
+	// OpenLiveFanout).
+	group *fanoutGroup
+	from  time.Time
 }
 
 func (h *afpacketHandle) read() ([]byte, gopacket.CaptureInfo, error) {
 	data, ci, err := h.tp.ZeroCopyReadPacketData()
 	if errors.Is(err, afpacket.ErrTimeout) {
 		return nil, ci, errPollTimeout
+	}
+	if err == nil && !h.from.IsZero() {
+		if ci.Timestamp.Before(h.from) && time.Since(h.from) < fanoutSettle {
+			return nil, ci, nil // skipped: arrived before the group was complete
+		}
+		h.from = time.Time{}
 	}
 	// An interface going down or away shows as afpacket.ErrPoll (POLLERR),
 	// which explainReadError makes sense of.
@@ -314,4 +371,10 @@ func (h *afpacketHandle) dropped() (int64, error) {
 	return int64(v3.Drops()), nil
 }
 
-func (h *afpacketHandle) close() { h.tp.Close() }
+func (h *afpacketHandle) close() {
+	if h.group != nil {
+		h.group.leave(h.tp)
+		return
+	}
+	h.tp.Close()
+}

@@ -51,7 +51,8 @@ type Options struct {
 	// Workers, above 1, shares the analysis of one file among that many
 	// goroutines (see shards.go); the report is the same for every
 	// number. Several files (whose capture points are compared), a live
-	// source, -w (Write), an Observer or Tick are analysed on one.
+	// source, -w (Write), an Observer or Tick are analysed on one. A live
+	// capture on several cores is several sources (RunFanout).
 	Workers int
 	// Observer, when set, is told about every packet analysed and every
 	// session that ends, as the analysis runs (the metrics of a live
@@ -59,9 +60,9 @@ type Options struct {
 	Observer Observer
 	// Tick, when set, is called from Run's goroutine after every
 	// TickEvery packets and whenever a live source is idle, with the
-	// analyser, which it may ask how many sessions are open (a live
-	// status line). It must not keep the analyser.
-	Tick func(an *session.Analyzer)
+	// analysis, which it may ask how many sessions are open (a live
+	// status line). It must not keep it.
+	Tick func(Followed)
 }
 
 // Observer watches an analysis while it runs. Run calls its methods from

@@ -77,16 +77,27 @@ func analyse(ctx context.Context, o options, e env) (session.Severity, error) {
 		return "", err
 	}
 	defer closeOut()
-	var src capture.Source
+	// srcs is the input: the files, or the sockets of the interface,
+	// each analysed on a core of its own (pipeline.RunFanout).
+	var srcs []capture.Source
 	if o.iface != "" {
-		src, err = openLive(ctx, o)
+		var err error
+		if srcs, err = openLive(ctx, o, e.stderr); err != nil {
+			return "", err
+		}
 	} else {
-		src, err = capture.OpenFilesFrom(o.read, e.stdin, capture.WithFilter(o.filter))
+		src, err := capture.OpenFilesFrom(o.read, e.stdin, capture.WithFilter(o.filter))
+		if err != nil {
+			return "", err
+		}
+		srcs = []capture.Source{src}
 	}
-	if err != nil {
-		return "", err
-	}
-	defer src.Close()
+	defer func() {
+		for _, src := range srcs {
+			src.Close()
+		}
+	}()
+	src := srcs[0]
 	if l, ok := src.(capture.LinkTyper); ok {
 		fmt.Fprintln(e.stderr, listening(o.iface, l.LinkType()))
 	}
@@ -117,14 +128,14 @@ func analyse(ctx context.Context, o options, e env) (session.Severity, error) {
 		po.Session.IdleTimeout = 5 * time.Minute
 	}
 	if o.metrics != "" {
-		m, stop, err := serveMetrics(o.metrics, src, e.stderr)
+		m, stop, err := serveMetrics(o.metrics, allInfos(srcs), e.stderr)
 		if err != nil {
 			return "", err
 		}
 		defer stop()
 		po.Observer = m
 	}
-	status := newLiveStatus(src, o, e)
+	status := newLiveStatus(allInfos(srcs), o, e)
 	var worst session.Severity
 	var streamErr error
 	var kept []*session.Session
@@ -170,20 +181,25 @@ func analyse(ctx context.Context, o options, e env) (session.Severity, error) {
 				po.SpoolDir = filepath.Dir(o.write)
 			}
 		}
+		var err error
 		if po.Write, err = capture.NewWriter(wf); err != nil {
 			return "", fmt.Errorf("-w %s: %w", o.write, err)
 		}
 		po.Write.SetSources(src.Infos())
 	}
 	bar := newProgress(src, o, e)
-	po.Packet = func() {
-		bar.update()
-		status.packet()
+	if bar.bar != nil || status != nil {
+		// Called for every packet, one at a time however many cores
+		// analyse: only when something is drawn.
+		po.Packet = func() {
+			bar.update()
+			status.packet()
+		}
 	}
 	if status != nil {
 		po.Tick = status.tick
 	}
-	res, err := pipeline.Run(ctx, src, po)
+	res, err := pipeline.RunFanout(ctx, srcs, po)
 	bar.done()
 	status.done()
 	if err != nil {
@@ -201,8 +217,15 @@ func analyse(ctx context.Context, o options, e env) (session.Severity, error) {
 			fmt.Fprintf(e.stderr, "ftpscope: %s\n", msg)
 		}
 		if s.Dropped != nil && *s.Dropped > 0 {
-			fmt.Fprintf(e.stderr, "ftpscope: warning: the kernel dropped %d packets on %s; findings may be incomplete\n", *s.Dropped, s.Name)
+			per := ""
+			if list := droppedPerSocket(srcs); list != "" {
+				per = " (" + list + " on its " + fmt.Sprint(len(srcs)) + " sockets)"
+			}
+			fmt.Fprintf(e.stderr, "ftpscope: warning: the kernel dropped %d packets on %s%s; findings may be incomplete\n", *s.Dropped, s.Name, per)
 		}
+	}
+	if o.iface != "" && o.verbose > 0 {
+		fmt.Fprintln(e.stderr, socketsLine(o.iface, srcs))
 	}
 	if po.Write != nil {
 		if err := po.Write.Close(); err != nil {

@@ -304,17 +304,47 @@ func (l *liveLab) transfers(t *testing.T, classic bool) {
 
 // liveRun is one ftpscope process sniffing inside a namespace.
 type liveRun struct {
-	cmd            *exec.Cmd
-	stdout, stderr bytes.Buffer // read only after done
-	done           chan struct{}
+	cmd    *exec.Cmd
+	stdout bytes.Buffer // read only after done
+	stderr lineBuffer
+	done   chan struct{}
 }
 
-// startFtpscope starts ftpscope with args inside ns and returns once its
-// packet socket is capturing.
+// lineBuffer is a buffer that may be read while it is written, and says
+// when its first line is complete.
+type lineBuffer struct {
+	mu    sync.Mutex
+	b     bytes.Buffer
+	once  sync.Once
+	first chan struct{} // closed once the first line is complete
+}
+
+func newLineBuffer() lineBuffer { return lineBuffer{first: make(chan struct{})} }
+
+func (l *lineBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n, err := l.b.Write(p)
+	if bytes.IndexByte(l.b.Bytes(), '\n') >= 0 {
+		l.once.Do(func() { close(l.first) })
+	}
+	return n, err
+}
+
+func (l *lineBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// startFtpscope starts ftpscope with args inside ns and returns once it
+// is capturing: its packet socket is up and it said "listening on" (with
+// several sockets, a fanout group takes some milliseconds more to form
+// after the first one is up, and the capture starts when it is).
 func startFtpscope(t *testing.T, bin string, ns *netns.NS, args ...string) *liveRun {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), liveRunTimeout)
-	r := &liveRun{cmd: ns.Command(ctx, bin, args...), done: make(chan struct{})}
+	r := &liveRun{cmd: ns.Command(ctx, bin, args...), stderr: newLineBuffer(), done: make(chan struct{})}
 	r.cmd.Stdout, r.cmd.Stderr = &r.stdout, &r.stderr
 	if err := r.cmd.Start(); err != nil {
 		cancel()
@@ -345,6 +375,13 @@ func startFtpscope(t *testing.T, bin string, ns *netns.NS, args ...string) *live
 		default:
 		}
 		t.Fatalf("ftpscope %s: %v", strings.Join(args, " "), err)
+	}
+	select {
+	case <-r.stderr.first:
+	case <-r.done:
+		t.Fatalf("ftpscope %s ended before it said it was listening (%v)\nstdout: %s\nstderr: %s", strings.Join(args, " "), r.cmd.ProcessState, r.stdout.String(), r.stderr.String())
+	case <-ready.Done():
+		t.Fatalf("ftpscope %s did not say it was listening within %v\nstderr: %s", strings.Join(args, " "), liveSetupTimeout, r.stderr.String())
 	}
 	return r
 }

@@ -15,13 +15,14 @@ import (
 
 // serveMetrics serves the Prometheus metrics of the analysis at
 // http://addr/metrics (--metrics) and returns them, to be handed to the
-// pipeline, and a function that stops the server.
-func serveMetrics(addr string, src capture.Source, stderr io.Writer) (*metrics.Metrics, func(), error) {
+// pipeline, and a function that stops the server. infos reports the
+// capture's sockets, with their kernel drops.
+func serveMetrics(addr string, infos func() []capture.Info, stderr io.Writer) (*metrics.Metrics, func(), error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, nil, fmt.Errorf("--metrics: %w", err)
 	}
-	m := metrics.New(src.Infos)
+	m := metrics.New(infos)
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", m.Handler())
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ftpscope/ftpscope/capture"
+	"github.com/ftpscope/ftpscope/pipeline"
 	"github.com/ftpscope/ftpscope/session"
 	"github.com/gopacket/gopacket/layers"
 )
@@ -46,7 +47,7 @@ const statusEvery = time.Second
 type liveStatus struct {
 	w     io.Writer
 	width int
-	src   capture.Source
+	infos func() []capture.Info // the capture's sockets
 	iface string
 	now   func() time.Time
 
@@ -59,11 +60,11 @@ type liveStatus struct {
 
 // newLiveStatus returns the status line of a live capture, or nil when
 // none is drawn (a file, -q, or stderr is not a terminal).
-func newLiveStatus(src capture.Source, o options, e env) *liveStatus {
+func newLiveStatus(infos func() []capture.Info, o options, e env) *liveStatus {
 	if o.iface == "" || o.quiet || !e.stderrTTY {
 		return nil
 	}
-	return &liveStatus{w: e.stderr, width: e.errWidth, src: src, iface: o.iface, now: time.Now}
+	return &liveStatus{w: e.stderr, width: e.errWidth, infos: infos, iface: o.iface, now: time.Now}
 }
 
 // packet counts a packet.
@@ -85,7 +86,7 @@ func (s *liveStatus) session(x *session.Session) {
 }
 
 // tick redraws the line when a second has passed.
-func (s *liveStatus) tick(an *session.Analyzer) {
+func (s *liveStatus) tick(an pipeline.Followed) {
 	if s == nil {
 		return
 	}
@@ -100,8 +101,18 @@ func (s *liveStatus) tick(an *session.Analyzer) {
 // line is the status text; the hint about Ctrl-C only when it fits.
 func (s *liveStatus) line(open int) string {
 	drops := "kernel drops unknown"
-	if in := s.src.Infos(); len(in) > 0 && in[0].Dropped >= 0 {
-		drops = fmt.Sprintf("%d kernel drops", in[0].Dropped)
+	if in := s.infos(); len(in) > 0 {
+		var d int64
+		for _, x := range in {
+			if x.Dropped < 0 {
+				d = -1
+				break
+			}
+			d += x.Dropped
+		}
+		if d >= 0 {
+			drops = fmt.Sprintf("%d kernel drops", d)
+		}
 	}
 	text := fmt.Sprintf("%s: %s, %s (%d open), %s, %s", s.iface,
 		plural(s.packets, "packet", "packets"), plural(s.ended+open, "FTP session", "FTP sessions"), open,
