@@ -69,14 +69,16 @@ mkdir -p "$bin"
 
 echo "building ftpscope and the bench tools ..."
 go build -o "$bin/ftpscope" ./cmd/ftpscope
-for t in gencap checkreport; do go build -o "$bin/$t" "./bench/$t"; done
+go build -o "$bin/checkreport" ./bench/checkreport
+go build -o "$bin/synth" ./internal/synth/cmd/synth
 
 # The capture bench/run.sh makes, under the same name.
-genhash=$(cat internal/synth/big.go internal/synth/tape.go internal/synth/tcp.go internal/synth/ftp.go internal/synth/write.go | sha1sum | cut -c1-10)
+genhash=$(cat internal/synth/big.go internal/synth/bulk.go internal/synth/tape.go internal/synth/tcp.go \
+	internal/synth/ftp.go internal/synth/write.go | sha1sum | cut -c1-10)
 CAP="$BENCH_DIR/big-$SESSIONS-s$SEED-$genhash.pcap"
 if [ ! -s "$CAP" ] || [ ! -s "$CAP.stats" ]; then
 	echo "generating $SESSIONS sessions into $CAP ..."
-	"$bin/gencap" -sessions "$SESSIONS" -seed "$SEED" -o "$CAP.tmp" >"$CAP.stats.tmp"
+	"$bin/synth" big -sessions "$SESSIONS" -seed "$SEED" -o "$CAP.tmp" >"$CAP.stats.tmp"
 	mv "$CAP.tmp" "$CAP" && mv "$CAP.stats.tmp" "$CAP.stats"
 fi
 for kv in $(cat "$CAP.stats"); do

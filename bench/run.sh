@@ -9,7 +9,7 @@
 # The captures: SESSIONS FTP sessions with a little DNS and HTTPS beside them
 # (half of all packets are FTP control segments), and a mixed capture of about
 # 1 GB where long HTTPS-like downloads between other hosts make FTP about 10 %
-# of the packets (bench/gencap -ftp-share).
+# of the packets (synth big -ftp-share).
 #
 # Environment:
 #   SEED=1                 seed of the captures (timing and file sizes)
@@ -88,7 +88,8 @@ CPUS=$(nproc)
 
 echo "building ftpscope and the bench tools ..."
 go build -o "$bin/ftpscope" ./cmd/ftpscope
-for t in gencap decodeloop checkreport htmlload; do go build -o "$bin/$t" "./bench/$t"; done
+for t in decodeloop checkreport htmlload; do go build -o "$bin/$t" "./bench/$t"; done
+go build -o "$bin/synth" ./internal/synth/cmd/synth
 
 # The generator's sources name the capture, so that a change to it makes a new one.
 genhash=$(cat internal/synth/big.go internal/synth/bulk.go internal/synth/tape.go internal/synth/tcp.go \
@@ -108,7 +109,7 @@ capture() {
 		rm -f "$base"-*.pcap "$base"-*.pcap.stats
 		echo "generating $n sessions${share:+ (FTP $share of the packets)} into $CAP ..."
 		/usr/bin/time -f '%e s wall, %U s user, %M KiB peak RSS' -o "$work/gentime" \
-			"$bin/gencap" -sessions "$n" -seed "$SEED" "${gen[@]}" -o "$CAP.tmp" >"$CAP.stats.tmp"
+			"$bin/synth" big -sessions "$n" -seed "$SEED" "${gen[@]}" -o "$CAP.tmp" >"$CAP.stats.tmp"
 		mv "$CAP.tmp" "$CAP" && mv "$CAP.stats.tmp" "$CAP.stats"
 		echo "  took $(tail -1 "$work/gentime")"
 	fi

@@ -1,6 +1,6 @@
 // Command checkreport checks that ftpscope's JSON report of the capture
-// written by bench/gencap is right, so that bench/run.sh cannot time a
-// broken analysis:
+// written by "synth big" (internal/synth/cmd/synth) is right, so that
+// bench/run.sh cannot time a broken analysis:
 //
 //	ftpscope -r big.pcap -o json -q | checkreport -passive 13334 -active 6666
 //

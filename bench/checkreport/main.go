@@ -48,7 +48,7 @@ type (
 	}
 )
 
-// Bounds of the files bench/gencap's sessions retrieve.
+// Bounds of the files the big capture's sessions retrieve.
 const minFile, maxFile = 7 * 1024, 9 * 1024
 
 func main() {
