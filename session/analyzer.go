@@ -143,6 +143,10 @@ type Analyzer struct {
 	expect    map[netip.AddrPort][]*expectation
 	expectNAT map[netip.AddrPort][]*expectation
 	hosts     map[hostPair][]*sess
+	// connPorts counts the ports of the keys of conns (both of each),
+	// expectPorts the ports of the keys of expect and expectNAT: a packet
+	// with a port neither names is looked up in neither.
+	connPorts, expectPorts portCount
 
 	dropped int // control connections not followed because of MaxSessions
 	// evicted counts sessions ended early to make room (MaxSessions);
@@ -505,9 +509,7 @@ func (a *Analyzer) forget(s *sess) {
 	}
 	for _, c := range s.conns {
 		// A newer connection on the same four-tuple may own the key.
-		if a.conns[c.key] == c {
-			delete(a.conns, c.key)
-		}
+		a.dropConn(c)
 	}
 	if k := mkConnKey(s.source, s.client, s.server); a.byTuple[k] == s {
 		delete(a.byTuple, k)

@@ -78,7 +78,7 @@ func (a *Analyzer) data(p capture.Packet, h *decode.Headers) bool {
 	src := netip.AddrPortFrom(h.Src, uint16(h.TCP.SrcPort))
 	dst := netip.AddrPortFrom(h.Dst, uint16(h.TCP.DstPort))
 	checked := false // the SYN went through the duplicate check
-	if len(a.conns) != 0 {
+	if a.connPorts.has(src.Port()) && a.connPorts.has(dst.Port()) {
 		if c := a.conns[mkConnKey(p.Source, src, dst)]; c != nil {
 			if a.duplicateData(c, p, h) {
 				return false
@@ -90,7 +90,7 @@ func (a *Analyzer) data(p capture.Packet, h *decode.Headers) bool {
 			}
 			// The four-tuple is used again by a new connection: the
 			// old one keeps what it saw, the new one is matched afresh.
-			delete(a.conns, c.key)
+			a.dropConn(c)
 		}
 	}
 	if len(a.expect) != 0 || len(a.hosts) != 0 {
@@ -169,9 +169,7 @@ func (a *Analyzer) makeRoom(dc *dcState) bool {
 			continue
 		}
 		dc.conns = slices.Delete(dc.conns, i, i+1)
-		if a.conns[c.key] == c {
-			delete(a.conns, c.key)
-		}
+		a.dropConn(c)
 		c.s.conns = slices.DeleteFunc(c.s.conns, func(o *dataConn) bool { return o == c })
 		return true
 	}
@@ -197,9 +195,30 @@ func (a *Analyzer) track(source int, s *sess, dc *dcState, initiator, responder 
 	} else {
 		c.initIsClient = initiator.Addr() == s.client.Addr()
 	}
-	a.conns[c.key] = c
+	a.setConn(c)
 	s.conns = append(s.conns, c)
 	return c
+}
+
+// setConn indexes c under its key, in place of any connection there.
+func (a *Analyzer) setConn(c *dataConn) {
+	if old := a.conns[c.key]; old != nil {
+		a.dropConn(old)
+	}
+	a.conns[c.key] = c
+	a.connPorts.add(c.key.lo.Port())
+	a.connPorts.add(c.key.hi.Port())
+}
+
+// dropConn takes c out of the index unless a newer connection on its
+// four-tuple took its key.
+func (a *Analyzer) dropConn(c *dataConn) {
+	if a.conns[c.key] != c {
+		return
+	}
+	delete(a.conns, c.key)
+	a.connPorts.del(c.key.lo.Port())
+	a.connPorts.del(c.key.hi.Port())
 }
 
 // reincarnated reports whether a SYN from src opens a new connection on
@@ -407,8 +426,10 @@ func (a *Analyzer) announcedData(p capture.Packet, h *decode.Headers) bool {
 	}
 	src := netip.AddrPortFrom(h.Src, uint16(h.TCP.SrcPort))
 	dst := netip.AddrPortFrom(h.Dst, uint16(h.TCP.DstPort))
-	if c := a.conns[mkConnKey(p.Source, src, dst)]; c != nil {
-		return true
+	if a.connPorts.has(src.Port()) && a.connPorts.has(dst.Port()) {
+		if c := a.conns[mkConnKey(p.Source, src, dst)]; c != nil {
+			return true
+		}
 	}
 	if !h.TCP.SYN || h.TCP.ACK {
 		return false

@@ -21,6 +21,9 @@ type expectation struct {
 // then the one whose session's control addresses are the connection's,
 // then the newest.
 func (a *Analyzer) lookup(source int, dst netip.AddrPort, src netip.Addr) (*expectation, string) {
+	if !a.expectPorts.has(dst.Port()) {
+		return nil, ""
+	}
 	if e := pick(a.expect[dst], source, src, dst.Addr()); e != nil {
 		return e, "announced"
 	}
@@ -94,11 +97,18 @@ func (a *Analyzer) pruneExpect(m map[netip.AddrPort][]*expectation) {
 }
 
 func (a *Analyzer) setExpect(m map[netip.AddrPort][]*expectation, ep netip.AddrPort, list []*expectation) {
-	if len(list) == 0 {
+	_, had := m[ep]
+	switch {
+	case len(list) == 0 && had:
 		delete(m, ep)
-		return
+		a.expectPorts.del(ep.Port())
+	case len(list) == 0:
+	case !had:
+		a.expectPorts.add(ep.Port())
+		fallthrough
+	default:
+		m[ep] = list
 	}
-	m[ep] = list
 }
 
 func (a *Analyzer) dropExpect(m map[netip.AddrPort][]*expectation, ep netip.AddrPort, e *expectation) {

@@ -141,9 +141,9 @@ func (s *sess) announce(dc *dcState, ep netip.AddrPort, pkt int, t Time) {
 	e := &expectation{dc: dc, ep: ep, deadline: t.Add(a.cfg.ExpectLifetime), live: true}
 	if peer != ep.Addr() {
 		e.nat = netip.AddrPortFrom(peer, ep.Port())
-		a.expectNAT[e.nat] = append(a.expectNAT[e.nat], e)
+		a.setExpect(a.expectNAT, e.nat, append(a.expectNAT[e.nat], e))
 	}
-	a.expect[ep] = append(a.expect[ep], e)
+	a.setExpect(a.expect, ep, append(a.expect[ep], e))
 	dc.exp = e
 	// The connection may have started just before the announcement was
 	// read (the capture holds its SYN before the reply, from two
