@@ -60,6 +60,8 @@ type Source interface {
 	Next() (Packet, error)
 	// Infos describes every input of this source, indexed by Packet.Source.
 	Infos() []Info
-	// Close releases files and sockets.
+	// Close releases files and sockets. A live source may be closed while
+	// Next runs on another goroutine (Next then returns io.EOF); a file
+	// source is for one goroutine at a time.
 	Close() error
 }

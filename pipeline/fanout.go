@@ -47,6 +47,10 @@ const endedQueue = 256
 // between other addresses than their control connection's (NAT between
 // the two, FXP) reach another source and are not correlated.
 //
+// The sources must allow Close while Next runs on another goroutine, as
+// live sources do (RunFanout closes them all to stop every worker once
+// one ends the analysis); a file source does not.
+//
 // Options work as with Run, a live source, with these differences: Count
 // stops every source once that many packets were analysed in all (the
 // sources are closed); an error of one source ends them all; Packet,

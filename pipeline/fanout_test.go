@@ -32,9 +32,34 @@ func openShares(t *testing.T) []capture.Source {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { src.Close() })
-		srcs = append(srcs, src)
+		srcs = append(srcs, &lockedSource{Source: src})
 	}
 	return srcs
+}
+
+// lockedSource lets Close be called while Next runs, as RunFanout needs
+// and live sources allow; a file source is for one goroutine.
+type lockedSource struct {
+	mu sync.Mutex
+	capture.Source
+}
+
+func (s *lockedSource) Next() (capture.Packet, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.Source.Next()
+}
+
+func (s *lockedSource) Infos() []capture.Info {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.Source.Infos()
+}
+
+func (s *lockedSource) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.Source.Close()
 }
 
 // sessionsByStart is the report's sessions as JSON without their
