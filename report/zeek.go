@@ -548,10 +548,16 @@ func appendZeekString(b []byte, s string) []byte {
 	case "-":
 		return append(b, `\x2d`...)
 	}
+	return appendEscaped(b, s, func(c byte) bool { return c == '\\' || c < 0x20 || c == 0x7f })
+}
+
+// appendEscaped appends s to b with every ASCII byte that escape names,
+// and every byte that is not part of valid UTF-8, as \xHH.
+func appendEscaped(b []byte, s string, escape func(c byte) bool) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		switch {
-		case c == '\\' || c < 0x20 || c == 0x7f:
+		case c < utf8.RuneSelf && escape(c):
 			b = appendHexEscape(b, c)
 			i++
 		case c < utf8.RuneSelf:
@@ -579,28 +585,7 @@ func zeekJSONEscape(s string) string {
 	if utf8.ValidString(s) && !hasRawControl(s) {
 		return s
 	}
-	var b []byte
-	for i := 0; i < len(s); {
-		c := s[i]
-		switch {
-		case (c < 0x20 && !jsonShortEscape(c)) || c == 0x7f:
-			b = appendHexEscape(b, c)
-			i++
-		case c < utf8.RuneSelf:
-			b = append(b, c)
-			i++
-		default:
-			r, n := utf8.DecodeRuneInString(s[i:])
-			if r == utf8.RuneError && n <= 1 {
-				b = appendHexEscape(b, c)
-				i++
-				continue
-			}
-			b = append(b, s[i:i+n]...)
-			i += n
-		}
-	}
-	return string(b)
+	return string(appendEscaped(nil, s, func(c byte) bool { return (c < 0x20 && !jsonShortEscape(c)) || c == 0x7f }))
 }
 
 func jsonShortEscape(c byte) bool {
