@@ -557,15 +557,7 @@ func newCard(s *session.Session) *card {
 		Source: truncate(clean(s.Source), htmlMaxField),
 		Client: endpoint(s.Client), Server: endpoint(s.Server),
 	}
-	var facts []string
-	if s.User != nil {
-		facts = append(facts, "user "+truncate(clean(*s.User), htmlMaxField))
-	}
-	if s.Mode != "" {
-		facts = append(facts, "mode "+clean(string(s.Mode)))
-	}
-	facts = append(facts, plural(s.Commands, "command", "commands"),
-		plural(len(s.DataChannels), "data channel", "data channels"))
+	facts := sessionFacts(s, htmlMaxField)
 	if s.TLS {
 		facts = append(facts, "TLS")
 	}

@@ -387,15 +387,7 @@ func (l *ladder) header() {
 
 	l.wrapped(fmt.Sprintf("client %s → server %s",
 		truncate(endpoint(s.Client), maxEndpointCell), truncate(endpoint(s.Server), maxEndpointCell)))
-	var facts []string
-	if s.User != nil {
-		facts = append(facts, "user "+truncate(clean(*s.User), maxUserCell))
-	}
-	if s.Mode != "" {
-		facts = append(facts, "mode "+clean(string(s.Mode)))
-	}
-	facts = append(facts, plural(s.Commands, "command", "commands"),
-		plural(len(s.DataChannels), "data channel", "data channels"))
+	facts := sessionFacts(s, maxUserCell)
 	if !s.Start.IsZero() {
 		facts = append(facts, "started "+l.clock.date(s.Start))
 	}
@@ -590,4 +582,19 @@ func joinInts(ns []int) string {
 		parts[i] = fmt.Sprint(n)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// sessionFacts are the first facts the ladder header and the HTML card
+// give of a session: its user (cut to userMax), mode, and how many
+// commands and data channels it had.
+func sessionFacts(s *session.Session, userMax int) []string {
+	var facts []string
+	if s.User != nil {
+		facts = append(facts, "user "+truncate(clean(*s.User), userMax))
+	}
+	if s.Mode != "" {
+		facts = append(facts, "mode "+clean(string(s.Mode)))
+	}
+	return append(facts, plural(s.Commands, "command", "commands"),
+		plural(len(s.DataChannels), "data channel", "data channels"))
 }
